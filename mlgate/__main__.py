@@ -1,0 +1,5 @@
+"""Allow `python -m mlgate`."""
+
+from mlgate.cli import main
+
+raise SystemExit(main())

@@ -9,6 +9,7 @@ import sys
 import types
 import typing
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, Literal, Union
 
@@ -371,7 +372,26 @@ class Policy(Strict):
 
 
 class ReportConfig(Strict):
-    dir: str = "mlgate-report"
+    dir: str = Field("mlgate-report", description="where report.json and its renderings go")
+
+
+class WaiverConfig(Strict):
+    """An accepted failure, reviewed in the PR like code: it expires."""
+
+    gate: str = Field(description="gate id (or glob) to waive, e.g. model.accuracy[country=FR]")
+    reason: str = Field(min_length=3, description="why this failure is acceptable for now")
+    owner: str = Field(min_length=1, description="who answers for it")
+    expires: date = Field(description="YYYY-MM-DD; after it the waiver stops and the gate blocks")
+
+
+class PublishConfig(Strict):
+    comment: Literal["always", "on-failure", "on-change", "never"] = Field(
+        "always", description="when to post the PR/MR comment"
+    )
+    accept_label: str = Field(
+        "mlgate:accept-regression",
+        description="a PR/MR label that turns blocking failures into warnings (audited)",
+    )
 
 
 class Config(Strict):
@@ -383,6 +403,8 @@ class Config(Strict):
     gates: GatesConfig = Field(default_factory=GatesConfig)
     policy: Policy = Field(default_factory=Policy)
     report: ReportConfig = Field(default_factory=ReportConfig)
+    waivers: list[WaiverConfig] = Field(default_factory=list)
+    publish: PublishConfig = Field(default_factory=PublishConfig)
 
 
 # --- loading ------------------------------------------------------------------------------------

@@ -1,0 +1,139 @@
+"""Resolving the production baseline spec (DESIGN.md §4) to a local model or a saved report.
+
+One resolver, one error style. A spec is `SCHEME:REST` for the schemes in `SOURCES`, else a
+local path. Each source module has `fetch(rest, ctx) -> Path` and returns a local file or folder;
+`interpret` then decides what it is (a model file, a saved report, a `mlgate baseline save` folder).
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal, Protocol
+
+from mlgate.errors import BaselineError, ConfigError
+
+# scheme -> module implementing `fetch(rest: str, ctx: SourceContext) -> Path`
+SOURCES: dict[str, str] = {
+    "git": "mlgate.sources.git",
+    "https": "mlgate.sources.url",
+    "http": "mlgate.sources.url",
+    "report": "mlgate.sources.report",
+    "github-artifact": "mlgate.sources.github_artifact",
+    "gitlab-artifact": "mlgate.sources.gitlab_artifact",
+}
+SCHEME = re.compile(r"^(?P<scheme>[a-z][a-z0-9-]+):(?P<rest>.+)$")
+
+
+@dataclass(frozen=True)
+class SourceContext:
+    """What a source needs: where the config lives, a cache folder, the spec's options."""
+
+    root: Path  # the config file's folder (git commands run here)
+    cache: Path  # a folder for downloads (inside the report dir's .cache)
+    where: str  # "mlgate.yaml: models.baseline" for messages
+    sha256: str | None = None  # expected checksum (URL specs)
+    env: dict[str, str] = field(default_factory=dict)
+
+
+class Source(Protocol):
+    def fetch(self, rest: str, ctx: SourceContext) -> Path: ...
+
+
+@dataclass(frozen=True)
+class ResolvedBaseline:
+    """The baseline as found: a model file to re-evaluate, or a saved report (metrics only)."""
+
+    spec: str
+    kind: Literal["model", "predictions", "report"]
+    path: Path | None = None  # model or predictions file (kind model/predictions)
+    report: dict[str, Any] | None = None  # saved mlgate.report/v1 document (kind report, or alongside)
+    note: str = ""
+
+    @property
+    def paired(self) -> bool:
+        return self.kind != "report"
+
+
+def split_spec(spec: str) -> tuple[str | None, str]:
+    """('git', 'main:models/m.skops') for 'git:main:models/m.skops'; (None, spec) for a path."""
+    match = SCHEME.match(spec)
+    if match and match.group("scheme") in SOURCES:
+        return match.group("scheme"), match.group("rest")
+    if match and "/" not in match.group("scheme") and not Path(spec).exists():
+        known = ", ".join(f"{s}:" for s in sorted(SOURCES))
+        raise ConfigError(
+            f"unknown baseline scheme {match.group('scheme')!r} in {spec!r}",
+            hint=f"use a local path or one of {known}",
+        )
+    return None, spec
+
+
+def resolve(spec: str, ctx: SourceContext, *, predictions: bool = False) -> ResolvedBaseline:
+    """Fetch the baseline named by `spec` and say what it is."""
+    scheme, rest = split_spec(spec)
+    if scheme is None:
+        path = Path(rest).expanduser()
+        path = path if path.is_absolute() else ctx.root / path
+        if not path.exists():
+            raise BaselineError(
+                f"{ctx.where}: baseline not found: {path}", hint="paths are relative to the config file"
+            )
+    else:
+        try:
+            module: Source = importlib.import_module(SOURCES[scheme])  # type: ignore[assignment]
+        except ModuleNotFoundError as exc:
+            if exc.name != SOURCES[scheme]:
+                raise
+            raise BaselineError(
+                f"{ctx.where}: baseline source {scheme}: is not available in this mlgate version"
+            ) from None
+        path = module.fetch(rest, ctx)
+    return interpret(spec, path, ctx, predictions=predictions)
+
+
+def interpret(spec: str, path: Path, ctx: SourceContext, *, predictions: bool = False) -> ResolvedBaseline:
+    """Decide what a fetched baseline is: a report, a saved-baseline folder, or a model file."""
+    if path.is_dir():
+        manifest = path / "baseline.json"
+        if manifest.is_file():
+            return _from_manifest(spec, manifest, ctx)
+        report = path / "report.json"
+        if report.is_file():
+            return ResolvedBaseline(spec, "report", report=_read_report(report, ctx))
+        raise BaselineError(
+            f"{ctx.where}: {spec} is a folder without baseline.json or report.json",
+            hint="point at a model file, or at what `mlgate baseline save` wrote",
+        )
+    if path.suffix.lower() == ".json":
+        return ResolvedBaseline(spec, "report", report=_read_report(path, ctx))
+    return ResolvedBaseline(spec, "predictions" if predictions else "model", path=path)
+
+
+def _from_manifest(spec: str, manifest: Path, ctx: SourceContext) -> ResolvedBaseline:
+    """A `mlgate baseline save` folder: the model (if saved) plus its report."""
+    try:
+        doc = json.loads(manifest.read_text())
+    except (OSError, ValueError) as exc:
+        raise BaselineError(f"{ctx.where}: cannot read {manifest}: {exc}") from None
+    report_path = manifest.parent / doc.get("report", "report.json")
+    report = _read_report(report_path, ctx) if report_path.is_file() else None
+    model = doc.get("model")
+    if model and (manifest.parent / model).is_file():
+        return ResolvedBaseline(spec, "model", path=manifest.parent / model, report=report)
+    if report is None:
+        raise BaselineError(f"{ctx.where}: {manifest} names neither a model nor a report")
+    return ResolvedBaseline(spec, "report", report=report)
+
+
+def _read_report(path: Path, ctx: SourceContext) -> dict[str, Any]:
+    try:
+        doc = json.loads(path.read_text())
+    except (OSError, ValueError) as exc:
+        raise BaselineError(f"{ctx.where}: cannot read saved report {path}: {exc}") from None
+    if not isinstance(doc, dict) or doc.get("schema") != "mlgate.report/v1":
+        raise BaselineError(f"{ctx.where}: {path} is not an mlgate.report/v1 report")
+    return doc

@@ -1,0 +1,130 @@
+"""Command-line wiring only: argparse, then `commands/<name>.py:run(args) -> int`, then one error boundary.
+
+Nothing heavy is imported here: `mlgate --help` and `--version` must answer at once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from mlgate import __version__
+from mlgate.errors import ExitCode
+
+COMMENT_MODES = ("always", "on-failure", "on-change", "never")
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse whose usage errors exit 2 with one line (the contract's "bad command line")."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(ExitCode.USAGE, f"mlgate: error: {message} (see `{self.prog} --help`)\n")
+
+
+def _config_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("-c", "--config", metavar="FILE", help="config file (default: mlgate.yaml, "
+                        "else [tool.mlgate] in pyproject.toml)")
+    parser.add_argument("--out", metavar="DIR", help="report folder (default: report.dir)")
+    parser.add_argument("--baseline", metavar="SPEC", help="override models.baseline for this run")
+
+
+def _publish_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--comment", choices=COMMENT_MODES, default=None,
+                        help="when to post the PR/MR comment (default: always)")
+    parser.add_argument("--require-publish", action="store_true",
+                        help="a publish failure fails the run (exit 3) instead of a warning")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = Parser(
+        prog="mlgate",
+        description="Gate ML changes in CI: data checks, model metrics and performance budgets, "
+        "compared against the production baseline.",
+        epilog="exit codes: 0 pass · 1 a blocking gate failed · 2 bad command line or config · "
+        "3 could not evaluate · 4 bug in mlgate · 130 interrupted",
+    )
+    parser.add_argument("--version", action="version", version=f"mlgate {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
+
+    run = sub.add_parser("run", help="run the gate: measure, compare, write reports")
+    _config_args(run)
+    run.add_argument("--publish", action="store_true",
+                     help="post the report to the PR/MR of the CI this runs in")
+    _publish_args(run)
+    run.add_argument("-q", "--quiet", action="store_true", help="no terminal summary")
+
+    check = sub.add_parser("check", help="local pre-merge check against the default branch; never posts")
+    _config_args(check)
+
+    publish = sub.add_parser("publish", help="post an existing report (fork-safe: loads no model)")
+    publish.add_argument("report", nargs="?", default="mlgate-report/report.json",
+                         help="report.json or its folder (default: mlgate-report/report.json)")
+    _publish_args(publish)
+
+    baseline = sub.add_parser("baseline", help="manage the production baseline")
+    baseline_sub = baseline.add_subparsers(dest="baseline_command", metavar="ACTION",
+                                           parser_class=Parser, required=True)
+    save = baseline_sub.add_parser("save", help="record the current model and metrics as the baseline")
+    _config_args(save)
+    save.add_argument("--to", metavar="DIR", help="where to write the baseline (default: mlgate-baseline)")
+
+    demo = sub.add_parser("demo", help="build the bundled example project and run the gate on it")
+    demo.add_argument("dir", nargs="?", default="mlgate-demo", help="folder to build it in")
+
+    init = sub.add_parser("init", help="write a commented starter mlgate.yaml and a CI snippet")
+    init.add_argument("--ci", choices=("github", "gitlab", "none", "auto"), default="auto",
+                      help="which CI snippet to write (default: detect)")
+    init.add_argument("-c", "--config", metavar="FILE", default="mlgate.yaml")
+
+    sub.add_parser("schema", help="print the JSON Schema of mlgate.yaml")
+
+    render = sub.add_parser("render", help="re-render a report.json without recomputing")
+    render.add_argument("report", help="report.json")
+    render.add_argument("--format", default="all", choices=("all", "md", "html", "junit", "metrics"))
+    render.add_argument("--out", metavar="DIR", help="folder (default: the report's own folder)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point: parse, dispatch, and map every exception to its exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return ExitCode.USAGE
+    name = args.command if args.command != "baseline" else f"baseline_{args.baseline_command}"
+    return run_command(name, args)
+
+
+def run_command(name: str, args: argparse.Namespace) -> int:
+    """The one error boundary: MlgateError -> its lines and exit code; anything else -> exit 4."""
+    from mlgate.errors import MlgateError
+
+    try:
+        module = importlib.import_module(f"mlgate.commands.{name}")
+        return int(module.run(args))
+    except MlgateError as exc:
+        for line in exc.lines():
+            print(f"mlgate: error: {line}", file=sys.stderr)
+        return int(exc.exit_code)
+    except KeyboardInterrupt:
+        print("mlgate: interrupted", file=sys.stderr)
+        return ExitCode.INTERRUPTED
+    except BrokenPipeError:
+        return ExitCode.OK
+    except Exception:
+        import traceback
+
+        traceback.print_exc()
+        print(
+            f"mlgate: internal error (mlgate {__version__}). This is a bug in mlgate, not in your "
+            "project: please report it with the traceback above.",
+            file=sys.stderr,
+        )
+        return ExitCode.BUG
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

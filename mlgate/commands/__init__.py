@@ -1,0 +1,1 @@
+"""One module per CLI command, each a `run(args) -> int` returning an exit code."""

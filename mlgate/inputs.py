@@ -31,6 +31,7 @@ class Inputs:
         self.cache_dir = cache_dir
         self._baseline_override = baseline_spec
         self._failures: dict[str, MlgateError] = {}
+        self.memo: dict[str, Any] = {}  # values gate kinds share within a run (e.g. predictions)
 
     @property
     def config(self) -> Config:

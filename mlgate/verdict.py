@@ -7,7 +7,7 @@ unless it is warn-level: the evaluation is incomplete, so the verdict is `error`
 
 from __future__ import annotations
 
-import fnmatch
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -33,9 +33,14 @@ class Rules:
 
 
 def matches(gate_id: str, patterns: Iterable[str]) -> bool:
-    """A gate id matches an exact id, a glob, or the id of its parent (`model.accuracy` covers slices)."""
+    """A gate id matches an exact id, a `*` glob, or its parent id (`model.accuracy` covers slices)."""
     parent = gate_id.split("[", 1)[0]
-    return any(gate_id == p or parent == p or fnmatch.fnmatchcase(gate_id, p) for p in patterns)
+    return any(gate_id == p or parent == p or _glob(p).fullmatch(gate_id) for p in patterns)
+
+
+def _glob(pattern: str) -> re.Pattern[str]:
+    """`*` matches anything; everything else is literal (gate ids contain `[`, `]` and `=`)."""
+    return re.compile(".*".join(re.escape(part) for part in pattern.split("*")))
 
 
 def decide(results: Sequence[GateResult], rules: Rules) -> list[GateResult]:

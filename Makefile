@@ -1,0 +1,38 @@
+# Two commands do all set-up on a fresh machine: `make demo` and `make test`.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+UV     := $(BIN)/uv
+STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+
+.PHONY: demo test install lint bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip uv
+
+$(STAMP): $(BIN)/python pyproject.toml
+	$(UV) pip install --python $(BIN)/python --quiet -e '.[test,dev]'
+	rm -f $(VENV)/.installed-* && touch $@
+
+install: $(STAMP)
+
+## make demo: build the bundled example project and run the gate on it (offline)
+demo: $(STAMP)
+	rm -rf demo
+	$(BIN)/mlgate demo demo
+
+## make test: install everything the tests use, then run the whole suite
+test: $(STAMP)
+	./scripts/test-tools.sh
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check mlgate tests
+	$(BIN)/mypy
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/gate_overhead.py
+
+clean:
+	rm -rf $(VENV) demo mlgate-report .pytest_cache

@@ -1,0 +1,43 @@
+"""`mlgate demo [DIR]`: build the example project offline and run the gate on both candidates."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from mlgate.errors import ConfigError, ExitCode
+
+
+def run(args: argparse.Namespace) -> int:
+    from mlgate.config import load_config
+    from mlgate.demo import build
+    from mlgate.runner import RunOptions, execute
+
+    from .run import finish
+
+    root = Path(args.dir)
+    if root.exists() and any(root.iterdir()) and not (root / "mlgate.yaml").is_file():
+        raise ConfigError(
+            f"{root}: folder exists and is not an mlgate demo",
+            hint="pick an empty or new folder: mlgate demo DIR",
+        )
+    print(f"mlgate demo: building the example project in {root}/ ...", file=sys.stderr)
+    scenarios = build(root)
+    as_intended = True
+    lines = []
+    for scenario in scenarios:
+        loaded = load_config(root / scenario.config)
+        out_dir = loaded.resolve(loaded.config.report.dir)
+        print(f"\n== {scenario.name}: mlgate run -c {scenario.config}", file=sys.stderr)
+        report = execute(loaded, RunOptions(out_dir=out_dir))
+        code = finish(report, out_dir)
+        ok = report.verdict == scenario.expected
+        as_intended &= ok
+        lines.append(
+            f"  {scenario.name:<18} verdict {report.verdict:<5} (exit {code})"
+            f"{'' if ok else f'  UNEXPECTED: meant {scenario.expected}'}  -> {out_dir}/report.md"
+        )
+    print("\nmlgate demo: done\n" + "\n".join(lines), file=sys.stderr)
+    print(f"  try it yourself: cd {root} && mlgate run   (or -c mlgate-regressed.yaml)", file=sys.stderr)
+    return ExitCode.OK if as_intended else ExitCode.BUG

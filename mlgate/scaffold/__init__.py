@@ -1,0 +1,1 @@
+"""Starter files written by `mlgate init` (plain text shipped with the package)."""

@@ -1,0 +1,100 @@
+"""The compare stage as tables: thresholds, the "block only what is proven" rule, strict mode, Holm."""
+
+from __future__ import annotations
+
+import pytest
+
+from mlgate.compare import Policy, compare, compare_all
+from mlgate.config import Tolerance
+from mlgate.records import Estimate, Measurement
+
+
+def gate(cand: float, base: float | None = None, *, ci_se: float | None = None,
+         higher: bool = True, family: str | None = None, **thresholds: object) -> Measurement:
+    estimate = None
+    if ci_se is not None and base is not None:
+        estimate = Estimate(delta=cand - base, method="test", n=1000, se=ci_se)
+    return Measurement(id="model.m", kind="model", name="m", thresholds=dict(thresholds),
+                       candidate=cand, baseline=base, estimate=estimate, higher_is_better=higher,
+                       family=family)
+
+
+# delta, se -> 95% CI = delta ± 1.96 se
+@pytest.mark.parametrize(
+    ("measurement", "strict", "status", "inconclusive"),
+    [
+        # absolute bounds on the point estimate
+        (gate(0.90, min=0.85), False, "pass", False),
+        (gate(0.80, min=0.85), False, "fail", False),
+        (gate(30.0, max=25.0, higher=False), False, "fail", False),
+        # clear, proven regression: CI of the drop (0.02..0.04) entirely beyond 0.005
+        (gate(0.87, 0.90, ci_se=0.005, max_drop=Tolerance(0.005)), False, "fail", False),
+        # a drop whose CI reaches back inside the tolerance: not proven -> pass, said inconclusive
+        (gate(0.89, 0.90, ci_se=0.005, max_drop=Tolerance(0.005)), False, "pass", True),
+        # ... but strict mode wants proof of non-inferiority
+        (gate(0.89, 0.90, ci_se=0.005, max_drop=Tolerance(0.005)), True, "fail", True),
+        # proven within tolerance passes either way
+        (gate(0.900, 0.900, ci_se=0.001, max_drop=Tolerance(0.005)), True, "pass", False),
+        # relative tolerance: 1% of 0.90 = 0.009; CI of drop 0.0104..0.0496 -> fail
+        (gate(0.87, 0.90, ci_se=0.01, max_drop=Tolerance(0.01, True)), False, "fail", False),
+        # lower-is-better metric: an increase is the worsening
+        (gate(0.40, 0.30, ci_se=0.01, higher=False, max_increase=Tolerance(0.02)), False, "fail", False),
+        (gate(0.29, 0.30, ci_se=0.01, higher=False, max_increase=Tolerance(0.02)), False, "pass", False),
+        # an improvement never fails
+        (gate(0.95, 0.90, ci_se=0.01, max_drop=Tolerance(0.0)), True, "pass", False),
+    ],
+)
+def test_decision_table(measurement: Measurement, strict: bool, status: str, inconclusive: bool) -> None:
+    result = compare(measurement, Policy(alpha=0.05, strict=strict))
+    assert (result.status, result.inconclusive) == (status, inconclusive)
+
+
+def test_failure_message_states_delta_interval_and_allowance() -> None:
+    result = compare(gate(0.871, 0.902, ci_se=0.005, max_drop=Tolerance(0.005)), Policy())
+    assert result.message == "m dropped 0.031 (95% CI -0.041…-0.021), allowed 0.005"
+    assert result.ci == pytest.approx((-0.031 - 1.96 * 0.005, -0.031 + 1.96 * 0.005), abs=1e-4)
+    assert result.delta == pytest.approx(-0.031)
+    assert result.threshold == {"max_drop": "0.005"}
+
+
+def test_inconclusive_is_said_with_the_detectable_drop() -> None:
+    result = compare(gate(0.89, 0.90, ci_se=0.01, max_drop=Tolerance(0.005)), Policy())
+    assert result.status == "pass"
+    assert any(n.startswith("inconclusive:") and "detects a drop of about 0.033" in n
+               for n in result.notes)
+    assert result.details["detectable"] == pytest.approx(0.005 + (1.95996 + 0.84162) * 0.01, abs=1e-4)
+
+
+def test_errors_and_skips_pass_through_never_as_pass() -> None:
+    errored = Measurement(id="x", kind="model", name="m", error="roc_auc: single class")
+    skipped = Measurement(id="y", kind="model", name="m", skipped="only 3 rows")
+    missing = Measurement(id="z", kind="model", name="m", thresholds={"min": 0.1})
+    assert compare(errored, Policy()).status == "error"
+    assert compare(skipped, Policy()).status == "skipped"
+    assert compare(missing, Policy()).status == "error"
+
+
+def test_unpaired_saved_report_baseline_compares_points_and_says_so() -> None:
+    result = compare(gate(0.88, 0.90, max_drop=Tolerance(0.01)), Policy())
+    assert result.status == "fail"
+    assert "no paired statistics" in " ".join(result.notes)
+
+
+def test_holm_tightens_the_interval_of_slices() -> None:
+    slices = [gate(0.88, 0.90, ci_se=0.008, family="f", max_drop=Tolerance(0.0)) for _ in range(4)]
+    results = compare_all(slices, Policy(alpha=0.05))
+    alone = compare(slices[0], Policy(alpha=0.05))
+    assert alone.status == "fail"  # upper bound -0.02 + 1.96*0.008 < 0
+    widths = sorted(r.ci[1] - r.ci[0] for r in results)  # type: ignore[index]
+    alone_width = alone.ci[1] - alone.ci[0]  # type: ignore[index]
+    # step-down levels alpha/4, alpha/3, alpha/2, alpha: the first three intervals are wider
+    assert widths[-1] > widths[-2] > widths[-3] > widths[0] == pytest.approx(alone_width)
+    assert [r.details["alpha"] for r in results] == pytest.approx([0.0125, 0.05 / 3, 0.025, 0.05])
+
+
+def test_holm_stops_at_first_non_rejection() -> None:
+    strong = gate(0.80, 0.90, ci_se=0.01, family="f", max_drop=Tolerance(0.0))
+    weak = gate(0.895, 0.90, ci_se=0.01, family="f", max_drop=Tolerance(0.0))
+    weak2 = gate(0.897, 0.90, ci_se=0.01, family="f", max_drop=Tolerance(0.0))
+    results = compare_all([weak, strong, weak2], Policy(alpha=0.05))
+    assert [r.status for r in results] == ["pass", "fail", "pass"]

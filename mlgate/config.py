@@ -451,7 +451,7 @@ def load_config(path: str | Path | None = None, *, cwd: Path | None = None) -> L
         found = find_config(cwd)
         if found is None:
             raise ConfigError(
-                f"no mlgate.yaml in {cwd} (and no [tool.mlgate] in pyproject.toml)",
+                f"no mlgate.yaml, and no [tool.mlgate] in pyproject.toml, in {cwd}",
                 hint="run `mlgate init` to write a starter config, or pass -c FILE",
             )
         file = found

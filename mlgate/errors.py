@@ -41,7 +41,10 @@ class ConfigError(MlgateError):
         super().__init__("\n".join(self.problems), hint=hint)
 
     def lines(self) -> list[str]:
-        return list(self.problems) if not self.hint else [*self.problems, self.hint]
+        if not self.hint:
+            return list(self.problems)
+        *rest, last = self.problems
+        return [*rest, f"{last} ({self.hint})"]
 
 
 class InputError(MlgateError):

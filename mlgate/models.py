@@ -145,11 +145,22 @@ def load(ref: ModelRef, *, features: pd.DataFrame | None = None, ids: Any = None
     return Model(ref, impl, (time.perf_counter() - start) * 1000)
 
 
+def _shown(ref: ModelRef) -> str:
+    """The model path as the user would write it (relative to the config when inside it)."""
+    assert ref.path is not None
+    if ref.root is not None:
+        try:
+            return str(ref.path.resolve().relative_to(ref.root.resolve()))
+        except ValueError:
+            pass
+    return str(ref.path)
+
+
 def _check_file(ref: ModelRef) -> Path:
     assert ref.path is not None
     if not ref.path.is_file():
         raise InputError(
-            f"{ref.where}: model file not found: {ref.path}",
+            f"{ref.where}: model file not found: {_shown(ref)}",
             hint="paths are relative to the config file",
         )
     return ref.path
@@ -162,7 +173,7 @@ def _load_skops(ref: ModelRef, *_: Any) -> Any:
     try:
         untrusted = sio.get_untrusted_types(file=path)
     except Exception as exc:
-        raise InputError(f"{ref.where}: {path} is not a readable skops file: {_reason(exc)}") from None
+        raise InputError(f"{ref.where}: {_shown(ref)} is not a readable skops file: {_reason(exc)}") from None
     extra = set(ref.trust) if isinstance(ref.trust, tuple) else set()
     unknown = [t for t in untrusted if t.split(".")[0] not in TRUSTED_ROOTS and t not in extra]
     if unknown:
@@ -174,7 +185,7 @@ def _load_skops(ref: ModelRef, *_: Any) -> Any:
     try:
         return sio.load(path, trusted=list(untrusted))
     except Exception as exc:
-        raise InputError(f"{ref.where}: cannot load {path}: {_reason(exc)}") from None
+        raise InputError(f"{ref.where}: cannot load {_shown(ref)}: {_reason(exc)}") from None
 
 
 def _load_pickle(ref: ModelRef, *_: Any) -> Any:
@@ -189,7 +200,7 @@ def _load_pickle(ref: ModelRef, *_: Any) -> Any:
 
         return joblib.load(path)
     except Exception as exc:
-        raise InputError(f"{ref.where}: cannot load {path}: {_reason(exc)}") from None
+        raise InputError(f"{ref.where}: cannot load {_shown(ref)}: {_reason(exc)}") from None
 
 
 def _load_onnx(ref: ModelRef, *_: Any) -> Any:
@@ -200,7 +211,7 @@ def _load_onnx(ref: ModelRef, *_: Any) -> Any:
     try:
         return OnnxModel(path)
     except Exception as exc:
-        raise InputError(f"{ref.where}: cannot load ONNX model {path}: {_reason(exc)}") from None
+        raise InputError(f"{ref.where}: cannot load ONNX model {_shown(ref)}: {_reason(exc)}") from None
 
 
 def _load_factory(ref: ModelRef, *_: Any) -> Any:

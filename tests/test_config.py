@@ -91,7 +91,7 @@ def test_typo_in_top_level_key_is_an_error_not_a_silently_missing_gate(tmp_path:
 def test_duplicate_keys_are_rejected_with_their_line(tmp_path: Path) -> None:
     text = "version: 1\ndata: {eval: e.csv}\ngates:\n  model:\n    - metric: accuracy\n      min: 0.9\n      min: 0.1\n"
     assert errors(tmp_path, text) == [
-        'mlgate.yaml:7:7: duplicate key "min"', "each key may appear once in a mapping"
+        'mlgate.yaml:7:7: duplicate key "min" (each key may appear once in a mapping)'
     ]
 
 
@@ -131,8 +131,8 @@ def test_missing_config_says_how_to_create_one(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as info:
         load_config(cwd=tmp_path)
     assert info.value.lines() == [
-        f"no mlgate.yaml in {tmp_path} (and no [tool.mlgate] in pyproject.toml)",
-        "run `mlgate init` to write a starter config, or pass -c FILE",
+        f"no mlgate.yaml, and no [tool.mlgate] in pyproject.toml, in {tmp_path} "
+        "(run `mlgate init` to write a starter config, or pass -c FILE)",
     ]
 
 

@@ -140,7 +140,7 @@ def _check_direction(gate: ModelGate, metric: Metric, inputs: Inputs, key: str) 
         better = "higher" if metric.higher_is_better else "lower"
         raise ConfigError(
             f"{inputs.loaded.where(f'{key}.{wrong}')}: {gate.metric} is better when {better}, "
-            f"so a regression is a {'drop' if metric.higher_is_better else 'increase'}",
+            f"so a regression is {'a drop' if metric.higher_is_better else 'an increase'}",
             hint=f"use {right}",
         )
 

@@ -147,6 +147,9 @@ def ci_context(env: Mapping[str, str], root: Path) -> dict[str, Any]:
         context.update(commit=env.get("GITHUB_SHA"), ref=env.get("GITHUB_REF"))
         if repo and run_id:
             context["job_url"] = f"{server}/{repo}/actions/runs/{run_id}"
+        from mlgate.publish.github_api import pull_request_of
+
+        context["pull_request"] = pull_request_of(env)  # {number, head_sha}: fork-safe publishing
     elif platform == "gitlab":
         context.update(
             commit=env.get("CI_COMMIT_SHA"),

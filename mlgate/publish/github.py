@@ -1,0 +1,350 @@
+"""GitHub publisher: sticky PR comment, check run (or commit status), job summary, outputs, annotations.
+
+Order matters: the runner-side outputs (summary, `$GITHUB_OUTPUT`, `::error` lines) are written
+first — they need no token and survive an API outage. Then the check run and the comment, each
+failing on its own; any failure becomes one PublishError naming what did and did not happen.
+
+Fork-safe publishing (`mlgate publish DIR` in a `workflow_run` job): the report was written by
+untrusted code, so the commit it claims must be the commit GitHub says the run was for, and a PR
+number it carries is used only while that PR's head is still that commit.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from mlgate.errors import PublishError
+from mlgate.publish import PublishOptions
+from mlgate.publish import github_api as api
+from mlgate.publish import github_workflow as workflow
+from mlgate.records import GateResult, Report
+
+if TYPE_CHECKING:
+    from github import Github
+    from github.Repository import Repository
+
+CHECK_NAME = "mlgate"
+COMMENT_LIMIT = 65_000  # GitHub rejects comments above 65,536 characters (HTTP 422)
+CHECK_SUMMARY_LIMIT = 65_000  # check-run output.summary: at most 65,535 characters
+MAX_ANNOTATIONS = 50  # per check-run request
+DIGEST = re.compile(r"<!-- mlgate:digest=([0-9a-f]+) -->")
+
+CONCLUSION = {"pass": "success", "fail": "failure", "error": "failure"}
+STATE = {"pass": "success", "fail": "failure", "error": "error"}
+VERDICT_TITLE = {"pass": "passed", "fail": "blocked", "error": "could not evaluate"}
+ANNOTATION_LEVEL = {"fail": "failure", "error": "failure", "warn": "warning"}
+PR_EVENTS = ("pull_request", "pull_request_target")
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where to post: the commit for the check run, and the PR for the comment (if any)."""
+
+    sha: str | None
+    pr: int | None
+    pr_from_report: bool = False  # the number came from the (untrusted) report: verify its head
+    fork: bool = False  # a `pull_request` run from a fork: the token is read-only
+
+
+def find_target(report: Report, env: Mapping[str, str], event: Mapping[str, Any]) -> Target:
+    """The commit and PR of this run; refuses a report that was made for another commit."""
+    pull = event.get("pull_request") if isinstance(event.get("pull_request"), dict) else None
+    run = event.get("workflow_run") if isinstance(event.get("workflow_run"), dict) else None
+    claimed = report.context.get("pull_request") or {}
+    claimed_sha = claimed.get("head_sha") or report.context.get("commit")
+    if pull:
+        sha, number = pull.get("head", {}).get("sha"), pull.get("number")
+    elif run:
+        sha = run.get("head_sha")
+        number = next((p.get("number") for p in run.get("pull_requests") or []
+                       if p.get("head", {}).get("sha") == sha), None)
+    else:
+        sha, number = env.get("GITHUB_SHA"), None
+    if run and not claimed_sha:
+        raise PublishError("the report names no commit: refusing to post it for workflow_run "
+                           f"{run.get('id')} (was it written by `mlgate run` in the pull_request job?)")
+    if sha and claimed_sha and claimed_sha != sha:
+        raise PublishError(
+            f"the report is for commit {claimed_sha[:12]} but this run is for {sha[:12]}: refusing to post",
+            hint="download the report artifact of the triggering run (run-id: github.event.workflow_run.id)",
+        )
+    from_report = number is None and run is not None and isinstance(claimed.get("number"), int)
+    if from_report:
+        number = claimed["number"]
+    fork = bool(pull and env.get("GITHUB_EVENT_NAME") == "pull_request" and _is_fork(pull))
+    return Target(sha=sha or claimed_sha, pr=number if isinstance(number, int) else None,
+                  pr_from_report=from_report, fork=fork)
+
+
+@dataclass(frozen=True)
+class Posting:
+    """Everything one publishing step needs."""
+
+    gh: Github
+    repo: Repository
+    target: Target
+    report: Report
+    options: PublishOptions
+    settings: api.Settings
+    locate: workflow.Locate
+
+
+def _is_fork(pull: Mapping[str, Any]) -> bool:
+    head = (pull.get("head") or {}).get("repo") or {}
+    base = (pull.get("base") or {}).get("repo") or {}
+    return head.get("full_name") != base.get("full_name")
+
+
+def comment_body(report: Report) -> str:
+    """The sticky comment: the marker, the Markdown report, and a digest of the results."""
+    from mlgate.report.markdown import MARKER, render_markdown
+
+    body = render_markdown(report, max_chars=COMMENT_LIMIT)
+    if MARKER not in body:
+        body = f"{MARKER}\n{body}"
+    return f"{body}\n<!-- mlgate:digest={digest(report)} -->"
+
+
+def digest(report: Report) -> str:
+    """A fingerprint of the results (not of the commit, time or duration), for --comment on-change."""
+    doc = report.to_dict()
+    facts = {"verdict": doc["verdict"], "errors": doc["errors"], "gates": doc["gates"],
+             "accepted": doc["context"].get("accepted")}
+    return hashlib.sha256(json.dumps(facts, sort_keys=True).encode()).hexdigest()[:20]
+
+
+class GitHubPublisher:
+    """Publishes to the pull request of the GitHub Actions run this process is part of."""
+
+    name = "github"
+
+    def detect(self, env: Mapping[str, str]) -> bool:
+        return env.get("GITHUB_ACTIONS") == "true"
+
+    def publish(
+        self, report: Report, out_dir: Path, options: PublishOptions, env: Mapping[str, str]
+    ) -> list[str]:
+        """Write the runner-side outputs, then post the check run and the comment."""
+        settings = api.Settings.from_env(env)
+        done = self._runner_outputs(report, out_dir, env)
+        target = find_target(report, env, api.read_event(env))
+        if target.fork:
+            return [*done, "fork pull request: the token is read-only, nothing posted to the PR "
+                    "(post from a workflow_run job with `mlgate publish`, see docs/github.md)"]
+        try:
+            gh = api.connect(settings)
+            repo = gh.get_repo(api.repository_of(settings))
+        except PublishError as exc:
+            raise _failed(exc.message, done, exc.hint) from None
+        posting = Posting(gh, repo, target, report, options, settings, _locator(report, env))
+        failures: list[str] = []
+        for step in (self._check, self._comment):
+            try:
+                done.append(step(posting))
+            except PublishError as exc:
+                failures.append(exc.message)
+            except api.api_errors() as exc:
+                failures.append(f"{step.__name__.strip('_')}: {api.describe(exc, settings)}")
+        if failures:
+            raise _failed("; ".join(failures), done)
+        return done
+
+    def accepted(self, label: str, env: Mapping[str, str] | None = None) -> str | None:
+        """Why regressions are accepted ("PR label … added by @who"), or None.
+
+        Asked of the API (labels change after the event), falling back to the event payload.
+        Only people with triage access can label a PR, so a fork author cannot accept their own.
+        """
+        env = api.env_or_os(env)
+        pull = api.read_event(env).get("pull_request")
+        if not label or not isinstance(pull, dict) or not isinstance(pull.get("number"), int):
+            return None
+        settings = api.Settings.from_env(env)
+        number = pull["number"]
+        try:
+            issue = api.connect(settings).get_repo(api.repository_of(settings)).get_issue(number)
+            if label not in [item.name for item in issue.get_labels()]:
+                return None
+            actors = [e.actor.login for e in issue.get_events()
+                      if e.event == "labeled" and e.label is not None and e.label.name == label
+                      and e.actor is not None]
+            who = f" added by @{actors[-1]}" if actors else ""
+            return f"PR label {label!r} on #{number}{who}"
+        except (PublishError, *api.api_errors()) as exc:
+            why = exc.message if isinstance(exc, PublishError) else api.describe(exc, settings)
+            print(f"mlgate: warning: cannot read the labels of PR #{number} ({why}); "
+                  "using the event payload", file=sys.stderr)
+        names = [item.get("name") for item in pull.get("labels") or [] if isinstance(item, dict)]
+        return f"PR label {label!r} on #{number} (from the event payload)" if label in names else None
+
+    # --- the steps --------------------------------------------------------------------------
+
+    def _runner_outputs(self, report: Report, out_dir: Path, env: Mapping[str, str]) -> list[str]:
+        """Job summary, step outputs and annotation commands: files and stdout, no network."""
+        done = []
+        locate = _locator(report, env)
+        for line in workflow.annotation_commands(report, locate):
+            print(line, flush=True)
+        if env.get("GITHUB_STEP_SUMMARY"):
+            from mlgate.report.markdown import render_markdown
+
+            try:
+                workflow.append_summary(Path(env["GITHUB_STEP_SUMMARY"]),
+                                        lambda limit: render_markdown(report, max_chars=limit))
+                done.append("job summary written")
+            except OSError as exc:
+                done.append(f"warning: job summary not written: {exc}")
+        if env.get("GITHUB_OUTPUT"):
+            outputs = {"verdict": report.verdict,
+                       "report-path": str((out_dir / "report.json").resolve())}
+            workflow.write_outputs(Path(env["GITHUB_OUTPUT"]), outputs)
+            done.append(f"step outputs: verdict={report.verdict}")
+        return done
+
+    def _check(self, posting: Posting) -> str:
+        """A check run `mlgate`; where the token may not create one (HTTP 403), a commit status."""
+        repo, target, report = posting.repo, posting.target, posting.report
+        if not target.sha:
+            return "check run: skipped (no commit for this event)"
+        from github import GithubException
+
+        summary = _summary(report)
+        details = report.context.get("job_url")
+        try:
+            run = repo.create_check_run(
+                name=CHECK_NAME, head_sha=target.sha, status="completed",
+                conclusion=_conclusion(report), output={
+                    "title": summary,
+                    "summary": _check_markdown(report),
+                    "annotations": _annotations(posting),  # type: ignore[dict-item]
+                },
+                **({"details_url": details} if details else {}),
+            )
+            return f"check run {CHECK_NAME}: {run.conclusion} ({run.html_url})"
+        except GithubException as exc:
+            if exc.status != 403:
+                raise
+            why = api.describe(exc, posting.settings)
+        commit = repo.get_commit(target.sha)
+        commit.create_status(state=STATE[report.verdict], description=summary[:140],
+                             context=CHECK_NAME, **({"target_url": details} if details else {}))
+        return f"commit status {CHECK_NAME}: {STATE[report.verdict]} (no check run: {why})"
+
+    def _comment(self, posting: Posting) -> str:
+        """The sticky comment: edit ours (found by marker and author), else create it."""
+        repo, target, report, options = posting.repo, posting.target, posting.report, posting.options
+        if options.comment == "never":
+            return "comment: not posted (comment: never)"
+        if target.pr is None:
+            return "comment: skipped (this run is not for a pull request)"
+        if target.pr_from_report:
+            head = repo.get_pull(target.pr).head.sha
+            if head != target.sha:
+                return (f"comment: skipped (PR #{target.pr} is now at {head[:12]}, this report is "
+                        f"for {(target.sha or '')[:12]}; its own run will post)")
+        from mlgate.report.markdown import MARKER
+
+        body = comment_body(report)
+        login = api.whoami(posting.gh, posting.settings).lower()
+        issue = repo.get_issue(target.pr)
+        ours = [c for c in issue.get_comments()
+                if MARKER in (c.body or "") and c.user is not None and c.user.login.lower() == login]
+        if not ours and options.comment == "on-failure" and report.verdict == "pass":
+            return "comment: not posted (passed; comment: on-failure)"
+        if ours and options.comment == "on-change" and _digest_of(ours[0].body) == digest(report):
+            return f"comment: unchanged ({ours[0].html_url})"
+        if not ours:
+            created = issue.create_comment(body)
+            return f"comment: posted ({created.html_url})"
+        ours[0].edit(body)
+        for duplicate in ours[1:]:  # a retried POST can leave two: keep the first, heal the rest
+            duplicate.delete()
+        return f"comment: updated ({ours[0].html_url})"
+
+
+PUBLISHER = GitHubPublisher()
+
+
+def _failed(message: str, done: list[str], hint: str | None = None) -> PublishError:
+    suffix = f" (done: {'; '.join(done)})" if done else ""
+    return PublishError(f"{message}{suffix}", hint=hint)
+
+
+def _digest_of(body: str | None) -> str | None:
+    match = DIGEST.search(body or "")
+    return match.group(1) if match else None
+
+
+def _conclusion(report: Report) -> str:
+    """success / failure; neutral when a blocking regression passed only because it was accepted."""
+    if report.verdict == "pass" and report.context.get("accepted") and any(
+        g.status == "warn" and any("regression accepted" in n for n in g.notes) for g in report.gates
+    ):
+        return "neutral"
+    return CONCLUSION[report.verdict]
+
+
+def _summary(report: Report) -> str:
+    counts = report.summary
+    parts = [f"{counts[key]} {key}" for key in ("failed", "errored", "warned", "passed", "waived")
+             if counts[key]]
+    errors = f"{len(report.errors)} run errors" if report.errors else ""
+    details = ", ".join([*parts, errors] if errors else parts) or "no gates"
+    return f"mlgate {VERDICT_TITLE[report.verdict]}: {details}"
+
+
+def _check_markdown(report: Report) -> str:
+    from mlgate.report.markdown import render_markdown
+
+    return render_markdown(report, max_chars=CHECK_SUMMARY_LIMIT)
+
+
+def _annotations(posting: Posting) -> list[dict[str, Any]]:
+    """Up to 50 check-run annotations on the config file, at the line of each gate needing attention."""
+    annotations = []
+    for gate in posting.report.gates:
+        level = ANNOTATION_LEVEL.get(gate.status)
+        where = posting.locate(gate) if level else None
+        if not where:
+            continue
+        annotations.append({
+            "path": where[0], "start_line": where[1], "end_line": where[1],
+            "annotation_level": level if gate.blocking or level == "warning" else "warning",
+            "title": gate.id[:255], "message": (gate.message or gate.status)[:4000],
+        })
+    return annotations[:MAX_ANNOTATIONS]
+
+
+def _locator(report: Report, env: Mapping[str, str]) -> workflow.Locate:
+    """Map a gate to (config path relative to the repo root, line of its entry)."""
+    config = report.context.get("config")
+    if not isinstance(config, str) or not config:
+        return lambda gate: None
+    path = Path(config)
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):  # fork-safe publishing has no checkout: line 1
+        lines = []
+    workspace = env.get("GITHUB_WORKSPACE")
+    shown = path.as_posix()
+    if workspace:
+        try:
+            shown = path.resolve().relative_to(Path(workspace).resolve()).as_posix()
+        except ValueError:
+            pass
+
+    def locate(gate: GateResult) -> tuple[str, int]:
+        name = gate.name or gate.id.split(".", 1)[-1].split("[", 1)[0]
+        for number, line in enumerate(lines, start=1):
+            if name and name in line:
+                return shown, number
+        return shown, 1
+
+    return locate

@@ -26,6 +26,9 @@ SOURCES: dict[str, str] = {
     "gitlab-artifact": "mlgate.sources.gitlab_artifact",
 }
 SCHEME = re.compile(r"^(?P<scheme>[a-z][a-z0-9-]+):(?P<rest>.+)$")
+# schemes whose source is given the whole spec, not the rest: a URL's scheme is part of the URL
+WHOLE_SPEC = frozenset({"http", "https"})
+MANIFEST_SCHEMA = "mlgate.baseline/v1"  # what `mlgate baseline save` writes as baseline.json
 
 
 @dataclass(frozen=True)
@@ -74,7 +77,15 @@ def split_spec(spec: str) -> tuple[str | None, str]:
 
 def resolve(spec: str, ctx: SourceContext, *, predictions: bool = False) -> ResolvedBaseline:
     """Fetch the baseline named by `spec` and say what it is."""
-    scheme, rest = split_spec(spec)
+    return interpret(spec, fetch_spec(spec, ctx), ctx, predictions=predictions)
+
+
+def fetch_spec(spec: str, ctx: SourceContext) -> Path:
+    """The local file or folder a spec names (downloaded / exported into ctx.cache if remote)."""
+    try:
+        scheme, rest = split_spec(spec)
+    except ConfigError as exc:  # located here: split_spec does not know the config key
+        raise ConfigError(f"{ctx.where}: {exc.problems[0]}", hint=exc.hint) from None
     if scheme is None:
         path = Path(rest).expanduser()
         path = path if path.is_absolute() else ctx.root / path
@@ -91,8 +102,8 @@ def resolve(spec: str, ctx: SourceContext, *, predictions: bool = False) -> Reso
             raise BaselineError(
                 f"{ctx.where}: baseline source {scheme}: is not available in this mlgate version"
             ) from None
-        path = module.fetch(rest, ctx)
-    return interpret(spec, path, ctx, predictions=predictions)
+        path = module.fetch(spec if scheme in WHOLE_SPEC else rest, ctx)
+    return path
 
 
 def interpret(spec: str, path: Path, ctx: SourceContext, *, predictions: bool = False) -> ResolvedBaseline:
@@ -114,19 +125,42 @@ def interpret(spec: str, path: Path, ctx: SourceContext, *, predictions: bool = 
 
 
 def _from_manifest(spec: str, manifest: Path, ctx: SourceContext) -> ResolvedBaseline:
-    """A `mlgate baseline save` folder: the model (if saved) plus its report."""
+    """A `mlgate baseline save` folder: the model copy (if saved) plus its report.
+
+    The manifest (schema mlgate.baseline/v1) is written by mlgate/commands/baseline_save.py:
+    {schema, model, model_format, model_sha256, report, fingerprint, eval, commit, ref,
+    created_at, mlgate_version, config, files}.
+    """
     try:
         doc = json.loads(manifest.read_text())
     except (OSError, ValueError) as exc:
         raise BaselineError(f"{ctx.where}: cannot read {manifest}: {exc}") from None
-    report_path = manifest.parent / doc.get("report", "report.json")
+    if not isinstance(doc, dict) or doc.get("schema") != MANIFEST_SCHEMA:
+        found = doc.get("schema") if isinstance(doc, dict) else None
+        raise BaselineError(
+            f"{ctx.where}: {manifest} is not an {MANIFEST_SCHEMA} manifest (schema: {found!r})",
+            hint="write it with `mlgate baseline save`, or upgrade mlgate if a newer one wrote it",
+        )
+    report_path = manifest.parent / str(doc.get("report") or "report.json")
     report = _read_report(report_path, ctx) if report_path.is_file() else None
+    note = "saved by `mlgate baseline save`" + (
+        f" at {str(doc['commit'])[:12]}" if doc.get("commit") else ""
+    ) + (f" on {doc['created_at']}" if doc.get("created_at") else "")
     model = doc.get("model")
-    if model and (manifest.parent / model).is_file():
-        return ResolvedBaseline(spec, "model", path=manifest.parent / model, report=report)
+    if model:
+        path = manifest.parent / str(model)
+        if not path.is_file():
+            raise BaselineError(
+                f"{ctx.where}: {manifest} names the model {model!r}, which is not in the folder",
+                hint="save the whole folder `mlgate baseline save` wrote",
+            )
+        kind: Literal["model", "predictions"] = (
+            "predictions" if doc.get("model_format") == "predictions" else "model"
+        )
+        return ResolvedBaseline(spec, kind, path=path, report=report, note=note)
     if report is None:
         raise BaselineError(f"{ctx.where}: {manifest} names neither a model nor a report")
-    return ResolvedBaseline(spec, "report", report=report)
+    return ResolvedBaseline(spec, "report", report=report, note=note + "; metrics only")
 
 
 def _read_report(path: Path, ctx: SourceContext) -> dict[str, Any]:

@@ -64,18 +64,20 @@ def _decide_failure(gate: GateResult, rules: Rules, today: date) -> GateResult:
         return gate.with_status("warn", blocking=False, note="level: warn — reported, never blocks")
     if matches(gate.id, rules.warn_only):
         return gate.with_status("warn", blocking=False, note="listed in policy.warn_only")
-    for waiver in rules.waivers:
-        if matches(gate.id, [waiver.gate]):
-            if waiver.expires >= today:
-                return gate.with_status(
-                    "waived", blocking=False,
-                    note=f"waived until {waiver.expires.isoformat()} by {waiver.owner}: {waiver.reason}",
-                )
+    waivers = [w for w in rules.waivers if matches(gate.id, [w.gate])]
+    # a live waiver wins over an expired one for the same gate (a renewal added beside the old)
+    for waiver in sorted(waivers, key=lambda w: w.expires < today):
+        if waiver.expires >= today:
             return gate.with_status(
-                "fail", blocking=True,
-                note=f"waiver expired on {waiver.expires.isoformat()} ({waiver.owner}: {waiver.reason})"
-                " — renew or remove it in the config",
+                "waived", blocking=False,
+                note=f"waived until {waiver.expires.isoformat()} by {waiver.owner}: {waiver.reason}",
             )
+        gate = gate.with_status(
+            "fail", blocking=True,
+            note=f"waiver expired on {waiver.expires.isoformat()} ({waiver.owner}: {waiver.reason})"
+            " — renew or remove it in the config",
+        )
+        break
     if rules.accepted:
         return gate.with_status("warn", blocking=False, note=f"regression accepted: {rules.accepted}")
     return gate.with_status("fail", blocking=True)

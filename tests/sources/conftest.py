@@ -1,0 +1,88 @@
+"""Fixtures for the baseline sources: real git repositories and a real HTTP server on 127.0.0.1."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from pytest_httpserver import HTTPServer
+
+from mlgate.baseline import SourceContext
+
+WHERE = "mlgate.yaml: models.baseline"
+GIT_ENV = {
+    "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com",
+    "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com",
+    "GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": os.devnull,
+}
+
+
+def git(cwd: Path, *args: str) -> str:
+    """Run git in `cwd` with a throwaway identity; fail the test on error."""
+    out = subprocess.run(["git", *args], cwd=cwd, env={**os.environ, **GIT_ENV},
+                         capture_output=True, text=True, check=False)
+    assert out.returncode == 0, out.stderr
+    return out.stdout.strip()
+
+
+def commit_files(repo: Path, files: dict[str, bytes | str], message: str) -> str:
+    """Write `files` into the work tree, commit them, return the commit sha."""
+    for name, content in files.items():
+        path = repo / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(content.encode() if isinstance(content, str) else content)
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", message)
+    return git(repo, "rev-parse", "HEAD")
+
+
+@pytest.fixture(autouse=True)
+def _isolated_git(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The user's ~/.gitconfig must not change what the sources see."""
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", os.devnull)
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    """A repository whose main holds models/model.bin = b'production', and a feature branch
+    (checked out) where the work tree holds b'candidate'."""
+    root = tmp_path / "repo"
+    root.mkdir()
+    git(root, "init", "-q", "-b", "main")
+    commit_files(root, {"models/model.bin": b"production", "mlgate.yaml": "version: 1\n"}, "main")
+    git(root, "checkout", "-q", "-b", "feature")
+    commit_files(root, {"models/model.bin": b"candidate"}, "feature")
+    return root
+
+
+@pytest.fixture
+def make_ctx(tmp_path: Path) -> Callable[..., SourceContext]:
+    def make(root: Path | None = None, *, sha256: str | None = None, **env: str) -> SourceContext:
+        defaults = {"MLGATE_HTTP_TIMEOUT": "5", "MLGATE_HTTP_RETRIES": "2",
+                    "MLGATE_HTTP_BACKOFF": "0"}
+        return SourceContext(root=root or tmp_path, cache=tmp_path / "cache", where=WHERE,
+                             sha256=sha256, env={**defaults, **env})
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def _running_server() -> Iterator[HTTPServer]:
+    # threaded: a sleeping handler must not block the next request; one per session because
+    # stopping a server waits out its poll interval
+    httpserver = HTTPServer(host="127.0.0.1", threaded=True)
+    httpserver.start()
+    yield httpserver
+    httpserver.stop()
+
+
+@pytest.fixture
+def server(_running_server: HTTPServer) -> Iterator[HTTPServer]:
+    """A fake HTTP server on 127.0.0.1 with no expectations and an empty log."""
+    _running_server.clear()
+    yield _running_server
+    _running_server.clear()

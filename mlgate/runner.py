@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,6 +26,7 @@ class RunOptions:
     baseline: str | None = None  # overrides models.baseline (`--baseline`, `mlgate check`)
     accepted: str | None = None  # regressions accepted (PR label), set by the caller
     env: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
+    progress: Callable[[str], None] | None = None  # told each long step (`mlgate check` shows it)
 
 
 def configured_kinds(loaded: LoadedConfig) -> dict[str, GateKind]:
@@ -62,11 +63,14 @@ def execute(loaded: LoadedConfig, options: RunOptions) -> Report:
     kinds = configured_kinds(loaded)
     validate(loaded, kinds)
     inputs = Inputs(loaded, cache_dir=options.out_dir / ".cache", baseline_spec=options.baseline)
+    say = options.progress or (lambda _step: None)
+    say("reading the eval data")
     inputs.eval  # an unreadable eval file stops the run: nothing can be evaluated without it
 
     measurements: list[Measurement] = []
     diagnostics: dict[str, Any] = {}
     for name, kind in kinds.items():
+        say(f"measuring the {name} gates")
         try:
             measurements.extend(kind.measure(inputs))
         except ConfigError:

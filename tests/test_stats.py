@@ -150,6 +150,21 @@ def test_fast_path_handles_resamples_missing_a_class(small):
     assert not np.isin(2, y[index[:30]]).any()
 
 
+@pytest.mark.parametrize("name", ["f1_macro", "cohen_kappa", "balanced_accuracy"])
+def test_fast_path_with_many_classes(name):
+    """Past 16 classes the kernel counts each model separately: same values as sklearn."""
+    rng = np.random.default_rng(9)
+    y = rng.integers(0, 20, 300)
+    noisy = [np.where(rng.random(300) < 0.6, y, rng.integers(0, 20, 300)) for _ in range(2)]
+    cand, base = (Predictions(p) for p in noisy)
+    metric = resolve(name, task="multiclass")
+    index = rng.integers(0, 300, size=(20, 300))
+    fast = replicate_scores(metric, y, cand, base, index)
+    loop = [[metric.score(y[i], p.take(i)) for p in (cand, base)] for i in index]
+    np.testing.assert_allclose(fast, loop, rtol=1e-9)
+    assert not make_kernel(metric, y, cand, base).joint
+
+
 def test_delong_aucs_equal_sklearn_and_se_matches_the_bootstrap(binary):
     y, cand, base = (
         binary["y"][:3000],

@@ -58,7 +58,8 @@ def find_target(report: Report, env: Mapping[str, str], event: Mapping[str, Any]
     pull = event.get("pull_request") if isinstance(event.get("pull_request"), dict) else None
     run = event.get("workflow_run") if isinstance(event.get("workflow_run"), dict) else None
     claimed = report.context.get("pull_request") or {}
-    claimed_sha = claimed.get("head_sha") or report.context.get("commit")
+    # a PR job's `commit` is the merge commit: only the head SHA compares with a PR event
+    claimed_sha = claimed.get("head_sha") or (None if pull else report.context.get("commit"))
     if pull:
         sha, number = pull.get("head", {}).get("sha"), pull.get("number")
     elif run:
@@ -341,9 +342,10 @@ def _locator(report: Report, env: Mapping[str, str]) -> workflow.Locate:
             pass
 
     def locate(gate: GateResult) -> tuple[str, int]:
-        name = gate.name or gate.id.split(".", 1)[-1].split("[", 1)[0]
+        name = (gate.name or gate.id.split(".", 1)[-1]).split("[", 1)[0]
+        pattern = re.compile(rf"(?<![\w.-]){re.escape(name)}(?![\w-])") if name else None
         for number, line in enumerate(lines, start=1):
-            if name and name in line:
+            if pattern and pattern.search(line):
                 return shown, number
         return shown, 1
 

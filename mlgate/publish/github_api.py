@@ -23,6 +23,7 @@ DEFAULT_API = "https://api.github.com"
 # Installation tokens (GITHUB_TOKEN, GitHub Apps) cannot call GET /user; GITHUB_TOKEN's comments
 # are authored by this account on github.com and on GitHub Enterprise Server.
 ACTIONS_BOT = "github-actions[bot]"
+INSTALLATION_PREFIX = "ghs_"  # GitHub's prefix of installation tokens (GITHUB_TOKEN among them)
 SECONDARY_RATE_WAIT = 60.0  # seconds, times the backoff factor: GitHub asks for about a minute
 MAX_RATE_LIMIT_WAIT = 300  # never sit in a CI job for an hour waiting for a rate-limit reset
 
@@ -152,10 +153,12 @@ def read_event(env: Mapping[str, str]) -> dict[str, Any]:
 
 
 def whoami(gh: Github, settings: Settings) -> str:
-    """The login our comments are authored by: asked of the API for personal tokens, else the
-    Actions bot (installation tokens may not call GET /user) or MLGATE_GITHUB_LOGIN."""
+    """The login our comments are authored by: MLGATE_GITHUB_LOGIN, else the Actions bot for an
+    installation token (those may not call GET /user), else asked of the API."""
     if settings.login:
         return settings.login
+    if (settings.token or "").startswith(INSTALLATION_PREFIX):  # GITHUB_TOKEN: do not ask
+        return ACTIONS_BOT
     try:
         return gh.get_user().login
     except api_errors() as exc:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, TypeGuard
 
 MINUS = "\u2212"  # a real minus sign: "−0.031" reads better than "-0.031" and does not wrap
 DASH = "\u2014"  # shown for a value that is absent
@@ -18,7 +18,7 @@ _SPACES = re.compile(r"\s+")
 _NOT_XML = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
-# --- text --------------------------------------------------------------------------------------
+# --- text ----------------------------------------------------------------------------------------
 
 
 def clean(value: Any, *, oneline: bool = True) -> str:
@@ -57,14 +57,18 @@ _MENTION = re.compile(r"@(?=\w)")
 _AUTOLINK = re.compile(r"(?<=\w):(?=//)|(?<=\bwww)\.", re.IGNORECASE)
 
 
-def md(value: Any, limit: int = 300) -> Md:
-    """Escape text from data or users for Markdown (table cells included): it shows as text."""
+def md(value: Any, limit: int = 300, *, line_start: bool = False) -> Md:
+    """Escape text from data or users for Markdown (table cells included): it shows as text.
+
+    `line_start`: the text begins a line, where `#`, `-`, `+`, `=` and `1.` mean structure.
+    """
     if isinstance(value, Md):
         return value
     text = clip(value, limit)
     text = "".join(_MD_ENTITIES.get(ch, ch) for ch in text)
     text = _MD_SPECIAL.sub(r"\\\1", text)
-    text = _MD_LINE_START.sub(lambda m: f"\\{m[1]}" if m[1] else f"{m[2]}\\{m[3]}", text)
+    if line_start:
+        text = _MD_LINE_START.sub(lambda m: f"\\{m[1]}" if m[1] else f"{m[2]}\\{m[3]}", text)
     text = _AUTOLINK.sub(lambda m: "\\" + m.group(0), text)
     return Md(_MENTION.sub("@\u2060", text))
 
@@ -76,6 +80,12 @@ def md_finalize(value: Any) -> Any:
     return value if isinstance(value, Md) else md(value)
 
 
+def md_link(label: Any, url: Any) -> Md:
+    """`[label](url)` for an http(s) URL; just the escaped label for anything else."""
+    target = md_url(url)
+    return Md(f"[{md(label)}]({target})") if target else md(label)
+
+
 def md_url(url: Any) -> str | None:
     """An http(s) URL made safe as a Markdown/HTML link target, else None (never javascript:)."""
     text = clean(url)
@@ -84,14 +94,31 @@ def md_url(url: Any) -> str | None:
     return "".join(_URL_QUOTE.get(ch, ch) for ch in text)
 
 
-_URL_QUOTE = {"(": "%28", ")": "%29", "<": "%3C", ">": "%3E", '"': "%22", "'": "%27",
-              "`": "%60", "|": "%7C", "[": "%5B", "]": "%5D", " ": "%20", "\\": "%5C"}
+_URL_QUOTE = {
+    "(": "%28",
+    ")": "%29",
+    "<": "%3C",
+    ">": "%3E",
+    '"': "%22",
+    "'": "%27",
+    "`": "%60",
+    "|": "%7C",
+    "[": "%5B",
+    "]": "%5D",
+    " ": "%20",
+    "\\": "%5C",
+}
 
 
-# --- numbers -----------------------------------------------------------------------------------
+def mapping(value: Any) -> Mapping[str, Any]:
+    """`value` if it is a mapping, else an empty one (reports may lack or garble any key)."""
+    return value if isinstance(value, Mapping) else {}
 
 
-def is_number(value: Any) -> bool:
+# --- numbers -------------------------------------------------------------------------------------
+
+
+def is_number(value: Any) -> TypeGuard[float]:
     """A finite real number (bools are not numbers here)."""
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
@@ -105,7 +132,7 @@ def _plain(x: float) -> str:
         return f"{x:,.0f}"
     if size >= 100:
         return f"{x:.1f}"
-    if size >= 10:
+    if size >= 1:
         return f"{x:.2f}"
     if size >= 0.01:
         return f"{x:.3f}"
@@ -117,7 +144,7 @@ def num(value: Any, unit: str = "") -> str:
     if not is_number(value):
         return DASH if value is None or isinstance(value, (int, float)) else clip(value, 40)
     text = _plain(float(value)).replace("-", MINUS)
-    return f"{text} {clean(unit)}" if unit else text
+    return f"{text} {clip(unit, 12)}" if unit else text
 
 
 def exact(value: Any, unit: str = "") -> str:
@@ -127,7 +154,7 @@ def exact(value: Any, unit: str = "") -> str:
     x = float(value)
     text = f"{int(x):,}" if x == int(x) and abs(x) < 1e15 else f"{x:.6g}"
     text = text.replace("-", MINUS)
-    return f"{text} {clean(unit)}" if unit else text
+    return f"{text} {clip(unit, 12)}" if unit else text
 
 
 def signed(value: Any, unit: str = "") -> str:
@@ -135,7 +162,7 @@ def signed(value: Any, unit: str = "") -> str:
     if not is_number(value):
         return num(value, unit)
     if value == 0:
-        return f"±0 {clean(unit)}".rstrip()
+        return f"±0 {clip(unit, 12)}".rstrip()
     return ("+" if value > 0 else "") + num(value, unit)
 
 
@@ -144,7 +171,7 @@ def interval(ci: Any, unit: str = "") -> str:
     if not isinstance(ci, (list, tuple)) or len(ci) != 2 or not all(is_number(v) for v in ci):
         return ""
     text = f"{signed(ci[0])}…{signed(ci[1])}"
-    return f"{text} {clean(unit)}" if unit else text
+    return f"{text} {clip(unit, 12)}" if unit else text
 
 
 def pct(value: Any, digits: int = 1) -> str:
@@ -229,11 +256,11 @@ def threshold(thresholds: Any, unit: str = "", baseline: Any = None) -> str:
 def join(values: Iterable[Any], limit: int = 8, each: int = 40) -> str:
     """A short, clipped list of values from data: "a, b, c and 4 more"."""
     items = list(values) if isinstance(values, (list, tuple)) else []
-    shown = ", ".join(clip(v, each) for v in items[:limit])
+    shown = ", ".join("null" if v is None else clip(v, each) for v in items[:limit])
     return shown + (f" and {len(items) - limit} more" if len(items) > limit else "")
 
 
-# --- OpenMetrics -------------------------------------------------------------------------------
+# --- OpenMetrics ---------------------------------------------------------------------------------
 
 
 def metric_name(*parts: Any) -> str:
@@ -252,8 +279,8 @@ def om_value(value: Any) -> str:
 
 
 def om_help(value: Any) -> str:
-    """Escape a HELP text (backslash and newline, per the OpenMetrics text format)."""
-    return clean(value).replace("\\", "\\\\")
+    """A HELP text: one line of plain ASCII (markup and quotes from data become "_")."""
+    return re.sub(r"[^A-Za-z0-9 .,:;=()\[\]/+_-]", "_", clean(value))
 
 
 FILTERS = {
@@ -271,6 +298,7 @@ FILTERS = {
     "clip": clip,
     "join_values": join,
     "md": md,
+    "md_link": md_link,
     "xml_text": xml_text,
     "metric_name": metric_name,
     "om_value": om_value,

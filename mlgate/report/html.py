@@ -1,0 +1,36 @@
+"""`report.html`: one standalone file (inline CSS and SVG, no script, no network), printable."""
+
+from __future__ import annotations
+
+from mlgate import __version__
+from mlgate.records import Report
+from mlgate.report import charts, view
+from mlgate.report import filters as f
+from mlgate.report.templating import render_template
+
+
+def render_html(report: Report) -> str:
+    """The full report: verdict, every gate, and charts for what the report carries."""
+    report = view.normalize(report)
+    version = report.context.get("mlgate_version") if isinstance(report.context, dict) else None
+    return render_template(
+        "html",
+        "report.html.j2",
+        report=report,
+        headline=view.headline(report),
+        summary=report.summary,
+        errors=list(report.errors),
+        baseline=view.baseline_sentence(report),
+        facts=[(label, value) for label, value in view.run_facts(report) if label != "mlgate"],
+        links=view.links(report),
+        ci=view.ci_label(report),
+        gates=view.ordered(report.gates),
+        forest=charts.forest(report),
+        curves=charts.curves(report),
+        confusions=charts.confusions(report),
+        residuals=charts.residuals(report),
+        slices=charts.slices(report),
+        drift=charts.drift(report),
+        latency=charts.latency(report),
+        version=f.clip(version, 20) if version else __version__,
+    )

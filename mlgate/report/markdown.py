@@ -1,0 +1,96 @@
+"""`report.md`: the PR/MR comment — verdict first, failing gates, the rest folded."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mlgate.records import Report
+from mlgate.report import view
+from mlgate.report.filters import Md
+from mlgate.report.templating import render_template
+
+MARKER = "<!-- mlgate:report -->"  # hidden line that finds our comment again (sticky updates)
+MAX_CHARS = 65_000  # GitHub rejects comments over 65,536 characters; leave room for publishers
+MAX_NOTES = 40
+
+
+def render_markdown(report: Report, *, max_chars: int = MAX_CHARS) -> str:
+    """The comment: first line is the verdict and why; at most `max_chars` characters.
+
+    When the full comment is too long, it is shortened step by step — passing gates collapse
+    to a count, then the failing rows and notes are cut to what fits — and says so.
+    """
+    report = view.normalize(report)
+    rows = view.attention(report)
+    notes = view.notes(report)
+    text = _render(report, rows, notes, max_chars, show_passing=True, truncated=False)
+    if len(text) <= max_chars:
+        return text
+    text = _render(report, rows, notes[:MAX_NOTES], max_chars, show_passing=False, truncated=True)
+    if len(text) <= max_chars:
+        return text
+    # The largest number of failing rows (and as many notes) that fits: binary search.
+    lo, hi = 0, len(rows)
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        candidate = _render(
+            report,
+            rows[:mid],
+            notes[: min(mid, MAX_NOTES)],
+            max_chars,
+            show_passing=False,
+            truncated=True,
+            total_rows=len(rows),
+            total_notes=len(notes),
+        )
+        lo, hi = (mid, hi) if len(candidate) <= max_chars else (lo, mid - 1)
+    text = _render(
+        report,
+        rows[:lo],
+        notes[: min(lo, MAX_NOTES)],
+        max_chars,
+        show_passing=False,
+        truncated=True,
+        total_rows=len(rows),
+        total_notes=len(notes),
+    )
+    if len(text) <= max_chars:
+        return text
+    # Only a pathological run (thousands of run-level errors) gets here: cut, keep the marker.
+    note = "\n\n> ⚠️ Shortened to fit the comment size limit; see report.html.\n\n" + MARKER + "\n"
+    return text[: max(max_chars - len(note), 0)] + note
+
+
+def _render(
+    report: Report,
+    rows: list[Any],
+    notes: list[tuple[str, str]],
+    max_chars: int,
+    *,
+    show_passing: bool,
+    truncated: bool,
+    total_rows: int | None = None,
+    total_notes: int | None = None,
+) -> str:
+    return render_template(
+        "md",
+        "report.md.j2",
+        report=report,
+        headline=view.headline(report),
+        errors=list(report.errors[:50]),
+        rows=rows,
+        hidden_rows=(total_rows - len(rows)) if total_rows is not None else 0,
+        notes=notes,
+        hidden_notes=(total_notes - len(notes)) if total_notes is not None else 0,
+        detectable=view.detectable(report),
+        passing=view.passing(report),
+        show_passing=show_passing,
+        not_gated=view.not_gated(report),
+        baseline=view.baseline_sentence(report),
+        links=view.links(report),
+        facts=view.run_facts(report),
+        ci=view.ci_label(report),
+        truncated=truncated,
+        max_chars=max_chars,
+        marker=Md(MARKER),
+    )

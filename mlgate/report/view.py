@@ -1,0 +1,431 @@
+"""What every rendering shows, decided once: gate order, the verdict sentence, notes, facts.
+
+Renderers format; they do not decide. Text returned here is plain and may carry strings from
+data or users (gate ids with slice values, messages, column names): every renderer escapes it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+
+from mlgate.records import Check, GateResult, Report
+from mlgate.report import filters as f
+
+STATUS_RANK = {"error": 0, "fail": 1, "warn": 2, "pass": 3, "waived": 4, "skipped": 5}
+STATUS_ICON = {
+    "pass": "✅",
+    "warn": "⚠️",
+    "fail": "❌",
+    "error": "❗",
+    "waived": "🔕",
+    "skipped": "⏭️",
+}
+STATUS_WORD = {
+    "pass": "passed",
+    "warn": "warning",
+    "fail": "failed",
+    "error": "error",
+    "waived": "waived",
+    "skipped": "skipped",
+}
+KIND_WORD = {"data": "data", "model": "model", "performance": "performance"}
+VERDICT_WORD = {"pass": "Passed", "fail": "Blocked", "error": "Error"}
+VERDICT_ICON = {"pass": "✅", "fail": "❌", "error": "❗"}
+
+
+def normalize(report: Report) -> Report:
+    """The report with every container the type the renderers expect.
+
+    A report.json read back may have been written by another version or edited by hand: a
+    `null` details or a string where a list belongs must not crash a rendering.
+    """
+
+    def seq(value: Any) -> tuple[Any, ...]:
+        return tuple(value) if isinstance(value, (list, tuple)) else ()
+
+    gates = []
+    for gate in report.gates:
+        ci = seq(gate.ci)
+        gates.append(
+            replace(
+                gate,
+                id=f.clean(gate.id) or "(unnamed gate)",
+                name=f.clean(gate.name),
+                message="" if gate.message is None else str(gate.message),
+                unit=f.clean(gate.unit),
+                details=dict(f.mapping(gate.details)),
+                threshold=dict(f.mapping(gate.threshold)),
+                notes=tuple(str(n) for n in seq(gate.notes)),
+                checks=tuple(c for c in seq(gate.checks) if isinstance(c, Check)),
+                ci=(ci[0], ci[1]) if len(ci) == 2 else None,
+            )
+        )
+    return replace(
+        report,
+        gates=tuple(gates),
+        context=dict(f.mapping(report.context)),
+        diagnostics=dict(f.mapping(report.diagnostics)),
+        errors=tuple(str(e) for e in seq(report.errors)),
+    )
+
+
+def ordered(gates: tuple[GateResult, ...] | list[GateResult]) -> list[GateResult]:
+    """Failures first (errors, failures, warnings, passes, waived, skipped), blocking first,
+    otherwise in the order of the config (stable sort), which is the order users know."""
+    return sorted(gates, key=lambda g: (STATUS_RANK.get(g.status, 9), not g.blocking))
+
+
+def attention(report: Report) -> list[GateResult]:
+    """Gates a reviewer must read: errors, failures and warnings."""
+    return [g for g in ordered(report.gates) if g.status in ("error", "fail", "warn")]
+
+
+def passing(report: Report) -> list[GateResult]:
+    """Gates that passed."""
+    return [g for g in report.gates if g.status == "pass"]
+
+
+def not_gated(report: Report) -> list[GateResult]:
+    """Gates reported but not deciding anything: waived or skipped (with their reason)."""
+    return [g for g in ordered(report.gates) if g.status in ("waived", "skipped")]
+
+
+def alpha(report: Report) -> float:
+    """The significance level the intervals were computed at (default 0.05)."""
+    value = report.context.get("alpha") if isinstance(report.context, Mapping) else None
+    return float(value) if f.is_number(value) and 0 < value < 1 else 0.05
+
+
+def ci_label(report: Report) -> str:
+    """ "95% CI" for alpha 0.05."""
+    return f.confidence(alpha(report))
+
+
+def slice_of(gate: GateResult) -> Mapping[str, Any] | None:
+    """The slice a gate covers ({"column", "value", "rows"}), if it is a slice gate."""
+    value = gate.details.get("slice") if isinstance(gate.details, Mapping) else None
+    return value if isinstance(value, Mapping) else None
+
+
+def describe(gate: GateResult, ci: str = "95% CI") -> str:
+    """One line saying what happened to a gate, naming it (the compare stage's message if any)."""
+    message = f.clean(gate.message)
+    if not message:
+        values = []
+        if f.is_number(gate.candidate):
+            values.append(f"candidate {f.num(gate.candidate, gate.unit)}")
+        if f.is_number(gate.baseline):
+            values.append(f"production {f.num(gate.baseline, gate.unit)}")
+        if f.is_number(gate.delta):
+            change = f"change {f.signed(gate.delta, gate.unit)}"
+            if gate.ci:
+                change += f" ({ci} {f.interval(gate.ci, gate.unit)})"
+            values.append(change)
+        message = f"{gate.name or gate.id} {STATUS_WORD.get(gate.status, gate.status)}"
+        message += (": " + ", ".join(values)) if values else ""
+    named = any(n and n in message for n in (gate.id, gate.name))
+    part = slice_of(gate)
+    if part is not None and f.clean(part.get("value")) not in message:
+        named = False
+    return message if named else f"{f.clean(gate.id)}: {message}"
+
+
+def change_text(gate: GateResult) -> str:
+    """ "−0.031 (−0.041…−0.022)": the change vs production with its interval, or a dash."""
+    if not f.is_number(gate.delta):
+        return f.DASH
+    text = f.signed(gate.delta, gate.unit)
+    return text + (f" ({f.interval(gate.ci)})" if f.interval(gate.ci) else "")
+
+
+def finding_text(gate: GateResult, limit: int = 300) -> str:
+    """The gate's message, plus a few offending values for a data check."""
+    text = f.clip(gate.message, limit) or STATUS_WORD.get(gate.status, f.clean(gate.status))
+    examples = gate.details.get("examples") if isinstance(gate.details, Mapping) else None
+    if isinstance(examples, list) and examples:
+        text += f"; e.g. {f.join(examples, 5, 40)}"
+    return text
+
+
+@dataclass(frozen=True)
+class Headline:
+    """The first line of every rendering: the verdict and why, in a reviewer's words."""
+
+    verdict: str  # pass | fail | error
+    word: str  # Passed | Blocked | Error
+    icon: str
+    reason: str  # plain text (may carry data): renderers escape it
+
+    @property
+    def text(self) -> str:
+        return f"{self.word}: {self.reason}"
+
+
+def _more(items: list[Any], noun: str, verb: str = "") -> str:
+    extra = len(items) - 1
+    if extra <= 0:
+        return ""
+    plural = noun if extra == 1 else noun + "s"
+    return f"; {extra} more {plural}" + (f" {verb}" if verb else "")
+
+
+def headline(report: Report) -> Headline:
+    """The verdict and its main reason (the first blocking failure, or the first problem)."""
+    verdict = report.verdict if report.verdict in VERDICT_WORD else "error"
+    ci = ci_label(report)
+    if verdict == "error":
+        errored = [g for g in ordered(report.gates) if g.status == "error"]
+        problems = [f.clean(e) for e in report.errors if f.clean(e)]
+        if problems:
+            reason = f"the gate could not be evaluated: {problems[0]}"
+            reason += _more(problems, "problem")
+            reason += f"; {len(errored)} gate(s) errored" if errored else ""
+        elif errored:
+            gate = errored[0]
+            why = f.clean(gate.message) or "no reason given"
+            reason = f"{f.clean(gate.id)} could not be evaluated: {why}"
+            reason += _more(errored, "gate", "could not be evaluated")
+        else:
+            reason = "the evaluation did not complete (no reason recorded)"
+        failed = [g for g in report.gates if g.status == "fail" and g.blocking]
+        if failed:
+            reason += f"; {len(failed)} blocking gate(s) also failed"
+    elif verdict == "fail":
+        failed = [g for g in ordered(report.gates) if g.status in ("fail", "error") and g.blocking]
+        if failed:
+            reason = describe(failed[0], ci) + _more(failed, "blocking gate", "failed")
+        else:
+            reason = "a blocking gate failed (see the gates below)"
+    else:
+        blocking = [g for g in report.gates if g.status == "pass" and g.blocking]
+        warned = [g for g in ordered(report.gates) if g.status in ("warn", "fail")]
+        if not report.gates:
+            reason = "no gates were configured"
+        elif not blocking:
+            reason = "no blocking gate was evaluated"
+        else:
+            reason = (
+                f"all {len(blocking)} blocking gates passed"
+                if len(blocking) > 1
+                else "the one blocking gate passed"
+            )
+        if warned:
+            reason += f"; {len(warned)} warning{'s' if len(warned) != 1 else ''}: "
+            reason += describe(warned[0], ci)
+    return Headline(verdict, VERDICT_WORD[verdict], VERDICT_ICON[verdict], reason)
+
+
+def notes(report: Report) -> list[tuple[str, str]]:
+    """(gate id, note) for inconclusive gates and every note the gates carry, failures first."""
+    out: list[tuple[str, str]] = []
+    for gate in ordered(report.gates):
+        texts = [f.clean(n) for n in gate.notes if f.clean(n)]
+        if gate.inconclusive and not any("inconclusive" in t.lower() for t in texts):
+            texts.insert(0, inconclusive_note(gate))
+        out.extend((gate.id, t) for t in dict.fromkeys(texts))
+    return out
+
+
+def inconclusive_note(gate: GateResult) -> str:
+    """Why an inconclusive gate is so, from the detectable change when the report has it."""
+    detectable = gate.details.get("detectable") if isinstance(gate.details, Mapping) else None
+    rows = gate.details.get("n") if isinstance(gate.details, Mapping) else None
+    if not f.is_number(detectable):
+        return "inconclusive: the eval set is too small to tell a change this size from noise"
+    size = f" ({f.count(rows)} rows)" if f.is_number(rows) else ""
+    smallest = f.num(detectable, gate.unit)
+    text = f"inconclusive: this eval set{size} can only detect changes of {smallest} or more"
+    allowed = allowed_change(gate)
+    return text + (f"; the tolerance is {f.num(allowed, gate.unit)}" if allowed is not None else "")
+
+
+def allowed_change(gate: GateResult) -> float | None:
+    """The relative tolerance in the metric's units ("1%" resolved against production)."""
+    for key in ("max_drop", "max_increase"):
+        if key in gate.threshold:
+            return f.tolerance_value(gate.threshold[key], gate.baseline)
+    return None
+
+
+def higher_is_better(gate: GateResult) -> bool:
+    """The metric's direction: from the details, else from the threshold kind."""
+    flag = gate.details.get("higher_is_better") if isinstance(gate.details, Mapping) else None
+    if isinstance(flag, bool):
+        return flag
+    return not ("max_increase" in gate.threshold and "max_drop" not in gate.threshold)
+
+
+def detectable(report: Report, limit: int = 8) -> list[tuple[str, float, str]]:
+    """(what, smallest detectable change, unit) of relative gates; slices only if few."""
+    out = []
+    for gate in report.gates:
+        value = gate.details.get("detectable") if isinstance(gate.details, Mapping) else None
+        if f.is_number(value):
+            label = gate.id if slice_of(gate) is not None else (gate.name or gate.id)
+            out.append((f.clip(label, 80), float(value), gate.unit))
+    return out[:limit]
+
+
+def baseline_sentence(report: Report) -> str:
+    """Which production baseline the candidate was compared with, in one sentence."""
+    base = f.mapping(report.context.get("baseline"))
+    spec = f.clip(base.get("spec"), 200)
+    kind = base.get("kind")
+    rows = f.mapping(report.context.get("eval")).get("rows")
+    if kind == "model" or (kind is None and spec):
+        text = f"production model {spec}" if spec else "the production model"
+        on = f"the same {f.count(rows)} eval rows" if f.is_number(rows) else "the same eval rows"
+        text += f", re-evaluated on {on}"
+        if base.get("paired") is True:
+            text += " (paired comparison)"
+        elif base.get("paired") is False:
+            text += " (not paired)"
+    elif kind == "report":
+        text = f"stored report {spec}: metrics only, no paired statistics"
+    else:
+        text = "none configured, so only absolute thresholds apply"
+    note = f.clip(base.get("note"), 300)
+    return f"{text}. {note}" if note else text
+
+
+def links(report: Report) -> list[tuple[str, str]]:
+    """(label, safe http(s) URL) for the full report and the CI job, when the CI says where."""
+    out = []
+    for key, label in (("report_url", "Full report"), ("job_url", "CI job")):
+        url = f.md_url(report.context.get(key))
+        if url:
+            out.append((label, url))
+    return out
+
+
+def run_facts(report: Report) -> list[tuple[str, str]]:
+    """(label, value) facts about the run for the header/footer: commit, data, version..."""
+    ctx = f.mapping(report.context)
+    data = f.mapping(ctx.get("eval"))
+    facts = []
+    if ctx.get("commit"):
+        facts.append(("commit", f.clean(ctx["commit"])[:12]))
+    if ctx.get("ref"):
+        facts.append(("ref", f.clip(ctx["ref"], 80)))
+    if data.get("path"):
+        rows = f" ({f.count(data['rows'])} rows)" if f.is_number(data.get("rows")) else ""
+        facts.append(("eval data", f.clip(data["path"], 120) + rows))
+    if data.get("fingerprint"):
+        facts.append(("fingerprint", f.clean(data["fingerprint"])[:19]))
+    if ctx.get("config"):
+        facts.append(("config", f.clip(ctx["config"], 120)))
+    facts.append(("confidence", ci_label(report)))
+    if ctx.get("mode"):
+        facts.append(("mode", f.clip(ctx["mode"], 20)))
+    if ctx.get("ci"):
+        facts.append(("CI", f.clip(ctx["ci"], 20)))
+    if f.is_number(ctx.get("duration_s")):
+        facts.append(("duration", f.duration(ctx["duration_s"])))
+    if ctx.get("mlgate_version"):
+        facts.append(("mlgate", f.clip(ctx["mlgate_version"], 20)))
+    return facts
+
+
+# --- gate details --------------------------------------------------------------------------------
+
+
+def _slice(value: Any, gate: GateResult) -> str:
+    if not isinstance(value, Mapping):
+        return f.clip(value, 80)
+    rows = f" ({f.count(value.get('rows'))} rows)" if f.is_number(value.get("rows")) else ""
+    return f"{f.clip(value.get('column'), 60)} = {f.clip(value.get('value'), 60)}{rows}"
+
+
+def _changed(value: Any, gate: GateResult) -> str:
+    if not isinstance(value, list):
+        return f.clip(value, 80)
+    parts = [
+        f"{f.clip(c.get('column'), 40)}: {f.clip(c.get('reference'), 30)} → "
+        f"{f.clip(c.get('eval'), 30)}"
+        for c in value[:8]
+        if isinstance(c, Mapping)
+    ]
+    return "; ".join(parts) + (f" and {len(value) - 8} more" if len(value) > 8 else "")
+
+
+def _unexpected(value: Any, gate: GateResult) -> str:
+    share = gate.details.get("unexpected_percent")
+    return f.count(value) + (f" ({f.percent(share)})" if f.is_number(share) else "")
+
+
+def _generic(value: Any, gate: GateResult) -> str:
+    if f.is_number(value):
+        return f.num(value, "")
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, (list, tuple)):
+        return f.join(value)
+    if isinstance(value, Mapping):
+        return f.clip(json.dumps(value, default=str, ensure_ascii=False), 160)
+    return f.clip(value, 160)
+
+
+# Known detail keys: label and formatter (a table, so a new kind of detail is one row).
+DETAILS: dict[str, tuple[str, Callable[[Any, GateResult], str]]] = {
+    "slice": ("slice", _slice),
+    "n": ("rows", lambda v, g: f.count(v)),
+    "method": ("method", lambda v, g: f.clip(v, 80)),
+    "alpha": ("confidence", lambda v, g: f.confidence(v)),
+    "detectable": ("smallest detectable change", lambda v, g: f.num(v, g.unit)),
+    "higher_is_better": ("direction", lambda v, g: "higher is better" if v else "lower is better"),
+    "column": ("column", lambda v, g: f.clip(v, 80)),
+    "expectation": ("expectation", lambda v, g: f.clip(v, 80)),
+    "observed": ("observed", lambda v, g: f.num(v) if f.is_number(v) else f.clip(v, 120)),
+    "unexpected_count": ("unexpected values", _unexpected),
+    "examples": ("examples", lambda v, g: f.join(v, 10, 40)),
+    "score": ("drift score", lambda v, g: f.num(v)),
+    "threshold": ("allowed drift", lambda v, g: f.exact(v)),
+    "unseen": ("categories unseen in reference", lambda v, g: f.join(v, 10, 40)),
+    "added": ("columns added", lambda v, g: f.join(v, 12, 40)),
+    "removed": ("columns removed", lambda v, g: f.join(v, 12, 40)),
+    "changed": ("types changed", _changed),
+    "ratio": ("candidate / production", lambda v, g: f"{f.num(v)}×"),
+    "ratio_ci": (
+        "ratio interval",
+        lambda v, g: f.interval(v).replace("+", "") + "×" if f.interval(v) else "",
+    ),
+    "rounds": ("rounds", lambda v, g: f.count(v)),
+    "noise_floor": ("noise floor", lambda v, g: f.pct(v) if f.is_number(v) else ""),
+}
+# Shown elsewhere (charts) or part of another fact.
+HIDDEN = {"samples", "unexpected_percent"}
+
+
+def gate_facts(gate: GateResult) -> list[tuple[str, str]]:
+    """(label, text) for a gate's details, known keys first, then any other key as it is."""
+    details = gate.details if isinstance(gate.details, Mapping) else {}
+    facts = []
+    for key, (label, show) in DETAILS.items():
+        if key in details and details[key] not in (None, "", [], {}):
+            text = show(details[key], gate)
+            if text:
+                facts.append((label, text))
+    for key, value in details.items():
+        if key not in DETAILS and key not in HIDDEN and value not in (None, "", [], {}):
+            facts.append((f.clip(key, 40).replace("_", " "), _generic(value, gate)))
+    return facts
+
+
+def check_lines(gate: GateResult) -> list[tuple[str, str]]:
+    """(status, "candidate ≥ 0.85: 0.871") per threshold check of a gate."""
+    out = []
+    for check in gate.checks:
+        state = (
+            "inconclusive"
+            if check.inconclusive
+            else ("pass" if check.passed else "fail" if check.passed is False else "unknown")
+        )
+        expected = (
+            f.exact(check.expected) if f.is_number(check.expected) else f.clip(check.expected, 40)
+        )
+        actual = f.num(check.actual, gate.unit) if check.actual is not None else f.DASH
+        out.append((state, f"{f.clip(check.operator, 20)} {expected}: {actual}"))
+    return out

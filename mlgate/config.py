@@ -223,9 +223,21 @@ class ExpectGate(BaseModel):
     id: str | None = None
     on: Literal["eval", "reference"] = Field("eval", description="which data set to check")
 
+    @model_validator(mode="before")
+    @classmethod
+    def _yaml_on(cls, value: Any) -> Any:
+        return _on_key(value)
+
     @property
     def kwargs(self) -> dict[str, Any]:
         return dict(self.model_extra or {})
+
+
+def _on_key(value: Any) -> Any:
+    """YAML 1.1 reads a bare `on:` key as the boolean true; it means the `on` option here."""
+    if isinstance(value, dict) and True in value and "on" not in value:
+        return {("on" if key is True else key): item for key, item in value.items()}
+    return value
 
 
 class SuiteGate(Strict):
@@ -233,6 +245,11 @@ class SuiteGate(Strict):
     level: Level = "error"
     id: str | None = None
     on: Literal["eval", "reference"] = "eval"
+
+    @model_validator(mode="before")
+    @classmethod
+    def _yaml_on(cls, value: Any) -> Any:
+        return _on_key(value)
 
 
 class DriftSpec(Strict):

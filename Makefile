@@ -12,7 +12,7 @@ $(BIN)/python:
 	$(BIN)/python -m pip install --quiet --upgrade pip uv
 
 $(STAMP): $(BIN)/python pyproject.toml
-	$(UV) pip install --python $(BIN)/python --quiet -e '.[test,dev]'
+	$(UV) pip install --python $(BIN)/python --quiet --compile-bytecode -e '.[test,dev]'
 	rm -f $(VENV)/.installed-* && touch $@
 
 install: $(STAMP)

@@ -65,6 +65,9 @@ class ModelGates:
         for i, gate in enumerate(config.gates.model):
             key = f"gates.model[{i}]"
             metric = _resolve(gate, task, inputs, key)
+            # fix the positive class once, so both models, every slice and resample agree
+            others = [sides.baseline] if sides.baseline is not None else []
+            metric = metric.bind(sides.y, sides.candidate, *others)
             base_id = gate.id or f"model.{gate.metric}"
             seen[base_id] = seen.get(base_id, 0) + 1
             if seen[base_id] > 1:

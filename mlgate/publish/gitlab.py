@@ -1,0 +1,326 @@
+"""GitLab publisher: one sticky merge-request note and a commit status named `mlgate`.
+
+Talks to the API named by `CI_API_V4_URL` through python-gitlab (imported lazily). The token is
+`MLGATE_GITLAB_TOKEN`, else `GITLAB_TOKEN`: `CI_JOB_TOKEN` cannot post notes or statuses, so a
+job that only has it is told so in one line and still gates through its exit code. Tokens never
+appear in what this module prints or raises (`scrub`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from mlgate.errors import MlgateError, PublishError
+
+if TYPE_CHECKING:
+    import gitlab
+
+    from mlgate.publish import PublishOptions
+    from mlgate.records import Report
+
+TOKEN_VARS = ("MLGATE_GITLAB_TOKEN", "GITLAB_TOKEN")
+SECRET_VARS = (*TOKEN_VARS, "CI_JOB_TOKEN")
+STATUS_NAME = "mlgate"
+NOTE_LIMIT = 1_000_000  # GitLab rejects notes longer than this
+RETRIES = 5  # per request, on 5xx and 429 (python-gitlab backs off 0.1 s · 2^n, or Retry-After)
+TIMEOUT_S = 30
+STATE = {"pass": "success", "fail": "failed", "error": "failed"}  # verdict -> commit status state
+VERDICT_TEXT = {"pass": "passed", "fail": "blocked", "error": "could not evaluate"}
+STATE_MARK = re.compile(r"<!-- mlgate:state=(?P<digest>[0-9a-f]+) -->")
+NO_TOKEN = (
+    "no MLGATE_GITLAB_TOKEN or GITLAB_TOKEN is set{job}, so no MR note or commit status was "
+    "posted; add a project access token (api scope, Reporter role) as a masked CI/CD variable "
+    "MLGATE_GITLAB_TOKEN (the job's exit code still gates the merge)"
+)
+HINTS = {  # HTTP status -> what to do about it
+    401: "the token is invalid, expired or revoked",
+    403: "the token may not do this: use a project access token with the api scope "
+    "and at least the Reporter role",
+    404: "not found: check CI_PROJECT_ID / CI_MERGE_REQUEST_IID and that the token's user "
+    "can see the project",
+}
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where to post, from GitLab CI's predefined variables."""
+
+    server: str  # https://gitlab.example.com (python-gitlab adds /api/v4)
+    project: str
+    merge_request: str | None
+    sha: str | None
+    pipeline: str | None
+    ref: str | None
+    link: str | None  # the status's target URL: the HTML report, else the job
+    project_url: str | None
+
+
+def target(env: Mapping[str, str]) -> Target:
+    """Read the CI variables this publisher needs; a missing one is a PublishError."""
+    project = env.get("CI_PROJECT_ID") or env.get("CI_PROJECT_PATH")
+    if not project:
+        raise PublishError(
+            "CI_PROJECT_ID is not set: `mlgate run --publish` posts from GitLab CI jobs"
+        )
+    job_url = env.get("CI_JOB_URL")
+    report_dir = env.get("MLGATE_REPORT_DIR", "mlgate-report")
+    return Target(
+        server=server_url(env, PublishError),
+        project=project,
+        merge_request=env.get("CI_MERGE_REQUEST_IID") or None,
+        sha=env.get("CI_COMMIT_SHA") or None,
+        pipeline=env.get("CI_PIPELINE_ID") or None,
+        ref=env.get("CI_COMMIT_REF_NAME") or None,
+        link=f"{job_url}/artifacts/file/{report_dir}/report.html" if job_url else None,
+        project_url=env.get("CI_PROJECT_URL") or None,
+    )
+
+
+def server_url(env: Mapping[str, str], error: type[MlgateError]) -> str:
+    """The server root from `CI_API_V4_URL` (or `CI_SERVER_URL`)."""
+    api = env.get("CI_API_V4_URL", "").rstrip("/")
+    if api:
+        return api.removesuffix("/api/v4")
+    server = env.get("CI_SERVER_URL", "").rstrip("/")
+    if server:
+        return server
+    raise error("CI_API_V4_URL is not set: the GitLab API address comes from GitLab CI")
+
+
+def private_token(env: Mapping[str, str]) -> str | None:
+    """MLGATE_GITLAB_TOKEN, else GITLAB_TOKEN."""
+    return next((env[name] for name in TOKEN_VARS if env.get(name)), None)
+
+
+def connect(server: str, *, private: str | None = None, job: str | None = None) -> gitlab.Gitlab:
+    """A python-gitlab client that retries 5xx and 429 and times out instead of hanging."""
+    import gitlab
+
+    return gitlab.Gitlab(
+        server,
+        private_token=private,
+        job_token=job,
+        timeout=TIMEOUT_S,
+        retry_transient_errors=True,
+        keep_base_url=True,  # pagination links may name the external URL; stay on CI_API_V4_URL
+        per_page=100,
+        user_agent="mlgate",
+    )
+
+
+def scrub(text: str, env: Mapping[str, str]) -> str:
+    """`text` with every token value of the environment masked."""
+    for name in SECRET_VARS:
+        value = env.get(name, "")
+        if len(value) >= 4:
+            text = text.replace(value, "[masked]")
+    return text
+
+
+@contextmanager
+def api_errors(
+    action: str, env: Mapping[str, str], error: type[MlgateError] = PublishError
+) -> Iterator[None]:
+    """Turn python-gitlab / requests failures into one scrubbed line: what failed, why, the fix."""
+    import gitlab
+    import requests
+
+    try:
+        yield
+    except gitlab.exceptions.GitlabError as exc:
+        code = exc.response_code
+        message = exc.error_message
+        if isinstance(message, bytes):
+            message = message.decode("utf-8", "replace")
+        detail = " ".join(str(message).split())[:200]
+        hint = HINTS.get(code or 0)
+        text = f"{action} failed: HTTP {code}: {detail}" + (f" ({hint})" if hint else "")
+        raise error(scrub(text, env)) from None
+    except requests.RequestException as exc:
+        detail = " ".join(str(exc).split())[:200]
+        unreachable = Unreachable if error is PublishError else error
+        raise unreachable(scrub(f"{action} failed: cannot reach GitLab: {detail}", env)) from None
+
+
+class Unreachable(PublishError):
+    """GitLab did not answer at all, even after the retries: the next step would not either."""
+
+
+class GitLabPublisher:
+    """Posts the report to the merge request of the GitLab CI pipeline this job runs in."""
+
+    name = "gitlab"
+
+    def detect(self, env: Mapping[str, str]) -> bool:
+        return bool(env.get("GITLAB_CI"))
+
+    def accepted(self, label: str, env: Mapping[str, str] | None = None) -> str | None:
+        """Whether the MR carries `label` (from CI_MERGE_REQUEST_LABELS: no API call)."""
+        env = os.environ if env is None else env
+        labels = {item.strip() for item in env.get("CI_MERGE_REQUEST_LABELS", "").split(",")}
+        return f"MR label {label}" if label and label in labels else None
+
+    def publish(
+        self, report: Report, out_dir: Path, options: PublishOptions, env: Mapping[str, str]
+    ) -> list[str]:
+        """Update the sticky MR note and set the `mlgate` commit status; one line per step."""
+        where = target(env)
+        token = private_token(env)
+        if token is None:
+            job = " (CI_JOB_TOKEN cannot post MR notes or commit statuses)" if env.get(
+                "CI_JOB_TOKEN") else ""
+            raise PublishError(NO_TOKEN.format(job=job))
+        client = connect(where.server, private=token)
+        done: list[str] = []
+        failed: list[str] = []
+        for step in (post_note, post_status):
+            try:
+                done.append(step(client, where, report, options, env))
+            except Unreachable as exc:
+                failed.append(exc.message)
+                break
+            except PublishError as exc:
+                failed.append(exc.message)
+        if failed:
+            raise PublishError("; ".join(failed + [f"(done: {line})" for line in done]))
+        return done
+
+
+# --- the sticky note ----------------------------------------------------------------------------
+
+
+def post_note(
+    client: gitlab.Gitlab, where: Target, report: Report, options: PublishOptions,
+    env: Mapping[str, str],
+) -> str:
+    """Create or edit this token's marked note on the MR, as the comment mode says."""
+    if options.comment == "never":
+        return "MR note: not posted (comment: never)"
+    iid = where.merge_request
+    if iid is None:
+        return ("MR note: not posted, this is not a merge-request pipeline "
+                "(CI_MERGE_REQUEST_IID is not set)")
+    body = note_body(report)
+    with api_errors("finding the token's user (GET /user)", env):
+        user = client.http_get("/user", max_retries=RETRIES)
+        me = user.get("id") if isinstance(user, dict) else None
+    mr = client.projects.get(where.project, lazy=True).mergerequests.get(iid, lazy=True)
+    with api_errors(f"listing the notes of MR !{iid}", env):
+        notes = mr.notes.list(get_all=True, max_retries=RETRIES)
+    # Our note: the marker AND this token's user, so a user quoting the marker is never edited.
+    old = next((n for n in notes if _author_id(n) == me and _has_marker(n.body)), None)
+    action = plan(options.comment, report.verdict, old.body if old else None, body)
+    if action == "unchanged":
+        return f"MR !{iid} note: unchanged ({_note_url(where, old)})"
+    if action == "skip":
+        return f"MR !{iid} note: not posted, the gate passed (comment: on-failure)"
+    with api_errors(f"{'editing' if old else 'creating'} the note on MR !{iid}", env):
+        if old is not None:
+            old.body = body
+            old.save(max_retries=RETRIES)
+            note = old
+        else:
+            note = mr.notes.create({"body": body}, max_retries=RETRIES)
+    return f"MR !{iid} note {'updated' if old else 'created'}: {_note_url(where, note)}"
+
+
+def plan(mode: str, verdict: str, old: str | None, new: str) -> str:
+    """'create', 'update', 'unchanged' or 'skip' for a comment mode and what is already there.
+
+    on-failure posts only when the gate did not pass, but always updates an existing note, so a
+    fixed MR never keeps showing a stale failure. on-change edits only when the verdict or a
+    gate's status changed (numbers moving inside the same statuses do not re-post).
+    """
+    if old is not None and old == new:
+        return "unchanged"
+    if old is not None and mode == "on-change" and state_of(old) == state_of(new):
+        return "unchanged"
+    if old is None and mode == "on-failure" and verdict == "pass":
+        return "skip"
+    return "update" if old is not None else "create"
+
+
+def note_body(report: Report) -> str:
+    """The Markdown comment plus a hidden digest of the verdict and every gate's status."""
+    from mlgate.report.markdown import MARKER, render_markdown
+
+    state = f"<!-- mlgate:state={digest(report)} -->"
+    text = render_markdown(report, max_chars=NOTE_LIMIT - len(state) - len(MARKER) - 2)
+    if MARKER not in text:
+        text = f"{MARKER}\n{text}"
+    return f"{text}\n{state}\n"
+
+
+def digest(report: Report) -> str:
+    """What `on-change` compares: the verdict and each gate's id and status."""
+    parts = [report.verdict, *sorted(f"{g.id}={g.status}" for g in report.gates), *report.errors]
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
+
+
+def state_of(body: str) -> str | None:
+    match = STATE_MARK.search(body)
+    return match.group("digest") if match else None
+
+
+def _has_marker(body: Any) -> bool:
+    from mlgate.report.markdown import MARKER
+
+    return isinstance(body, str) and MARKER in body
+
+
+def _author_id(note: Any) -> Any:
+    author = getattr(note, "author", None)
+    return author.get("id") if isinstance(author, dict) else None
+
+
+def _note_url(where: Target, note: Any) -> str:
+    if where.project_url and note is not None:
+        return f"{where.project_url}/-/merge_requests/{where.merge_request}#note_{note.id}"
+    return f"note {getattr(note, 'id', '?')}"
+
+
+# --- the commit status --------------------------------------------------------------------------
+
+
+def post_status(
+    client: gitlab.Gitlab, where: Target, report: Report, options: PublishOptions,
+    env: Mapping[str, str],
+) -> str:
+    """Set the `mlgate` status on this pipeline's commit (success, or failed when not passed)."""
+    if where.sha is None:
+        return "commit status: not set (CI_COMMIT_SHA is not set)"
+    state = STATE[report.verdict]
+    if state == "failed" and env.get("MLGATE_ALLOW_FAILURE") == "true":
+        # A failed external status fails the pipeline even when the job may fail.
+        return "commit status: not set, the job is allowed to fail (allow-failure)"
+    data: dict[str, Any] = {"state": state, "name": STATUS_NAME, "description": describe(report)}
+    if where.link:
+        data["target_url"] = where.link
+    if where.pipeline:
+        # Attach to this pipeline; its ref is taken from it. Naming the branch instead would
+        # create a separate "external" pipeline that can become the MR's head pipeline.
+        data["pipeline_id"] = int(where.pipeline)
+    elif where.ref:
+        data["ref"] = where.ref
+    commit = client.projects.get(where.project, lazy=True).commits.get(where.sha, lazy=True)
+    with api_errors(f"setting the commit status {STATUS_NAME} on {where.sha[:8]}", env):
+        commit.statuses.create(data, max_retries=RETRIES)
+    return f"commit status {STATUS_NAME}: {state} on {where.sha[:8]}"
+
+
+def describe(report: Report) -> str:
+    """'blocked: 1 failed, 9 passed' (GitLab shows it next to the status)."""
+    counts = report.summary
+    parts = [f"{counts[k]} {k}" for k in ("failed", "errored", "warned", "passed") if counts[k]]
+    head = f"{VERDICT_TEXT[report.verdict]}"
+    return f"{head}: {', '.join(parts)}" if parts else head
+
+
+PUBLISHER = GitLabPublisher()

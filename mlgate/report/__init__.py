@@ -139,7 +139,7 @@ def read_report(path: Path) -> Report:
     path = Path(path)
     if path.is_dir():
         path = path / FILENAMES["json"]
-    hint = "pass the report.json that `mlgate run` wrote (default: mlgate-report/report.json)"
+    hint = "pass the report.json that `mlgate run` wrote, e.g. mlgate-report/report.json"
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:

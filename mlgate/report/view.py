@@ -164,6 +164,11 @@ class Headline:
         return f"{self.word}: {self.reason}"
 
 
+def _n(count: int, noun: str) -> str:
+    """2, "gate" -> "2 gates"; 1 -> "1 gate"."""
+    return f"{count} {noun}" + ("" if count == 1 else "s")
+
+
 def _more(items: list[Any], noun: str, verb: str = "") -> str:
     extra = len(items) - 1
     if extra <= 0:
@@ -182,7 +187,7 @@ def headline(report: Report) -> Headline:
         if problems:
             reason = f"the gate could not be evaluated: {problems[0]}"
             reason += _more(problems, "problem")
-            reason += f"; {len(errored)} gate(s) errored" if errored else ""
+            reason += f"; {_n(len(errored), 'gate')} errored" if errored else ""
         elif errored:
             gate = errored[0]
             why = f.clean(gate.message) or "no reason given"
@@ -192,7 +197,7 @@ def headline(report: Report) -> Headline:
             reason = "the evaluation did not complete (no reason recorded)"
         failed = [g for g in report.gates if g.status == "fail" and g.blocking]
         if failed:
-            reason += f"; {len(failed)} blocking gate(s) also failed"
+            reason += f"; {_n(len(failed), 'blocking gate')} also failed"
     elif verdict == "fail":
         failed = [g for g in ordered(report.gates) if g.status in ("fail", "error") and g.blocking]
         if failed:

@@ -55,7 +55,7 @@ def test_errored_gate_outranks_failures(error_report: Report) -> None:
 
     first = render_markdown(build_gate_error()).splitlines()[0]
     assert first.startswith(r"**❗ Error:** model.f1 could not be evaluated: f1 could not be")
-    assert first.endswith("1 blocking gate(s) also failed")
+    assert first.endswith("; 1 blocking gate also failed")
 
 
 def test_failing_and_warning_gates_in_the_table_passing_gates_folded(
@@ -67,7 +67,9 @@ def test_failing_and_warning_gates_in_the_table_passing_gates_folded(
     assert r"| ⚠️ | model.accuracy\[country=FR\] (non-blocking) |" in table
     assert r"model.log\_loss" not in table  # passed: folded
     assert "✅ 10 passing gates" in folded
-    assert r"| model.log\_loss | 0.337 | 0.341 | +0.004 (−0.006…+0.013) | increase ≤ 0.02 |" in folded
+    assert (
+        r"| model.log\_loss | 0.337 | 0.341 | +0.004 (−0.006…+0.013) | increase ≤ 0.02 |" in folded
+    )
     assert "⏭️ model.accuracy\\[country=LU\\]: skipped" in folded
 
 

@@ -146,13 +146,13 @@ class GitHubPublisher:
             raise _failed(exc.message, done, exc.hint) from None
         posting = Posting(gh, repo, target, report, options, settings, _locator(report, env))
         failures: list[str] = []
-        for step in (self._check, self._comment):
+        for label, step in (("check run", self._check), ("comment", self._comment)):
             try:
                 done.append(step(posting))
             except PublishError as exc:
-                failures.append(exc.message)
+                failures.append(f"{label}: {exc.message}")
             except api.api_errors() as exc:
-                failures.append(f"{step.__name__.strip('_')}: {api.describe(exc, settings)}")
+                failures.append(f"{label}: {api.describe(exc, settings)}")
         if failures:
             raise _failed("; ".join(failures), done)
         return done

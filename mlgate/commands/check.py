@@ -1,0 +1,146 @@
+"""`mlgate check`: locally, the verdict CI will give — same config, baseline, numbers; never posts.
+
+Where the config names no baseline, production is the candidate's own path at the merge-base
+with the default branch (origin/HEAD, else main, else master): `git:<merge-base>:<path>`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from mlgate.commands.run import finish
+from mlgate.config import LoadedConfig, ModelSpec, load_config
+from mlgate.errors import BaselineError, MlgateError
+from mlgate.runner import RunOptions, error_report, execute
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+RELATIVE_KEYS = ("max_drop", "max_increase")
+DEFAULT_BRANCHES = ("main", "origin/main", "master", "origin/master")  # after origin/HEAD
+
+
+class NoDefault(Exception):
+    """Why the default branch's model cannot be used (said to the user, not an error yet)."""
+
+
+def run(args: argparse.Namespace) -> int:
+    from rich.console import Console
+
+    console = Console(stderr=True, highlight=False)
+    out_dir = Path(args.out) if args.out else None
+    try:
+        loaded = load_config(args.config)
+        out_dir = out_dir or loaded.resolve(loaded.config.report.dir)
+        if not args.baseline:
+            loaded = with_default_baseline(loaded, console)
+        with console.status("mlgate check: starting", spinner="dots") as status:
+            options = RunOptions(
+                out_dir=out_dir, baseline=args.baseline,
+                progress=lambda step: status.update(f"mlgate check: {step}"),
+            )
+            report = execute(loaded, options)
+    except MlgateError as exc:
+        write_error_report(exc, out_dir or Path("mlgate-report"))
+        raise
+    return finish(report, out_dir)
+
+
+def with_default_baseline(loaded: LoadedConfig, console: Console) -> LoadedConfig:
+    """The config with models.baseline set to the default branch's model, if none is configured.
+
+    When there is none to take, the run goes on without a baseline only if no gate is relative;
+    otherwise a BaselineError (exit 3) says why and which gates need one.
+    """
+    models = loaded.config.models
+    if models is None or models.baseline is not None:
+        return loaded  # configured: resolved exactly as in CI
+    candidate = models.candidate
+    try:
+        if candidate.factory:
+            raise NoDefault(f"models.candidate is a factory ({candidate.factory}), not a file "
+                            "to take from the default branch")
+        spec, branch = default_branch_spec(loaded.resolve(candidate.path or candidate.predictions
+                                                          or ""), loaded.root)
+    except NoDefault as why:
+        needs = relative_gates(loaded)
+        if needs:
+            raise BaselineError(
+                f"{loaded.where('models.baseline')}: not set, and {why}; the relative gates need "
+                f"a production baseline: {', '.join(needs)}",
+                hint="set models.baseline, or pass --baseline SPEC",
+            ) from None
+        console.print(f"mlgate check: no baseline: {why}; only absolute gates apply",
+                      style="yellow", markup=False)
+        return loaded
+    console.print(f"mlgate check: baseline {spec} ({candidate.source} at the merge-base with "
+                  f"{branch})", style="dim", markup=False)
+    key = "predictions" if candidate.predictions else "path"
+    baseline = ModelSpec(**{key: spec}, trust=candidate.trust, format=candidate.format)
+    config = loaded.config.model_copy(
+        update={"models": models.model_copy(update={"baseline": baseline})}
+    )
+    return replace(loaded, config=config)
+
+
+def default_branch_spec(candidate: Path, root: Path) -> tuple[str, str]:
+    """(`git:<merge-base>:<path from the top level>`, default branch) for the candidate file."""
+    top = _git(root, "rev-parse", "--show-toplevel")
+    if top is None:
+        raise NoDefault(f"{root} is not inside a git repository")
+    branch = _git(root, "symbolic-ref", "--quiet", "--short", "refs/remotes/origin/HEAD")
+    for name in DEFAULT_BRANCHES:
+        if branch is None and _git(root, "rev-parse", "--verify", "--quiet", f"{name}^{{commit}}"):
+            branch = name
+    if branch is None:
+        raise NoDefault("no default branch was found (no origin/HEAD, main or master)")
+    base = _git(root, "merge-base", "HEAD", branch)
+    if base is None:
+        raise NoDefault(f"HEAD and {branch} have no merge-base (a shallow clone? "
+                        "run `git fetch --unshallow`)")
+    try:
+        relative = candidate.resolve().relative_to(Path(top).resolve()).as_posix()
+    except ValueError:
+        raise NoDefault(f"the candidate {candidate} is outside the repository {top}") from None
+    if _git(root, "cat-file", "-e", f"{base}:{relative}") is None:
+        raise NoDefault(f"{relative} does not exist at the merge-base with {branch} ({base[:12]})")
+    return f"git:{base[:12]}:{relative}", branch  # a short sha: the commit is local
+
+
+def relative_gates(loaded: LoadedConfig) -> list[str]:
+    """Config locations of thresholds that compare with production (max_drop, max_increase)."""
+    gates = loaded.config.gates
+    found = [
+        f"gates.model[{i}].{key}"
+        for i, gate in enumerate(gates.model) for key in RELATIVE_KEYS
+        if getattr(gate, key) is not None
+    ]
+    found += [
+        f"gates.performance[{i}].{measure}.{key}"
+        for i, item in enumerate(gates.performance) for measure, budget in item.items()
+        for key in RELATIVE_KEYS if getattr(budget, key) is not None
+    ]
+    return found
+
+
+def _git(root: Path, *args: str) -> str | None:
+    """stdout of a git command, or None when it fails (or git is missing)."""
+    try:
+        out = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, timeout=60)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip() if out.returncode == 0 else None
+
+
+def write_error_report(exc: MlgateError, out_dir: Path) -> None:
+    """Best effort, as `mlgate run` does: a report that says what happened."""
+    try:
+        from mlgate.report import write_reports
+
+        write_reports(error_report(exc.lines()), out_dir)
+    except Exception:  # the original error is what the user needs to see
+        pass

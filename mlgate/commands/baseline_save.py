@@ -1,0 +1,199 @@
+"""`mlgate baseline save [--to DIR]`: record what the default branch holds as production.
+
+DIR (default `mlgate-baseline` beside the config) receives `report.json`, a copy of the candidate
+model (or of its predictions file) and `baseline.json` (schema mlgate.baseline/v1), so that the
+folder, `report:DIR/report.json` or an artifact of DIR serves as the next runs' baseline.
+
+The run measures what becomes production, so there is nothing to compare with: relative
+thresholds (max_drop, max_increase) are dropped — their gates are measured and recorded, not
+gated — and any configured baseline is not resolved. Absolute thresholds count: a failure exits
+1, and the baseline is written anyway (it records what the branch holds). An incomplete
+evaluation (exit 3) writes nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import secrets
+import shutil
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from mlgate import __version__
+from mlgate.baseline import MANIFEST_SCHEMA
+from mlgate.commands.check import RELATIVE_KEYS, write_error_report
+from mlgate.commands.run import finish
+from mlgate.config import LoadedConfig, load_config
+from mlgate.errors import ConfigError, MlgateError
+from mlgate.records import Report
+from mlgate.runner import RunOptions, execute
+
+DEFAULT_DIR = "mlgate-baseline"
+MANIFEST = "baseline.json"
+REPORT = "report.json"
+
+
+def run(args: argparse.Namespace) -> int:
+    out_dir = Path(args.out) if args.out else None
+    try:
+        loaded = load_config(args.config)
+        out_dir = out_dir or loaded.resolve(loaded.config.report.dir)
+        if args.baseline:
+            raise ConfigError(
+                "--baseline: `mlgate baseline save` records production; it compares with no "
+                "baseline", hint="drop --baseline",
+            )
+        target = Path(args.to) if args.to else loaded.resolve(DEFAULT_DIR)
+        shown = f"--to {args.to}" if args.to else DEFAULT_DIR
+        check_target(target, shown)  # before the run: refuse early, not after minutes of work
+        report = execute(for_recording(loaded), RunOptions(out_dir=out_dir))
+    except MlgateError as exc:
+        write_error_report(exc, out_dir or Path("mlgate-report"))
+        raise
+    code = finish(report, out_dir)
+    if report.verdict == "error":
+        print("mlgate: baseline not saved: the evaluation is incomplete", file=sys.stderr)
+        return code
+    files = save(report, loaded, target)
+    print(f"mlgate: baseline saved to {target} ({', '.join(files)})", file=sys.stderr)
+    if report.verdict == "fail":
+        print("mlgate: an absolute gate failed; the baseline was saved anyway: it records what "
+              "this branch holds", file=sys.stderr)
+    return code
+
+
+def for_recording(loaded: LoadedConfig) -> LoadedConfig:
+    """The config without a baseline and without relative thresholds (measured, not gated)."""
+    from dataclasses import replace
+
+    config = loaded.config
+    drop = dict.fromkeys(RELATIVE_KEYS)
+    gates = config.gates.model_copy(update={
+        "model": [gate.model_copy(update=drop) for gate in config.gates.model],
+        "performance": [
+            {name: budget.model_copy(update=drop) for name, budget in item.items()}
+            for item in config.gates.performance
+        ],
+    })
+    update: dict[str, Any] = {"gates": gates}
+    if config.models is not None:
+        update["models"] = config.models.model_copy(update={"baseline": None})
+    return replace(loaded, config=config.model_copy(update=update))
+
+
+def check_target(target: Path, shown: str) -> None:
+    """Refuse a target that is a file, or a folder holding files mlgate did not write there."""
+    if not target.exists():
+        return
+    if not target.is_dir():
+        raise ConfigError(f"{shown}: is a file, not a folder",
+                          hint="choose another folder with --to")
+    foreign = sorted(p.name for p in target.iterdir() if p.name not in owned(target))
+    if foreign:
+        more = f" and {len(foreign) - 5} more" if len(foreign) > 5 else ""
+        listed = ", ".join(foreign[:5]) + more
+        raise ConfigError(
+            f"{shown}: the folder holds files mlgate did not write: {listed}",
+            hint="choose another folder with --to, or move those files away",
+        )
+
+
+def owned(folder: Path) -> set[str]:
+    """Names in `folder` that an earlier `baseline save` wrote (listed in its manifest)."""
+    try:
+        doc = json.loads((folder / MANIFEST).read_text())
+    except (OSError, ValueError):
+        return set()
+    if not isinstance(doc, dict) or doc.get("schema") != MANIFEST_SCHEMA:
+        return set()
+    files = doc.get("files")
+    if not isinstance(files, list):
+        return set()
+    return {MANIFEST} | {f for f in files if isinstance(f, str)}
+
+
+def save(report: Report, loaded: LoadedConfig, target: Path) -> list[str]:
+    """Write the baseline folder next to `target`, then swap it in; return the file names."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = _sibling(target, "new")
+    try:
+        model = _copy_model(loaded, staging)
+        (staging / REPORT).write_text(
+            json.dumps(report.to_dict(), indent=2, allow_nan=False) + "\n", encoding="utf-8")
+        files = [name for name in (model["model"], REPORT) if name]
+        manifest = _manifest(report, loaded, model, [*files, MANIFEST])
+        (staging / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+        _swap(staging, target)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return [*files, MANIFEST]
+
+
+def _copy_model(loaded: LoadedConfig, staging: Path) -> dict[str, Any]:
+    """Copy the candidate's artifact (model or predictions file); a factory has none to copy."""
+    from mlgate.models import FORMATS_BY_SUFFIX
+
+    models = loaded.config.models
+    none: dict[str, Any] = dict.fromkeys(("model", "model_format", "model_sha256", "model_source"))
+    if models is None or models.candidate.factory:
+        return none
+    candidate = models.candidate
+    source = candidate.predictions or candidate.path or ""
+    path = loaded.resolve(source)
+    fmt = "predictions" if candidate.predictions else (
+        candidate.format or FORMATS_BY_SUFFIX.get(path.suffix.lower()))
+    name = path.name if path.name not in (REPORT, MANIFEST) else f"model-{path.name}"
+    shutil.copyfile(path, staging / name)
+    digest = hashlib.sha256()
+    with (staging / name).open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return {"model": name, "model_format": fmt, "model_sha256": digest.hexdigest(),
+            "model_source": source}
+
+
+def _manifest(report: Report, loaded: LoadedConfig, model: dict[str, Any],
+              files: list[str]) -> dict[str, Any]:
+    context = report.context
+    evaluation = context.get("eval") or {}
+    return {
+        "schema": MANIFEST_SCHEMA,
+        **model,
+        "report": REPORT,
+        "fingerprint": evaluation.get("fingerprint"),
+        "eval": evaluation,
+        "commit": context.get("commit"),
+        "ref": context.get("ref"),
+        "created_at": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "mlgate_version": __version__,
+        "config": loaded.display,
+        "files": files,
+    }
+
+
+def _sibling(target: Path, what: str) -> Path:
+    """A new hidden folder beside `target` (mkdir honours the umask; mkdtemp would make 0700)."""
+    while True:
+        path = target.with_name(f".{target.name}.{what}-{secrets.token_hex(4)}")
+        try:
+            path.mkdir()
+            return path
+        except FileExistsError:
+            continue
+
+
+def _swap(staging: Path, target: Path) -> None:
+    """Put `staging` in place of `target`: two renames, so no reader sees a half-written folder."""
+    if not target.exists():
+        os.replace(staging, target)
+        return
+    old = _sibling(target, "old")
+    os.replace(target, old / target.name)
+    os.replace(staging, target)
+    shutil.rmtree(old, ignore_errors=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
+import secrets
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
@@ -110,7 +110,12 @@ def write_reports(
         except Exception as exc:  # a renderer bug must not cost the other files
             failures.append((fmt, exc))
             continue
-        written[fmt] = _write_atomic(out / FILENAMES[fmt], text)
+        try:
+            written[fmt] = _write_atomic(out / FILENAMES[fmt], text)
+        except OSError as exc:  # a full disk or a read-only folder: the user's to fix
+            raise InputError(
+                f"{out / FILENAMES[fmt]}: cannot write the report: {exc.strerror or exc}"
+            ) from None
     if failures:
         names = ", ".join(
             f"{FILENAMES[fmt]} ({type(exc).__name__}: {exc})" for fmt, exc in failures
@@ -122,14 +127,19 @@ def write_reports(
 
 
 def _write_atomic(path: Path, text: str) -> Path:
-    """Write via a temporary file in the same folder and os.replace (atomic on POSIX and NT)."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    """Write a temporary file next to `path`, then os.replace it (atomic on POSIX and NT).
+
+    The file is created with mode 0o666 less the umask, like any file the user writes
+    (tempfile.mkstemp would make it 0o600, unreadable to a CI artifact server or a colleague).
+    """
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
     try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
             handle.write(text)
         os.replace(tmp, path)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
     return path
 

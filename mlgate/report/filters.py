@@ -170,7 +170,7 @@ def interval(ci: Any, unit: str = "") -> str:
     """A confidence interval: "−0.041…−0.022" (the unit once, at the end)."""
     if not isinstance(ci, (list, tuple)) or len(ci) != 2 or not all(is_number(v) for v in ci):
         return ""
-    text = f"{signed(ci[0])}…{signed(ci[1])}"
+    text = "…".join(signed(v) if v != 0 else "0" for v in ci)
     return f"{text} {clip(unit, 12)}" if unit else text
 
 
@@ -204,7 +204,7 @@ def duration(seconds: Any) -> str:
 def confidence(alpha: Any) -> str:
     """alpha 0.05 -> "95% CI"."""
     level = 1 - alpha if is_number(alpha) and 0 < alpha < 1 else 0.95
-    return f"{level * 100:g}% CI"
+    return f"{round(level * 100, 2):g}% CI"
 
 
 # Threshold kinds, in the order people read them (one row per kind, as in the decision table).

@@ -24,6 +24,7 @@ def render_html(report: Report) -> str:
         facts=[(label, value) for label, value in view.run_facts(report) if label != "mlgate"],
         links=view.links(report),
         ci=view.ci_label(report),
+        run_alpha=view.alpha(report),
         gates=view.ordered(report.gates),
         forest=charts.forest(report),
         curves=charts.curves(report),

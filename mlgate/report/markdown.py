@@ -90,6 +90,7 @@ def _render(
         links=view.links(report),
         facts=view.run_facts(report),
         ci=view.ci_label(report),
+        run_alpha=view.alpha(report),
         truncated=truncated,
         max_chars=max_chars,
         marker=Md(MARKER),

@@ -52,6 +52,7 @@ def environment(kind: str) -> jinja2.Environment:
         slice_of=view.slice_of,
         change_text=view.change_text,
         finding_text=view.finding_text,
+        says_more=view.says_more,
     )
     return env
 

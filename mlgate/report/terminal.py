@@ -10,6 +10,7 @@ from mlgate.report import view
 
 if TYPE_CHECKING:
     from rich.console import Console
+    from rich.table import Table
 
 # status -> (label, style). Words, not emoji: every terminal shows them.
 STATUS_STYLE = {
@@ -24,15 +25,13 @@ VERDICT_STYLE = {"pass": "bold green", "fail": "bold red", "error": "bold magent
 
 
 def print_report(report: Report, console: Console | None = None) -> None:
-    """Print the verdict line, run problems, a table of gates (failures first), and notes.
+    """Print the verdict line, run problems, a table of gates (failures first), findings, notes.
 
     Every string from data goes in as `rich.text.Text` (never parsed as rich markup) after
     `filters.clean`, which drops escape sequences that could steer the terminal.
     """
     report = view.normalize(report)
-    from rich import box
     from rich.console import Console
-    from rich.table import Table
     from rich.text import Text
 
     console = console or Console(highlight=False)
@@ -46,37 +45,17 @@ def print_report(report: Report, console: Console | None = None) -> None:
     for problem in problems if len(problems) > 1 else ():  # a single one is in the verdict line
         console.print(Text.assemble(("  problem: ", "magenta"), f.clip(problem, 600)))
     if report.gates:
-        ci = view.ci_label(report)
-        table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
-        for name, justify in (
-            ("status", "left"),
-            ("gate", "left"),
-            ("production", "right"),
-            ("candidate", "right"),
-            (f"change ({ci})", "right"),
-            ("allowed", "left"),
-            ("finding", "left"),
-        ):
-            table.add_column(
-                name,
-                justify=justify,  # type: ignore[arg-type]
-                overflow="fold",
-                ratio=3 if name == "finding" else None,
-            )
-        for gate in view.ordered(report.gates):
+        console.print(_table(report, console.width))
+    for gate in view.attention(report):  # what the numbers do not say, in words
+        if view.says_more(gate):
             label, style = STATUS_STYLE.get(gate.status, (f.clean(gate.status), "bold"))
-            quiet = "dim" if gate.status in ("pass", "waived", "skipped") else ""
-            gate_id = f.clip(gate.id, 120) + ("" if gate.blocking else " (non-blocking)")
-            table.add_row(
-                Text(label, style=style),
-                Text(gate_id, style=quiet),
-                Text(f.num(gate.baseline, gate.unit)),
-                Text(f.num(gate.candidate, gate.unit)),
-                Text(view.change_text(gate)),
-                Text(f.threshold(gate.threshold, gate.unit, gate.baseline)),
-                Text(view.finding_text(gate) if gate.status != "pass" else "", style=quiet),
+            console.print(
+                Text.assemble(
+                    (f"  {label.lower()}: ", style),
+                    f"{f.clip(gate.id, 120)}: ",
+                    view.finding_text(gate, 400),
+                )
             )
-        console.print(table)
     for gate_id, note in view.notes(report):
         console.print(
             Text.assemble(("  note: ", "cyan"), f"{f.clip(gate_id, 120)}: ", f.clip(note, 400))
@@ -85,3 +64,38 @@ def print_report(report: Report, console: Console | None = None) -> None:
     summary = ", ".join(f"{n} {k}" for k, n in report.summary.items() if n)
     if summary:
         console.print(Text(f"  {summary}", style="dim"))
+
+
+def _table(report: Report, width: int) -> Table:
+    """One row per gate, failures first; numbers only (findings follow the table).
+
+    Below 110 columns the production and candidate values are left out: the change, its
+    interval and the tolerance are what decide, and they stay on one line each.
+    """
+    from rich import box
+    from rich.table import Table
+    from rich.text import Text
+
+    wide = width >= 110
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
+    table.add_column("status", no_wrap=True)
+    table.add_column("gate", overflow="fold", min_width=14)
+    if wide:
+        table.add_column("production", justify="right", no_wrap=True)
+        table.add_column("candidate", justify="right", no_wrap=True)
+    table.add_column(f"change ({view.ci_label(report)})", justify="right", no_wrap=True)
+    table.add_column("allowed", overflow="fold")
+    run_alpha = view.alpha(report)
+    for gate in view.ordered(report.gates):
+        label, style = STATUS_STYLE.get(gate.status, (f.clean(gate.status), "bold"))
+        quiet = "dim" if gate.status in ("pass", "waived", "skipped") else ""
+        gate_id = f.clip(gate.id, 120) + ("" if gate.blocking else " (non-blocking)")
+        values = [Text(f.num(gate.baseline, gate.unit)), Text(f.num(gate.candidate, gate.unit))]
+        table.add_row(
+            Text(label, style=style),
+            Text(gate_id, style=quiet),
+            *(values if wide else []),
+            Text(view.change_text(gate, run_alpha)),
+            Text(f.threshold(gate.threshold, gate.unit, gate.baseline)),
+        )
+    return table

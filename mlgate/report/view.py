@@ -133,12 +133,22 @@ def describe(gate: GateResult, ci: str = "95% CI") -> str:
     return message if named else f"{f.clean(gate.id)}: {message}"
 
 
-def change_text(gate: GateResult) -> str:
-    """ "−0.031 (−0.041…−0.022)": the change vs production with its interval, or a dash."""
+def change_text(gate: GateResult, run_alpha: float = 0.05) -> str:
+    """ "−0.031 (−0.041…−0.022)": the change vs production with its interval, or a dash.
+
+    An interval at another level than the run's (slices corrected for multiple comparisons)
+    says its level: "−0.110 (98.75% CI −0.161…−0.062)".
+    """
     if not f.is_number(gate.delta):
         return f.DASH
     text = f.signed(gate.delta, gate.unit)
-    return text + (f" ({f.interval(gate.ci)})" if f.interval(gate.ci) else "")
+    interval = f.interval(gate.ci)
+    if not interval:
+        return text
+    level = gate.details.get("alpha") if isinstance(gate.details, Mapping) else None
+    if f.is_number(level) and 0 < level < 1 and abs(level - run_alpha) > 1e-9:
+        interval = f"{f.confidence(level)} {interval}"
+    return f"{text} ({interval})"
 
 
 def finding_text(gate: GateResult, limit: int = 300) -> str:
@@ -148,6 +158,12 @@ def finding_text(gate: GateResult, limit: int = 300) -> str:
     if isinstance(examples, list) and examples:
         text += f"; e.g. {f.join(examples, 5, 40)}"
     return text
+
+
+def says_more(gate: GateResult) -> bool:
+    """Whether the message adds to the numbers columns (data checks, errors, absolute gates);
+    a relative gate's message only repeats its change, interval and tolerance."""
+    return gate.status == "error" or not f.is_number(gate.delta) or gate.ci is None
 
 
 @dataclass(frozen=True)
@@ -249,6 +265,9 @@ def inconclusive_note(gate: GateResult) -> str:
 
 def allowed_change(gate: GateResult) -> float | None:
     """The relative tolerance in the metric's units ("1%" resolved against production)."""
+    allowed = gate.details.get("allowed") if isinstance(gate.details, Mapping) else None
+    if f.is_number(allowed):  # the compare stage's own resolution of the tolerance
+        return float(allowed)
     for key in ("max_drop", "max_increase"):
         if key in gate.threshold:
             return f.tolerance_value(gate.threshold[key], gate.baseline)

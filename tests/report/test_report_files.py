@@ -28,6 +28,10 @@ def test_a_blocked_run_writes_all_five_outputs(blocked_report: Report, tmp_path:
     assert len(cases) == len(blocked_report.gates)
     assert (out / "metrics.txt").read_text().endswith("# EOF\n")
     assert "<svg" in (out / "report.html").read_text()
+    umask = os.umask(0)
+    os.umask(umask)
+    modes = {p.name: p.stat().st_mode & 0o777 for p in out.iterdir()}
+    assert set(modes.values()) == {0o666 & ~umask}  # readable like any file the user writes
 
 
 def test_a_renderer_that_raises_never_costs_report_json(

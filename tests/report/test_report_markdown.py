@@ -137,7 +137,9 @@ def test_long_comments_are_shortened_with_a_note(huge_report: Report, limit: int
     text = render_markdown(huge_report, max_chars=limit)
     assert len(text) <= limit
     lines = text.rstrip("\n").splitlines()
-    assert lines[0].startswith(r"**❌ Blocked:** accuracy on segment=s0000 dropped far")
+    assert lines[0].startswith(
+        r"**❌ Blocked:** data.expect.segment\_s0000.in\_set: segment\_s0000"
+    )
     assert lines[-1] == MARKER
     assert "This comment was shortened to stay under" in text
     listed = len(re.findall(r"^\| ❌ \|", text, re.M))

@@ -539,9 +539,21 @@ def _read_yaml(text: str, display: str) -> Any:
             seen[key] = True
         return loader.construct_mapping(node)  # type: ignore[no-untyped-call]
 
+    def construct_timestamp(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
+        """A date-looking scalar that is no date (2030-13-01) is a located error, not a crash."""
+        try:
+            return loader.construct_yaml_timestamp(node)  # type: ignore[no-untyped-call]
+        except ValueError as exc:
+            mark = node.start_mark
+            raise ConfigError(
+                f"{display}:{mark.line + 1}:{mark.column + 1}: invalid date {_show(node.value)}: "
+                f"{exc}", hint="write dates as YYYY-MM-DD",
+            ) from None
+
     UniqueKeyLoader.add_constructor(
         yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, construct_mapping
     )
+    UniqueKeyLoader.add_constructor("tag:yaml.org,2002:timestamp", construct_timestamp)
     try:
         return yaml.load(text, Loader=UniqueKeyLoader) or {}  # noqa: S506 - SafeLoader subclass
     except yaml.MarkedYAMLError as exc:
@@ -599,6 +611,8 @@ def _message(error: Any) -> str:
         return f"expected {what}, got {_show(value)}"
     if kind in ("bool_type", "bool_parsing"):
         return f"expected true or false, got {_show(value)}"
+    if kind.startswith("date_"):
+        return f"expected a date as YYYY-MM-DD, got {_show(value)}"
     if kind == "string_type":
         return f"expected a string, got {_show(value)}"
     if kind in ("list_type", "dict_type", "model_type", "model_attributes_type"):

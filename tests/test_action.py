@@ -1,4 +1,4 @@
-"""action.yml and the example workflows: schemas, zizmor, static rules, and one real run with act."""
+"""action.yml and the example workflows: schemas, zizmor, static rules, one real run with act."""
 
 from __future__ import annotations
 
@@ -147,7 +147,8 @@ def test_action_end_to_end_with_act(httpserver_ipv4: Any, project: Any,
                "--env", "MLGATE_GITHUB_THROTTLE=0", "--env", "MLGATE_GITHUB_BACKOFF=0"]
     logs = []
     for _ in range(2):
-        done = subprocess.run(command, cwd=repo, env=env, capture_output=True, text=True, timeout=600)
+        done = subprocess.run(command, cwd=repo, env=env, capture_output=True, text=True,
+                              timeout=600)
         logs.append(done.stdout + done.stderr)
         assert done.returncode != 0, logs[-1]  # the job failed: the regression blocks
         assert "outputs verdict=fail report=" in logs[-1], logs[-1]

@@ -1,4 +1,4 @@
-"""GitHub publisher: sticky PR comment, check run (or commit status), job summary, outputs, annotations.
+"""GitHub publisher: sticky PR comment, check run or status, job summary, outputs, annotations.
 
 Order matters: the runner-side outputs (summary, `$GITHUB_OUTPUT`, `::error` lines) are written
 first — they need no token and survive an API outage. Then the check run and the comment, each
@@ -11,6 +11,7 @@ number it carries is used only while that PR's head is still that commit.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import re
@@ -69,12 +70,15 @@ def find_target(report: Report, env: Mapping[str, str], event: Mapping[str, Any]
     else:
         sha, number = env.get("GITHUB_SHA"), None
     if run and not claimed_sha:
-        raise PublishError("the report names no commit: refusing to post it for workflow_run "
-                           f"{run.get('id')} (was it written by `mlgate run` in the pull_request job?)")
+        raise PublishError(
+            f"the report names no commit: refusing to post it for workflow_run {run.get('id')}",
+            hint="post the report that `mlgate run` wrote in the pull_request job",
+        )
     if sha and claimed_sha and claimed_sha != sha:
         raise PublishError(
-            f"the report is for commit {claimed_sha[:12]} but this run is for {sha[:12]}: refusing to post",
-            hint="download the report artifact of the triggering run (run-id: github.event.workflow_run.id)",
+            f"the report is for commit {claimed_sha[:12]} but this run is for {sha[:12]}: "
+            "refusing to post",
+            hint="download the report of the triggering run (run-id: github.event.workflow_run.id)",
         )
     from_report = number is None and run is not None and isinstance(claimed.get("number"), int)
     if from_report:
@@ -114,7 +118,7 @@ def comment_body(report: Report) -> str:
 
 
 def digest(report: Report) -> str:
-    """A fingerprint of the results (not of the commit, time or duration), for --comment on-change."""
+    """A fingerprint of the results (not the commit, time or duration), for --comment on-change."""
     doc = report.to_dict()
     facts = {"verdict": doc["verdict"], "errors": doc["errors"], "gates": doc["gates"],
              "accepted": doc["context"].get("accepted")}
@@ -178,12 +182,14 @@ class GitHubPublisher:
                       and e.actor is not None]
             who = f" added by @{actors[-1]}" if actors else ""
             return f"PR label {label!r} on #{number}{who}"
-        except (PublishError, *api.api_errors()) as exc:
+        except (PublishError, *api.api_errors()) as exc:  # type: ignore[misc]
             why = exc.message if isinstance(exc, PublishError) else api.describe(exc, settings)
             print(f"mlgate: warning: cannot read the labels of PR #{number} ({why}); "
                   "using the event payload", file=sys.stderr)
         names = [item.get("name") for item in pull.get("labels") or [] if isinstance(item, dict)]
-        return f"PR label {label!r} on #{number} (from the event payload)" if label in names else None
+        if label not in names:
+            return None
+        return f"PR label {label!r} on #{number} (from the event payload)"
 
     # --- the steps --------------------------------------------------------------------------
 
@@ -224,7 +230,7 @@ class GitHubPublisher:
                 conclusion=_conclusion(report), output={
                     "title": summary,
                     "summary": _check_markdown(report),
-                    "annotations": _annotations(posting),  # type: ignore[dict-item]
+                    "annotations": _annotations(posting),
                 },
                 **({"details_url": details} if details else {}),
             )
@@ -240,7 +246,8 @@ class GitHubPublisher:
 
     def _comment(self, posting: Posting) -> str:
         """The sticky comment: edit ours (found by marker and author), else create it."""
-        repo, target, report, options = posting.repo, posting.target, posting.report, posting.options
+        repo, target, report = posting.repo, posting.target, posting.report
+        options = posting.options
         if options.comment == "never":
             return "comment: not posted (comment: never)"
         if target.pr is None:
@@ -255,8 +262,8 @@ class GitHubPublisher:
         body = comment_body(report)
         login = api.whoami(posting.gh, posting.settings).lower()
         issue = repo.get_issue(target.pr)
-        ours = [c for c in issue.get_comments()
-                if MARKER in (c.body or "") and c.user is not None and c.user.login.lower() == login]
+        ours = [c for c in issue.get_comments() if MARKER in (c.body or "")
+                and c.user is not None and c.user.login.lower() == login]
         if not ours and options.comment == "on-failure" and report.verdict == "pass":
             return "comment: not posted (passed; comment: on-failure)"
         if ours and options.comment == "on-change" and _digest_of(ours[0].body) == digest(report):
@@ -285,9 +292,9 @@ def _digest_of(body: str | None) -> str | None:
 
 def _conclusion(report: Report) -> str:
     """success / failure; neutral when a blocking regression passed only because it was accepted."""
-    if report.verdict == "pass" and report.context.get("accepted") and any(
-        g.status == "warn" and any("regression accepted" in n for n in g.notes) for g in report.gates
-    ):
+    accepted = any(g.status == "warn" and any("regression accepted" in n for n in g.notes)
+                   for g in report.gates)
+    if report.verdict == "pass" and report.context.get("accepted") and accepted:
         return "neutral"
     return CONCLUSION[report.verdict]
 
@@ -308,7 +315,7 @@ def _check_markdown(report: Report) -> str:
 
 
 def _annotations(posting: Posting) -> list[dict[str, Any]]:
-    """Up to 50 check-run annotations on the config file, at the line of each gate needing attention."""
+    """Up to 50 check-run annotations on the config file, at the line of each gate to look at."""
     annotations = []
     for gate in posting.report.gates:
         level = ANNOTATION_LEVEL.get(gate.status)
@@ -336,10 +343,8 @@ def _locator(report: Report, env: Mapping[str, str]) -> workflow.Locate:
     workspace = env.get("GITHUB_WORKSPACE")
     shown = path.as_posix()
     if workspace:
-        try:
+        with contextlib.suppress(ValueError):  # outside the workspace: as given
             shown = path.resolve().relative_to(Path(workspace).resolve()).as_posix()
-        except ValueError:
-            pass
 
     def locate(gate: GateResult) -> tuple[str, int]:
         name = (gate.name or gate.id.split(".", 1)[-1]).split("[", 1)[0]

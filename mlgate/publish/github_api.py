@@ -98,7 +98,7 @@ def connect(settings: Settings) -> Github:
         )
     from github import Auth, Github
 
-    pacing: dict[str, float] = {}
+    pacing: dict[str, Any] = {}
     if settings.throttle is not None:
         pacing = {"seconds_between_requests": settings.throttle,
                   "seconds_between_writes": settings.throttle}
@@ -148,7 +148,7 @@ def read_event(env: Mapping[str, str]) -> dict[str, Any]:
     try:
         doc = json.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        raise PublishError(f"GITHUB_EVENT_PATH={path}: cannot read the event payload: {exc}") from None
+        raise PublishError(f"GITHUB_EVENT_PATH={path}: cannot read the event: {exc}") from None
     return doc if isinstance(doc, dict) else {}
 
 

@@ -93,7 +93,7 @@ def append_summary(path: Path, render: Callable[[int], str]) -> None:
 
 
 def write_outputs(path: Path, outputs: Mapping[str, str]) -> None:
-    """Append step outputs with a random heredoc delimiter, so any value (even multiline) is safe."""
+    """Append step outputs with a random heredoc delimiter: any value (multiline too) is safe."""
     with path.open("a", encoding="utf-8") as handle:
         for name, value in outputs.items():
             delimiter = f"ghadelimiter_{uuid.uuid4()}"

@@ -33,7 +33,7 @@ CHUNK = 1 << 20
 
 
 def fetch(rest: str, ctx: SourceContext) -> Path:
-    """Download and unpack the artifact; return the model file, or the folder holding the baseline."""
+    """Download and unpack the artifact; return the model file or the folder of the baseline."""
     name, _, inner = rest.partition(":")
     if not name or not re.fullmatch(r"[^\\/\":<>|*?\r\n]+", name):
         raise ConfigError(f"{ctx.where}: expected github-artifact:NAME[:PATH], got "
@@ -48,7 +48,7 @@ def fetch(rest: str, ctx: SourceContext) -> Path:
                             hint="the workflow needs `permissions: actions: read` and "
                             "GITHUB_TOKEN in the environment") from None
     try:
-        artifact, branch = _latest(repo, name, env)
+        artifact = _latest(repo, name, env)
         dest = ctx.cache / "github-artifact" / f"{_safe(name)}-{artifact.id}"
         folder = dest if _complete(dest) else _download(artifact, dest, settings, ctx)
     except PublishError as exc:  # an unreadable event payload
@@ -61,7 +61,7 @@ def fetch(rest: str, ctx: SourceContext) -> Path:
     return _choose(folder, inner, name, ctx)
 
 
-def _latest(repo: Repository, name: str, env: Mapping[str, str]) -> tuple[Artifact, str]:
+def _latest(repo: Repository, name: str, env: Mapping[str, str]) -> Artifact:
     """The newest unexpired artifact NAME of a successful non-PR run on the default branch."""
     event = api.read_event(env)
     branch = env.get("MLGATE_DEFAULT_BRANCH") or (event.get("repository") or {}).get(
@@ -78,7 +78,7 @@ def _latest(repo: Repository, name: str, env: Mapping[str, str]) -> tuple[Artifa
             continue
         run = repo.get_workflow_run(origin.id)
         if run.conclusion == "success" and run.event not in PR_EVENTS:
-            return artifact, branch
+            return artifact
     raise BaselineError(
         f"no successful run on {branch!r} has an artifact named {name!r} (looked at {seen})",
         hint="upload it from the default branch, e.g. after `mlgate baseline save`, with "

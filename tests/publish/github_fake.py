@@ -47,7 +47,7 @@ class FakeGitHub:
     server: HTTPServer
     token: str = "ghs_FAKEinstallationTOKEN0123456789abcdef"  # a personal token: "ghp_…"
     installation: bool = True  # GITHUB_TOKEN-like: GET /user is refused, author is the Actions bot
-    checks_allowed: bool = True  # False: POST check-runs answers 403 (a token without checks: write)
+    checks_allowed: bool = True  # False: POST check-runs is 403 (a token without checks: write)
     statuses_allowed: bool = True
     default_branch: str = "main"
     comments: dict[int, list[dict[str, Any]]] = field(default_factory=dict)  # issue -> comments
@@ -81,7 +81,9 @@ class FakeGitHub:
 
     @property
     def me(self) -> dict[str, Any]:
-        return ACTIONS_BOT if self.installation else {"login": "mlgate-bot", "id": 77, "type": "User"}
+        if self.installation:
+            return ACTIONS_BOT
+        return {"login": "mlgate-bot", "id": 77, "type": "User"}
 
     def env(self, tmp: Any, event: dict[str, Any] | None = None, name: str = "pull_request",
             **extra: str) -> dict[str, str]:
@@ -135,7 +137,8 @@ class FakeGitHub:
 
     # --- arranging ------------------------------------------------------------------------------
 
-    def add_comment(self, issue: int, body: str, user: dict[str, Any] | None = None) -> dict[str, Any]:
+    def add_comment(self, issue: int, body: str,
+                    user: dict[str, Any] | None = None) -> dict[str, Any]:
         cid = self._new_id()
         comment = {
             "id": cid, "body": body, "user": dict(user or HUMAN),
@@ -255,8 +258,8 @@ class FakeGitHub:
         return _json({**self.me, "url": f"{self.api_url}/users/{self.me['login']}"})
 
     def _repo(self, request: Request, body: Any) -> Response:
-        return _json({"id": 1, "name": NAME, "full_name": REPO, "default_branch": self.default_branch,
-                      "url": self.repo_url(), "owner": {"login": OWNER}})
+        return _json({"id": 1, "name": NAME, "full_name": REPO, "url": self.repo_url(),
+                      "default_branch": self.default_branch, "owner": {"login": OWNER}})
 
     def _list_comments(self, request: Request, body: Any, n: str) -> Response:
         return self._page(request, self.comments.get(int(n), []))
@@ -312,7 +315,7 @@ class FakeGitHub:
             return _json({"message": "Resource not accessible by integration"}, 403)
         data = dict(body or {})
         output = data.get("output") or {}
-        problems = [key for key in ("title", "summary") if key in output and len(output[key]) > 65535]
+        problems = [k for k in ("title", "summary") if k in output and len(output[k]) > 65535]
         if len(output.get("annotations") or []) > 50 or problems:
             return _json({"message": "Validation Failed"}, 422)
         rid = self._new_id()
@@ -350,7 +353,8 @@ class FakeGitHub:
         return Response(status=302, headers={"Location": f"{host}/blob/{aid}?sig=signed"})
 
     def _blob(self, request: Request) -> Response:
-        seen = Seen(request.method, request.path, request.args.to_dict(), dict(request.headers), None)
+        seen = Seen(request.method, request.path, request.args.to_dict(), dict(request.headers),
+                    None)
         self.seen.append(seen)
         aid = int(request.path.rsplit("/", 1)[-1])
         if "Authorization" in request.headers:  # blob storage rejects a second credential
@@ -365,7 +369,8 @@ class FakeGitHub:
 
     # --- helpers --------------------------------------------------------------------------------
 
-    def _page(self, request: Request, items: list[dict[str, Any]], key: str | None = None) -> Response:
+    def _page(self, request: Request, items: list[dict[str, Any]],
+              key: str | None = None) -> Response:
         per_page = min(int(request.args.get("per_page", 30)), 100)
         page = int(request.args.get("page", 1))
         chunk = items[(page - 1) * per_page: page * per_page]
@@ -375,7 +380,8 @@ class FakeGitHub:
             base = f"{self.api_url}{request.path.removeprefix('/api/v3')}"
             nxt = {**request.args.to_dict(), "page": str(page + 1), "per_page": str(per_page)}
             last = {**nxt, "page": str(pages)}
-            headers["Link"] = f'<{base}?{urlencode(nxt)}>; rel="next", <{base}?{urlencode(last)}>; rel="last"'
+            headers["Link"] = (f'<{base}?{urlencode(nxt)}>; rel="next", '
+                               f'<{base}?{urlencode(last)}>; rel="last"')
         doc: Any = {"total_count": len(items), key: chunk} if key else chunk
         return _json(doc, 200, headers)
 

@@ -32,7 +32,7 @@ def gate(gid: str, status: str = "pass", *, blocking: bool | None = None, messag
 def failing_report(**context: Any) -> Report:
     gates = (
         gate("model.roc_auc", "fail", candidate=0.81, baseline=0.9, delta=-0.09, ci=(-0.11, -0.07),
-             message="roc_auc dropped 0.090 (95% CI −0.110 … −0.070), allowed 0.005"),
+             message="roc_auc dropped 0.090 (95% CI -0.110 … -0.070), allowed 0.005"),
         gate("model.accuracy", "pass", candidate=0.85, baseline=0.86, delta=-0.01),
     )
     return Report(verdict="fail", gates=gates, context={"ci": "github", **context})
@@ -46,7 +46,8 @@ def passing_report(**context: Any) -> Report:
 def run(gh: FakeGitHub, tmp_path: Path, report: Report, comment: str = "always",
         **env_kw: Any) -> list[str]:
     env = gh.env(tmp_path, **env_kw)
-    return PUBLISHER.publish(report, tmp_path / "mlgate-report", PublishOptions(comment=comment), env)  # type: ignore[arg-type]
+    options = PublishOptions(comment=comment)  # type: ignore[arg-type]
+    return PUBLISHER.publish(report, tmp_path / "mlgate-report", options, env)
 
 
 def test_two_runs_leave_one_sticky_comment_edited_in_place(gh: FakeGitHub, tmp_path: Path) -> None:
@@ -60,7 +61,7 @@ def test_two_runs_leave_one_sticky_comment_edited_in_place(gh: FakeGitHub, tmp_p
     assert len(ours) == 1 and len(gh.comments[PR]) == 2
     assert MARKER in ours[0]["body"] and "Passed" in ours[0]["body"]
     assert "Blocked" not in ours[0]["body"]  # the second (passing) run's text replaced the first
-    assert quoted["body"].endswith("I disagree")  # a user's comment quoting the marker is left alone
+    assert quoted["body"].endswith("I disagree")  # a user's comment quoting the marker: untouched
     assert len(gh.requests("POST", "/comments")) == 1 and len(gh.requests("PATCH")) == 1
 
 
@@ -93,8 +94,10 @@ def test_personal_token_identifies_itself_through_the_api(gh: FakeGitHub, tmp_pa
 
 def test_check_run_on_the_pr_head_with_annotations(gh: FakeGitHub, tmp_path: Path) -> None:
     config = tmp_path / "mlgate.yaml"
-    config.write_text("version: 1\ngates:\n  model:\n    - metric: accuracy\n    - metric: roc_auc\n")
-    many = tuple(gate(f"model.roc_auc[s={i}]", "fail", message=f"slice {i} dropped") for i in range(60))
+    config.write_text("version: 1\ngates:\n  model:\n    - metric: accuracy\n"
+                      "    - metric: roc_auc\n")
+    many = tuple(gate(f"model.roc_auc[s={i}]", "fail", message=f"slice {i} dropped")
+                 for i in range(60))
     report = Report(verdict="fail", gates=many, context={"config": str(config)})
     lines = run(gh, tmp_path, report)
     [check] = gh.check_runs
@@ -102,7 +105,8 @@ def test_check_run_on_the_pr_head_with_annotations(gh: FakeGitHub, tmp_path: Pat
     assert check["name"] == "mlgate" and check["conclusion"] == "failure"
     assert len(check["output"]["annotations"]) == 50
     first = check["output"]["annotations"][0]
-    assert (first["path"], first["start_line"], first["annotation_level"]) == ("mlgate.yaml", 5, "failure")
+    where = (first["path"], first["start_line"], first["annotation_level"])
+    assert where == ("mlgate.yaml", 5, "failure")
     assert len(check["output"]["summary"]) <= 65535
     assert any(line.startswith("check run mlgate: failure") for line in lines)
 
@@ -135,7 +139,8 @@ def test_transient_failures_are_retried(gh: FakeGitHub, tmp_path: Path) -> None:
     assert [s.status for s in gh.requests("POST", "/check-runs")] == [403, 201]
 
 
-def test_lasting_outage_is_a_warning_and_keeps_runner_outputs(gh: FakeGitHub, tmp_path: Path) -> None:
+def test_lasting_outage_is_a_warning_and_keeps_runner_outputs(gh: FakeGitHub,
+                                                              tmp_path: Path) -> None:
     gh.fail("POST", r"/issues/\d+/comments$", *[502] * 20)
     env = gh.env(tmp_path)
     with pytest.raises(PublishError) as caught:
@@ -195,7 +200,8 @@ def test_fork_pull_request_writes_runner_outputs_only(gh: FakeGitHub, tmp_path: 
     assert gh.seen == [] and (tmp_path / "step_summary.md").read_text()
 
 
-def test_workflow_run_posts_a_fork_report_after_checking_its_commit(gh: FakeGitHub, tmp_path: Path) -> None:
+def test_workflow_run_posts_a_fork_report_after_checking_its_commit(gh: FakeGitHub,
+                                                                    tmp_path: Path) -> None:
     gh.pr_event(fork=True)  # the PR exists, at HEAD_SHA
     report = failing_report(pull_request={"number": PR, "head_sha": HEAD_SHA})
     lines = run(gh, tmp_path, report, event=gh.workflow_run_event(), name="workflow_run")
@@ -216,18 +222,21 @@ def test_workflow_run_refuses_a_report_without_a_commit(gh: FakeGitHub, tmp_path
         run(gh, tmp_path, failing_report(), event=gh.workflow_run_event(), name="workflow_run")
 
 
-def test_workflow_run_does_not_comment_on_a_pr_that_moved_on(gh: FakeGitHub, tmp_path: Path) -> None:
+def test_workflow_run_does_not_comment_on_a_pr_that_moved_on(gh: FakeGitHub,
+                                                             tmp_path: Path) -> None:
     gh.pr_event(sha="8" * 40)  # the PR head is a newer commit now (or the number was forged)
     report = failing_report(pull_request={"number": PR, "head_sha": HEAD_SHA})
     lines = run(gh, tmp_path, report, event=gh.workflow_run_event(), name="workflow_run")
-    assert any(line.startswith(f"comment: skipped (PR #{PR} is now at 888888888888") for line in lines)
+    moved = f"comment: skipped (PR #{PR} is now at 888888888888"
+    assert any(line.startswith(moved) for line in lines), lines
     assert gh.comments == {} and gh.check_runs[0]["head_sha"] == HEAD_SHA
 
 
 # --- accepted regressions -----------------------------------------------------------------------
 
 
-def test_accept_label_is_read_from_the_api_with_who_added_it(gh: FakeGitHub, tmp_path: Path) -> None:
+def test_accept_label_is_read_from_the_api_with_who_added_it(gh: FakeGitHub,
+                                                             tmp_path: Path) -> None:
     env = gh.env(tmp_path)
     assert PUBLISHER.accepted("mlgate:accept-regression", env) is None
     gh.add_label(PR, "mlgate:accept-regression", actor="carol")
@@ -300,7 +309,8 @@ def test_error_commands_are_escaped_and_capped(gh: FakeGitHub, tmp_path: Path,
     commands = [line for line in capsys.readouterr().out.splitlines() if line.startswith("::")]
     assert commands[0] == ("::error title=mlgate%3A data.x[col=a%2Cb%3Ac]::"
                            "50%25 worse%0D%0A::set-env name=X::pwned")
-    assert len(commands) == 10 and commands[-1] == "::error title=mlgate::4 more gates — see the job summary"
+    assert len(commands) == 10
+    assert commands[-1] == "::error title=mlgate::4 more gates — see the job summary"
 
 
 # --- secrets ------------------------------------------------------------------------------------

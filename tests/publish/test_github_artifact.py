@@ -31,8 +31,8 @@ def zipped(files: dict[str, bytes | str]) -> bytes:
 
 def context(gh: FakeGitHub, tmp_path: Path) -> SourceContext:
     env = gh.env(tmp_path, event=gh.pr_event())
-    return SourceContext(root=tmp_path, cache=tmp_path / "cache", where="mlgate.yaml: models.baseline",
-                         env=env)
+    return SourceContext(root=tmp_path, cache=tmp_path / "cache",
+                         where="mlgate.yaml: models.baseline", env=env)
 
 
 def test_latest_successful_default_branch_artifact(gh: FakeGitHub, tmp_path: Path) -> None:
@@ -102,6 +102,7 @@ def test_api_errors_and_missing_token_are_baseline_errors(gh: FakeGitHub, tmp_pa
     with pytest.raises(BaselineError, match=r"github-artifact:model: HTTP 500") as caught:
         github_artifact.fetch("model", ctx)
     assert gh.token not in str(caught.value)
-    no_token = SourceContext(root=tmp_path, cache=tmp_path, where="w", env={**ctx.env, "GITHUB_TOKEN": ""})
+    no_token = SourceContext(root=tmp_path, cache=tmp_path, where="w",
+                             env={**ctx.env, "GITHUB_TOKEN": ""})
     with pytest.raises(BaselineError, match="GITHUB_TOKEN is not set"):
         github_artifact.fetch("model", no_token)

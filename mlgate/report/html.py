@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from mlgate import __version__
 from mlgate.records import Report
-from mlgate.report import charts, view
+from mlgate.report import breakdowns, charts, view
 from mlgate.report import filters as f
 from mlgate.report.templating import render_template
 
@@ -30,8 +30,8 @@ def render_html(report: Report) -> str:
         curves=charts.curves(report),
         confusions=charts.confusions(report),
         residuals=charts.residuals(report),
-        slices=charts.slices(report),
-        drift=charts.drift(report),
-        latency=charts.latency(report),
+        slices=breakdowns.slices(report),
+        drift=breakdowns.drift(report),
+        latency=breakdowns.latency(report),
         version=f.clip(version, 20) if version else __version__,
     )

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from mlgate.records import GateResult, Report
+from mlgate.report import facts, view
 from mlgate.report import filters as f
-from mlgate.report import view
 from mlgate.report.templating import render_template
 
 # status -> JUnit outcome (None: the testcase passed). A warning passes, with its message in
@@ -49,8 +49,8 @@ def _lines(gate: GateResult, ci: str) -> list[str]:
         )
     if gate.threshold:
         lines.append(f"allowed: {f.threshold(gate.threshold, gate.unit, gate.baseline)}")
-    lines += [f"check {state}: {text}" for state, text in view.check_lines(gate)]
-    lines += [f"{label}: {text}" for label, text in view.gate_facts(gate)]
+    lines += [f"check {state}: {text}" for state, text in facts.check_lines(gate)]
+    lines += [f"{label}: {text}" for label, text in facts.gate_facts(gate)]
     lines += [f"note: {f.clean(n)}" for n in gate.notes if f.clean(n)]
     lines.append("blocking: yes" if gate.blocking else "blocking: no")
     return lines

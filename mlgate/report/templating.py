@@ -7,8 +7,8 @@ from typing import Any
 
 import jinja2
 
+from mlgate.report import facts, view
 from mlgate.report import filters as f
-from mlgate.report import view
 
 
 def _xml_finalize(value: Any) -> Any:
@@ -47,8 +47,8 @@ def environment(kind: str) -> jinja2.Environment:
     env.globals.update(
         STATUS_ICON=view.STATUS_ICON,
         STATUS_WORD=view.STATUS_WORD,
-        gate_facts=view.gate_facts,
-        check_lines=view.check_lines,
+        gate_facts=facts.gate_facts,
+        check_lines=facts.check_lines,
         slice_of=view.slice_of,
         change_text=view.change_text,
         finding_text=view.finding_text,

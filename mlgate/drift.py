@@ -5,15 +5,16 @@ Scores are effect sizes, not p-values (on large data every p-value is tiny):
 | method | numeric column | categorical column |
 | --- | --- | --- |
 | `psi` | population stability index over bins at the reference's quantiles | over categories |
-| `js` | Jensen–Shannon distance (base 2, 0…1) over the same bins | over categories |
+| `js` | Jensen-Shannon distance (base 2, 0…1) over the same bins | over categories |
 | `chi2` | Cramér's V of the chi-square test over the same bins (p-value kept) | over categories |
-| `ks` | Kolmogorov–Smirnov statistic D (p-value kept) | — |
+| `ks` | Kolmogorov-Smirnov statistic D (p-value kept) | — |
 | `wasserstein` | Wasserstein distance ÷ the reference's standard deviation | — |
 
-Binned methods give missing values a bin of their own (a column that starts arriving empty has
-drifted); `ks` and `wasserstein` compare the non-missing values. A numeric column with no more
-distinct reference values than bins (flags, small counts) is binned by value, so a new value
-shows up as an unseen category instead of hiding in an edge bin.
+Binned methods use `bins` bins at the reference's quantiles, two outer bins for values below or
+above anything in the reference, and a bin for missing values (a column that starts arriving
+empty has drifted); `ks` and `wasserstein` compare the non-missing values. A numeric column with
+no more distinct reference values than bins (flags, small counts) is binned by value, so a new
+value shows up as an unseen category instead of hiding in an edge bin.
 """
 
 from __future__ import annotations
@@ -27,9 +28,9 @@ if TYPE_CHECKING:
 
 METHODS: dict[str, str] = {
     "psi": "population stability index",
-    "js": "Jensen–Shannon distance",
+    "js": "Jensen-Shannon distance",
     "chi2": "Cramér's V (chi-square)",
-    "ks": "Kolmogorov–Smirnov statistic",
+    "ks": "Kolmogorov-Smirnov statistic",
     "wasserstein": "normalised Wasserstein distance",
 }
 NUMERIC_ONLY = frozenset({"ks", "wasserstein"})
@@ -92,10 +93,11 @@ def _numbers(series: pd.Series) -> np.ndarray:
         if getattr(series.dt, "tz", None) is not None:
             series = series.dt.tz_convert(None)
         stamps = series.to_numpy(dtype="datetime64[ns]")
-        values = stamps.astype("int64").astype(float)
+        values: np.ndarray = stamps.astype("int64").astype(float)
         values[np.isnat(stamps)] = np.nan
         return values
-    return series.to_numpy(dtype=float, na_value=np.nan)
+    floats: np.ndarray = series.to_numpy(dtype=float, na_value=np.nan)
+    return floats
 
 
 def _numeric(ref: np.ndarray, cur: np.ndarray, *, method: str, bins: int, column: str) -> Drift:
@@ -106,52 +108,83 @@ def _numeric(ref: np.ndarray, cur: np.ndarray, *, method: str, bins: int, column
         raise DriftError("the reference has no values in this column")
     if cur_ok.size == 0 and method in NUMERIC_ONLY:
         raise DriftError("the eval data has no values in this column")
-    sizes = {"reference_rows": int(ref.size), "eval_rows": int(cur.size)}
+    sizes = (int(ref.size), int(cur.size))  # reference rows, eval rows
     if method == "ks":
         from scipy.stats import ks_2samp
 
         test = ks_2samp(ref_ok, cur_ok)
-        return Drift(column, method, float(test.statistic), "numeric", p_value=float(test.pvalue), **sizes)
+        return Drift(column, method, float(test.statistic), "numeric", *sizes, float(test.pvalue))
     if method == "wasserstein":
         from scipy.stats import wasserstein_distance
 
         scale = float(ref_ok.std())
         # a constant reference has no spread to normalise by: the raw distance is reported
         distance = float(wasserstein_distance(ref_ok, cur_ok))
-        return Drift(column, method, distance / scale if scale > 0 else distance, "numeric", **sizes)
+        return Drift(column, method, distance / scale if scale > 0 else distance, "numeric", *sizes)
 
-    edges = np.unique(np.quantile(ref_ok, np.linspace(0, 1, bins + 1)[1:-1]))
-    if edges.size < bins - 1:
+    inner = np.unique(np.quantile(ref_ok, np.linspace(0, 1, bins + 1)[1:-1]))
+    if inner.size < bins - 1:
         values = np.unique(ref_ok)
         if values.size <= bins:  # few distinct values: bin by value, new values are "unseen"
             return _by_value(ref, cur, values, method=method, column=column, sizes=sizes)
-    ref_counts = _with_nulls(np.bincount(np.searchsorted(edges, ref_ok, side="right"), minlength=edges.size + 1), ref.size)
-    cur_counts = _with_nulls(np.bincount(np.searchsorted(edges, cur_ok, side="right"), minlength=edges.size + 1), cur.size)
+    # two outer bins hold values beyond anything in the reference: empty there, so eval values
+    # out of the training range count as drift instead of blending into the edge bins
+    edges = np.unique(np.r_[ref_ok.min(), inner, np.nextafter(ref_ok.max(), np.inf)])
+    ref_counts = _with_nulls(
+        np.bincount(np.searchsorted(edges, ref_ok, side="right"), minlength=edges.size + 1),
+        ref.size,
+    )
+    cur_counts = _with_nulls(
+        np.bincount(np.searchsorted(edges, cur_ok, side="right"), minlength=edges.size + 1),
+        cur.size,
+    )
     score, p_value = _binned(ref_counts, cur_counts, method)
-    return Drift(column, method, score, "numeric", p_value=p_value, **sizes)
+    return Drift(column, method, score, "numeric", *sizes, p_value=p_value)
 
 
-def _by_value(ref: np.ndarray, cur: np.ndarray, values: np.ndarray, *, method: str, column: str,
-              sizes: dict[str, int]) -> Drift:
+def _by_value(
+    ref: np.ndarray,
+    cur: np.ndarray,
+    values: np.ndarray,
+    *,
+    method: str,
+    column: str,
+    sizes: tuple[int, int],
+) -> Drift:
     import numpy as np
 
     cur_ok = cur[~np.isnan(cur)]
     known = np.isin(cur_ok, values)
     new_values, new_counts = np.unique(cur_ok[~known], return_counts=True)
-    ref_counts = np.concatenate([
-        _with_nulls(np.bincount(np.searchsorted(values, ref[~np.isnan(ref)]), minlength=values.size), ref.size),
-        np.zeros(new_values.size, dtype=np.int64),
-    ])
-    cur_counts = np.concatenate([
-        _with_nulls(np.bincount(np.searchsorted(values, cur_ok[known]), minlength=values.size), cur.size),
-        new_counts,
-    ])
+    ref_counts = np.concatenate(
+        [
+            _with_nulls(
+                np.bincount(np.searchsorted(values, ref[~np.isnan(ref)]), minlength=values.size),
+                ref.size,
+            ),
+            np.zeros(new_values.size, dtype=np.int64),
+        ]
+    )
+    cur_counts = np.concatenate(
+        [
+            _with_nulls(
+                np.bincount(np.searchsorted(values, cur_ok[known]), minlength=values.size), cur.size
+            ),
+            new_counts,
+        ]
+    )
     score, p_value = _binned(ref_counts, cur_counts, method)
     order = np.argsort(-new_counts, kind="stable")
     return Drift(
-        column, method, score, "numeric", p_value=p_value,
+        column,
+        method,
+        score,
+        "numeric",
+        *sizes,
+        p_value=p_value,
         unseen=tuple(_label(v) for v in new_values[order][:MAX_UNSEEN]),
-        unseen_count=int(new_values.size), unseen_rows=int(new_counts.sum()), **sizes,
+        unseen_count=int(new_values.size),
+        unseen_rows=int(new_counts.sum()),
     )
 
 
@@ -170,21 +203,29 @@ def _categorical(reference: pd.Series, current: pd.Series, *, method: str, colum
     codes, uniques = pd.factorize(both, use_na_sentinel=False)
     k = len(uniques)
     ref_counts = np.bincount(codes[: len(reference)], minlength=k)
-    cur_counts = np.bincount(codes[len(reference):], minlength=k)
+    cur_counts = np.bincount(codes[len(reference) :], minlength=k)
     if ref_counts.sum() == 0:
         raise DriftError("the reference has no rows")
     score, p_value = _binned(ref_counts, cur_counts, method)
     unseen = np.flatnonzero((ref_counts == 0) & (cur_counts > 0))
     unseen = unseen[np.argsort(-cur_counts[unseen], kind="stable")]
     return Drift(
-        column, method, score, "categorical",
-        reference_rows=len(reference), eval_rows=len(current), p_value=p_value,
+        column,
+        method,
+        score,
+        "categorical",
+        reference_rows=len(reference),
+        eval_rows=len(current),
+        p_value=p_value,
         unseen=tuple(_label(uniques[i]) for i in unseen[:MAX_UNSEEN]),
-        unseen_count=int(unseen.size), unseen_rows=int(cur_counts[unseen].sum()),
+        unseen_count=int(unseen.size),
+        unseen_rows=int(cur_counts[unseen].sum()),
     )
 
 
-def _binned(ref_counts: np.ndarray, cur_counts: np.ndarray, method: str) -> tuple[float, float | None]:
+def _binned(
+    ref_counts: np.ndarray, cur_counts: np.ndarray, method: str
+) -> tuple[float, float | None]:
     """Score two histograms over the same bins (PSI, JS distance, or Cramér's V with p-value)."""
     import numpy as np
 
@@ -214,7 +255,12 @@ def _label(value: object) -> str:
     """A category as shown in a report: text, `(null)` for missing, at most 80 characters."""
     import pandas as pd
 
-    if value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and value != value):
+    if (
+        value is None
+        or value is pd.NA
+        or value is pd.NaT
+        or (isinstance(value, float) and value != value)
+    ):
         return NULL_LABEL
     if isinstance(value, float) and value.is_integer():
         value = int(value)

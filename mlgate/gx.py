@@ -28,7 +28,9 @@ if TYPE_CHECKING:
 RESULT_FORMAT = "BASIC"  # counts + up to 20 examples; SUMMARY costs ≈ 20% more for indices
 COLUMN_KEYS = ("column", "column_A", "column_B", "column_list")
 # Table expectations answered by the row count alone: a column subset keeps the same answer.
-ROW_COUNT_ONLY = frozenset({"expect_table_row_count_to_be_between", "expect_table_row_count_to_equal"})
+ROW_COUNT_ONLY = frozenset(
+    {"expect_table_row_count_to_be_between", "expect_table_row_count_to_equal"}
+)
 # Arguments GX accepts but mlgate sets itself (result shape, error capture, batch binding).
 RESERVED = {
     "result_format": "mlgate sets the result format",
@@ -37,8 +39,16 @@ RESERVED = {
 }
 SUITE_KEYS = ("name", "id", "expectations", "meta", "notes", "suite_parameters")
 EXPECTATION_KEYS = (
-    "type", "kwargs", "meta", "id", "severity", "notes", "description", "rendered_content",
-    "success_on_last_run", "expectation_context",
+    "type",
+    "kwargs",
+    "meta",
+    "id",
+    "severity",
+    "notes",
+    "description",
+    "rendered_content",
+    "success_on_last_run",
+    "expectation_context",
 )
 INDEX = "mlgate_index"  # meta key that maps a result back to its expectation (GX reorders them)
 
@@ -107,24 +117,32 @@ def build(spec: Spec, index: int | None = None) -> tuple[Any | None, list[str]]:
     types = expectation_types()
     if spec.type not in types:
         close = difflib.get_close_matches(spec.type, types, n=3, cutoff=0.6)
-        hint = f"did you mean {_either(close)}?" if close else (
-            "see https://greatexpectations.io/expectations for the list"
+        hint = (
+            f"did you mean {_either(close)}?"
+            if close
+            else ("see https://greatexpectations.io/expectations for the list")
         )
         return None, [f"{spec.type_key}: unknown expectation type {json.dumps(spec.type)}; {hint}"]
     problems = [
-        f"{spec.args}.{key}: {why}; remove it" for key, why in RESERVED.items() if key in spec.kwargs
+        f"{spec.args}.{key}: {why}; remove it"
+        for key, why in RESERVED.items()
+        if key in spec.kwargs
     ]
     kwargs = {k: v for k, v in spec.kwargs.items() if k not in RESERVED}
-    from great_expectations.exceptions import GreatExpectationsError
-    from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
     from great_expectations.compatibility.pydantic import ValidationError
+    from great_expectations.exceptions.exceptions import GreatExpectationsError
+    from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
 
     meta = dict(spec.extra.get("meta") or {})
     if index is not None:
         meta[INDEX] = index
-    extra = {k: v for k, v in spec.extra.items() if k != "meta"}
+    # a suite's expectation ids stay in the report only: GX refuses an expectation with an id
+    # in a new suite ("belongs to another ExpectationSuite")
+    extra = {k: v for k, v in spec.extra.items() if k not in ("meta", "id")}
     try:
-        expectation = ExpectationConfiguration(type=spec.type, kwargs=kwargs, meta=meta, **extra).to_domain_obj()
+        expectation = ExpectationConfiguration(
+            type=spec.type, kwargs=kwargs, meta=meta, **extra
+        ).to_domain_obj()
     except ValidationError as exc:
         return None, problems + _argument_problems(spec, exc.errors())
     except (GreatExpectationsError, TypeError, ValueError) as exc:
@@ -132,7 +150,7 @@ def build(spec: Spec, index: int | None = None) -> tuple[Any | None, list[str]]:
     return (None, problems) if problems else (expectation, [])
 
 
-def _argument_problems(spec: Spec, errors: list[dict[str, Any]]) -> list[str]:
+def _argument_problems(spec: Spec, errors: list[Any]) -> list[str]:
     """pydantic (v1, GX's) errors as located lines; one line per argument (first reason wins)."""
     fields = [k for k in _impl(spec.type).__fields__ if k not in ("rendered_content", "windows")]
     lines: dict[str, str] = {}
@@ -147,8 +165,12 @@ def _argument_problems(spec: Spec, errors: list[dict[str, Any]]) -> list[str]:
             lines[loc] = f"{spec.where}: {spec.type}: {error['msg']}"
         elif error["type"] == "value_error.extra":
             close = difflib.get_close_matches(loc, fields, n=1, cutoff=0.6)
-            hint = f"did you mean {json.dumps(close[0])}?" if close else (
-                f"it takes {', '.join(k for k in fields if k not in ('id', 'meta', 'notes'))}"
+            hint = (
+                f"did you mean {json.dumps(close[0])}?"
+                if close
+                else (
+                    f"it takes {', '.join(k for k in fields if k not in ('id', 'meta', 'notes'))}"
+                )
             )
             lines[loc] = f"{spec.args}.{loc}: not an argument of {spec.type}; {hint}"
         elif error["type"] == "value_error.missing":
@@ -195,35 +217,47 @@ def read_suite(path: Path, shown: str, where: str) -> tuple[list[Spec], list[str
     except (OSError, UnicodeDecodeError) as exc:
         return [], [f"{shown}: cannot read the suite: {_first_line(exc)}"]
     if isinstance(doc, dict) and "expectation_suite_name" in doc:
-        return [], [f"{shown}: a GX 0.x suite (expectation_suite_name); re-save it with "
-                    "great_expectations>=1.0, which names it \"name\" and each "
-                    "expectation_type \"type\""]
+        return [], [
+            f"{shown}: a GX 0.x suite (expectation_suite_name); re-save it with "
+            'great_expectations>=1.0, which names it "name" and each '
+            'expectation_type "type"'
+        ]
     if not isinstance(doc, dict) or not isinstance(doc.get("expectations"), list):
-        return [], [f"{shown}: not a GX 1.x expectation suite: expected a JSON object with a "
-                    "list \"expectations\""]
+        return [], [
+            f"{shown}: not a GX 1.x expectation suite: expected a JSON object with a "
+            'list "expectations"'
+        ]
     problems = [
         f"{shown}: {key}: unknown key{_did_you_mean(key, SUITE_KEYS)}"
-        for key in doc if key not in SUITE_KEYS
+        for key in doc
+        if key not in SUITE_KEYS
     ]
     specs: list[Spec] = []
     for i, item in enumerate(doc["expectations"]):
         at = f"{shown}: expectations[{i}]"
         if not isinstance(item, dict):
-            problems.append(f"{at}: expected an object with \"type\" and \"kwargs\", got {_show(item)}")
+            problems.append(f'{at}: expected an object with "type" and "kwargs", got {_show(item)}')
             continue
         if "expectation_type" in item:
-            problems.append(f"{at}.expectation_type: GX 0.x format; GX 1.x names it \"type\"")
+            problems.append(f'{at}.expectation_type: GX 0.x format; GX 1.x names it "type"')
             continue
         unknown = [k for k in item if k not in EXPECTATION_KEYS]
-        problems.extend(f"{at}.{k}: unknown key{_did_you_mean(k, EXPECTATION_KEYS)}" for k in unknown)
+        problems.extend(
+            f"{at}.{k}: unknown key{_did_you_mean(k, EXPECTATION_KEYS)}" for k in unknown
+        )
         if not isinstance(item.get("type"), str):
-            problems.append(f"{at}.type: expected the expectation type as a string, got {_show(item.get('type'))}")
+            problems.append(
+                f"{at}.type: expected the expectation type as a string, "
+                f"got {_show(item.get('type'))}"
+            )
             continue
         kwargs = item.get("kwargs", {})
         if not isinstance(kwargs, dict):
             problems.append(f"{at}.kwargs: expected an object of arguments, got {_show(kwargs)}")
             continue
-        extra = {k: item[k] for k in ("meta", "id", "severity", "notes", "description") if k in item}
+        extra = {
+            k: item[k] for k in ("meta", "id", "severity", "notes", "description") if k in item
+        }
         if not unknown:
             specs.append(Spec(item["type"], kwargs, at, f"{at}.kwargs", f"{at}.type", extra))
     return specs, problems
@@ -236,7 +270,11 @@ def validate_frame(frame: pd.DataFrame, specs: list[Spec]) -> list[Outcome]:
     by the caller). The specs must have passed `build` already.
     """
     gx = load()
-    from great_expectations.data_context.types.base import ProgressBarsConfig
+    from great_expectations.data_context.types.base import (
+        DataContextConfig,
+        InMemoryStoreBackendDefaults,
+        ProgressBarsConfig,
+    )
 
     expectations = []
     for i, spec in enumerate(specs):
@@ -247,8 +285,13 @@ def validate_frame(frame: pd.DataFrame, specs: list[Spec]) -> list[Outcome]:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # pandas/GX chatter is not the user's business
         try:
-            context = gx.get_context(mode="ephemeral")
-            context.variables.progress_bars = ProgressBarsConfig(globally=False)
+            # in memory only: no stores or docs site on disk, no progress bars, no analytics
+            config = DataContextConfig(
+                store_backend_defaults=InMemoryStoreBackendDefaults(init_temp_docs_sites=False),
+                progress_bars=ProgressBarsConfig(globally=False),
+                analytics_enabled=False,
+            )
+            context = gx.get_context(mode="ephemeral", project_config=config)
             asset = context.data_sources.add_pandas("mlgate").add_dataframe_asset("frame")
             batch = asset.add_batch_definition_whole_dataframe("all").get_batch(
                 batch_parameters={"dataframe": frame}
@@ -260,7 +303,9 @@ def validate_frame(frame: pd.DataFrame, specs: list[Spec]) -> list[Outcome]:
         except InputError:
             raise
         except Exception as exc:  # GX as a whole could not run: every expectation errors
-            raise InputError(f"Great Expectations could not validate the data: {_first_line(exc)}") from None
+            raise InputError(
+                f"Great Expectations could not validate the data: {_first_line(exc)}"
+            ) from None
     outcomes: dict[int, Outcome] = {}
     for result in run.results:
         index = (result.expectation_config.meta or {}).get(INDEX)
@@ -276,7 +321,11 @@ def exception_message(info: Any) -> str | None:
     if not isinstance(info, dict) or not info:
         return None
     if "raised_exception" in info:
-        return (_clean(info.get("exception_message")) or "raised an exception") if info["raised_exception"] else None
+        return (
+            (_clean(info.get("exception_message")) or "raised an exception")
+            if info["raised_exception"]
+            else None
+        )
     for value in info.values():
         if isinstance(value, dict) and value.get("raised_exception"):
             return _clean(value.get("exception_message")) or "raised an exception"
@@ -300,7 +349,11 @@ def _either(names: list[str]) -> str:
 
 def _did_you_mean(key: str, allowed: tuple[str, ...]) -> str:
     close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
-    return f"; did you mean {json.dumps(close[0])}?" if close else f"; expected one of {', '.join(allowed)}"
+    return (
+        f"; did you mean {json.dumps(close[0])}?"
+        if close
+        else f"; expected one of {', '.join(allowed)}"
+    )
 
 
 def _show(value: Any) -> str:

@@ -46,7 +46,9 @@ def family(dtype: object) -> str:
     return FAMILIES.get(kind, str(dtype))
 
 
-def compare_schema(reference: pd.DataFrame, current: pd.DataFrame, *, check_types: bool = True) -> SchemaDiff:
+def compare_schema(
+    reference: pd.DataFrame, current: pd.DataFrame, *, check_types: bool = True
+) -> SchemaDiff:
     """Columns only in eval (added), only in the reference (removed), or of another kind."""
     ref_cols, cur_cols = [str(c) for c in reference.columns], [str(c) for c in current.columns]
     ref_set, cur_set = set(ref_cols), set(cur_cols)

@@ -20,10 +20,9 @@ from mlgate.records import Measurement
 if TYPE_CHECKING:
     import pandas as pd
 
-    from mlgate.config import LoadedConfig
+    from mlgate.config import Level, LoadedConfig
     from mlgate.gx import Outcome, Spec
     from mlgate.inputs import Inputs
-
 
 
 @dataclass(frozen=True)
@@ -31,7 +30,7 @@ class _Check:
     """One expectation to run: its gate id, level, which frame, and its declaration."""
 
     id: str
-    level: str
+    level: Level
     on: str
     spec: Spec
 
@@ -68,7 +67,9 @@ class DataGates:
                 problems.extend(_drift_problems(gate, loaded, key))
             elif isinstance(gate, (ExpectGate, SuiteGate)):
                 if gate.on == "reference" and not has_reference:
-                    problems.append(f'{loaded.where(key + ".on")}: "reference" needs data.reference')
+                    problems.append(
+                        f'{loaded.where(key + ".on")}: "reference" needs data.reference'
+                    )
                 problems.extend(_specs(gate, i, loaded)[1])
         return problems
 
@@ -105,7 +106,9 @@ KIND = DataGates()
 # --- planning -------------------------------------------------------------------------------
 
 
-def _specs(gate: ExpectGate | SuiteGate, i: int, loaded: LoadedConfig) -> tuple[list[Spec], list[str]]:
+def _specs(
+    gate: ExpectGate | SuiteGate, i: int, loaded: LoadedConfig
+) -> tuple[list[Spec], list[str]]:
     """The expectations a gate declares, built strictly through GX; or why they cannot be."""
     from mlgate import gx
 
@@ -115,7 +118,9 @@ def _specs(gate: ExpectGate | SuiteGate, i: int, loaded: LoadedConfig) -> tuple[
         specs = [gx.Spec(gate.expect, gate.kwargs, at, at, loaded.where(key + ".expect"))]
         problems: list[str] = []
     else:
-        specs, problems = gx.read_suite(loaded.resolve(gate.suite), gate.suite, loaded.where(key + ".suite"))
+        specs, problems = gx.read_suite(
+            loaded.resolve(gate.suite), gate.suite, loaded.where(key + ".suite")
+        )
     valid = []
     for spec in specs:
         expectation, lines = gx.build(spec)
@@ -125,14 +130,23 @@ def _specs(gate: ExpectGate | SuiteGate, i: int, loaded: LoadedConfig) -> tuple[
     return valid, problems
 
 
-def _plan(gate: ExpectGate | SuiteGate, i: int, loaded: LoadedConfig, ids: _Ids) -> list[Measurement | _Check]:
+def _plan(
+    gate: ExpectGate | SuiteGate, i: int, loaded: LoadedConfig, ids: _Ids
+) -> list[Measurement | _Check]:
     from mlgate import gx
 
     specs, problems = _specs(gate, i, loaded)
     if problems:  # validate() stops these; a file changed since is still never a silent pass
         base = gate.id or (f"data.{gate.expect}" if isinstance(gate, ExpectGate) else "data.suite")
-        return [Measurement(id=ids.make(base), kind="data", name="expectations",
-                            level=gate.level, error=problems[0])]
+        return [
+            Measurement(
+                id=ids.make(base),
+                kind="data",
+                name="expectations",
+                level=gate.level,
+                error=problems[0],
+            )
+        ]
     out: list[Measurement | _Check] = []
     for spec in specs:
         columns = ",".join(column for _, column in gx.columns_of(spec))
@@ -144,7 +158,8 @@ def _plan(gate: ExpectGate | SuiteGate, i: int, loaded: LoadedConfig, ids: _Ids)
         if gate.on == "reference":
             base += "[reference]"
         # a suite's own "warning"/"info" severities keep their meaning: reported, not blocking
-        level = "warn" if gate.level == "warn" or spec.severity in ("warning", "info") else "error"
+        warn = gate.level == "warn" or spec.severity in ("warning", "info")
+        level: Level = "warn" if warn else "error"
         out.append(_Check(ids.make(base), level, gate.on, spec))
     return out
 
@@ -163,7 +178,8 @@ def _drift_problems(gate: DriftGate, loaded: LoadedConfig, key: str) -> list[str
             problems.extend(
                 f"{loaded.where(key + '.drift')}: no threshold for {column}; add max or "
                 f"thresholds.{column}"
-                for column in spec.columns if column not in spec.thresholds
+                for column in spec.columns
+                if column not in spec.thresholds
             )
     return problems
 
@@ -183,7 +199,9 @@ def _run(inputs: Inputs, checks: list[_Check], on: str) -> dict[str, Measurement
     except MlgateError as exc:
         return {c.id: _errored(c, exc.lines()[0]) for c in checks}
     if frame is None:
-        return {c.id: _errored(c, f"{c.spec.where}: on: reference needs data.reference") for c in checks}
+        return {
+            c.id: _errored(c, f"{c.spec.where}: on: reference needs data.reference") for c in checks
+        }
     results: dict[str, Measurement] = {}
     runnable: list[_Check] = []
     for check in checks:
@@ -191,7 +209,9 @@ def _run(inputs: Inputs, checks: list[_Check], on: str) -> dict[str, Measurement
         if missing:
             arg, col = missing[0]
             results[check.id] = _errored(
-                check, f"{check.spec.args}.{arg}: column {col!r} is not in {file}{_close(col, frame.columns)}"
+                check,
+                f"{check.spec.args}.{arg}: column {col!r} is not in {file}"
+                + _close(col, frame.columns),
             )
         else:
             runnable.append(check)
@@ -201,7 +221,7 @@ def _run(inputs: Inputs, checks: list[_Check], on: str) -> dict[str, Measurement
         outcomes = gx.validate_frame(_columns_for(frame, runnable), [c.spec for c in runnable])
     except MlgateError as exc:
         return {**results, **{c.id: _errored(c, exc.lines()[0]) for c in runnable}}
-    for check, outcome in zip(runnable, outcomes):
+    for check, outcome in zip(runnable, outcomes, strict=True):
         results[check.id] = _expectation(check, outcome)
     return results
 
@@ -217,8 +237,14 @@ def _columns_for(frame: pd.DataFrame, checks: list[_Check]) -> pd.DataFrame:
 
 
 def _errored(check: _Check, message: str) -> Measurement:
-    return Measurement(id=check.id, kind="data", name=_name(check.spec), level=check.level,  # type: ignore[arg-type]
-                       error=message, details=_details(check.spec, {}))
+    return Measurement(
+        id=check.id,
+        kind="data",
+        name=_name(check.spec),
+        level=check.level,
+        error=message,
+        details=_details(check.spec, {}),
+    )
 
 
 def _expectation(check: _Check, outcome: Outcome) -> Measurement:
@@ -229,12 +255,25 @@ def _expectation(check: _Check, outcome: Outcome) -> Measurement:
         return _errored(check, f"{spec.where}: {spec.type}: {outcome.error}")
     details = _details(spec, outcome.result)
     observed = details["observed"]
-    candidate, unit = (float(observed), "") if isinstance(observed, (int, float)) and not isinstance(observed, bool) else (
-        (float(details["unexpected_percent"]), "%") if details["unexpected_percent"] is not None else (None, "")
+    candidate, unit = (
+        (float(observed), "")
+        if isinstance(observed, (int, float)) and not isinstance(observed, bool)
+        else (
+            (float(details["unexpected_percent"]), "%")
+            if details["unexpected_percent"] is not None
+            else (None, "")
+        )
     )
     return Measurement(
-        id=check.id, kind="data", name=_name(spec), level=check.level, passed=outcome.success,  # type: ignore[arg-type]
-        candidate=candidate, unit=unit, message=describe(spec, outcome), details=details,
+        id=check.id,
+        kind="data",
+        name=_name(spec),
+        level=check.level,
+        passed=outcome.success,
+        candidate=candidate,
+        unit=unit,
+        message=describe(spec, outcome),
+        details=details,
     )
 
 

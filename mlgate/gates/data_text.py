@@ -31,9 +31,15 @@ UNEXPECTED: dict[str, Callable[[dict[str, Any]], str]] = {
     "expect_column_values_to_be_null": lambda k: "are not null",
     "expect_column_values_to_be_between": _range,
     "expect_column_value_lengths_to_be_between": lambda k: _range(k, "have a length"),
-    "expect_column_value_lengths_to_equal": lambda k: f"do not have length {_value(k.get('value'))}",
-    "expect_column_values_to_be_in_set": lambda k: f"are not in the allowed set {_value(k.get('value_set'))}",
-    "expect_column_values_to_not_be_in_set": lambda k: f"are in the forbidden set {_value(k.get('value_set'))}",
+    "expect_column_value_lengths_to_equal": lambda k: (
+        f"do not have length {_value(k.get('value'))}"
+    ),
+    "expect_column_values_to_be_in_set": lambda k: (
+        f"are not in the allowed set {_value(k.get('value_set'))}"
+    ),
+    "expect_column_values_to_not_be_in_set": lambda k: (
+        f"are in the forbidden set {_value(k.get('value_set'))}"
+    ),
     "expect_column_values_to_be_unique": lambda k: "are duplicated",
     "expect_compound_columns_to_be_unique": lambda k: "are duplicated combinations",
     "expect_select_column_values_to_be_unique_within_record": lambda k: "repeat within a row",
@@ -41,14 +47,20 @@ UNEXPECTED: dict[str, Callable[[dict[str, Any]], str]] = {
     "expect_column_values_to_not_match_regex": lambda k: f"match {_value(k.get('regex'))}",
     "expect_column_values_to_match_regex_list": lambda k: "do not match the patterns",
     "expect_column_values_to_not_match_regex_list": lambda k: "match a forbidden pattern",
-    "expect_column_values_to_match_like_pattern": lambda k: f"do not match {_value(k.get('like_pattern'))}",
-    "expect_column_values_to_match_strftime_format": lambda k: f"do not match the format {_value(k.get('strftime_format'))}",
+    "expect_column_values_to_match_like_pattern": lambda k: (
+        f"do not match {_value(k.get('like_pattern'))}"
+    ),
+    "expect_column_values_to_match_strftime_format": lambda k: (
+        f"do not match the format {_value(k.get('strftime_format'))}"
+    ),
     "expect_column_values_to_be_dateutil_parseable": lambda k: "cannot be parsed as dates",
     "expect_column_values_to_be_json_parseable": lambda k: "are not valid JSON",
     "expect_column_values_to_be_increasing": lambda k: "break the increasing order",
     "expect_column_values_to_be_decreasing": lambda k: "break the decreasing order",
     "expect_column_pair_values_to_be_equal": lambda k: "differ between the two columns",
-    "expect_column_pair_values_a_to_be_greater_than_b": lambda k: "are not greater in the first column",
+    "expect_column_pair_values_a_to_be_greater_than_b": lambda k: (
+        "are not greater in the first column"
+    ),
     "expect_column_pair_values_to_be_in_set": lambda k: "are pairs outside the allowed set",
     "expect_multicolumn_sum_to_equal": lambda k: f"do not sum to {_value(k.get('sum_total'))}",
 }
@@ -64,7 +76,10 @@ STAT = re.compile(r"^expect_(?:column|table|column_pair|multicolumn)_(.+?)_to_")
 
 
 def describe(spec: Spec, outcome: Outcome) -> str:
-    """One line saying what was found, e.g. `age: 37 of 1,000 values (3.7%) are null; expected none`."""
+    """One line saying what was found.
+
+    e.g. `age: 37 of 1,000 values (3.7%) are null; expected none`.
+    """
     result, kwargs = outcome.result, spec.kwargs
     subject = _subject(spec)
     if "unexpected_count" in result and result.get("element_count") is not None:
@@ -78,7 +93,9 @@ def describe(spec: Spec, outcome: Outcome) -> str:
             text += f"; expected {expected}"
         mismatch = (result.get("details") or {}).get("mismatched")
         if isinstance(mismatch, dict) and not outcome.success:
-            parts = [f"{key} {', '.join(map(str, value))}" for key, value in mismatch.items() if value]
+            parts = [
+                f"{key} {', '.join(map(str, value))}" for key, value in mismatch.items() if value
+            ]
             text += f" ({'; '.join(parts)})" if parts else ""
         return text
     return f"{subject}: {spec.type} {'passed' if outcome.success else 'failed'}"
@@ -91,9 +108,14 @@ def _map_message(spec: Spec, result: dict[str, Any], subject: str) -> str:
     if result.get("missing_count") is not None and spec.type not in NULL_CHECKS:
         total -= int(result["missing_count"])  # GX's percentage is over the non-null values
         noun = "non-null values"
-    phrase = UNEXPECTED.get(spec.type, lambda k: f"fail {spec.type}")(spec.kwargs)
+    say = UNEXPECTED.get(spec.type)
+    phrase = say(spec.kwargs) if say else f"fail {spec.type}"
     mostly = spec.kwargs.get("mostly")
-    allowed = "expected none" if mostly is None or mostly >= 1 else f"at most {_number((1 - mostly) * 100)}% allowed"
+    allowed = (
+        "expected none"
+        if mostly is None or mostly >= 1
+        else f"at most {_number((1 - mostly) * 100)}% allowed"
+    )
     if count == 0:
         return f"{subject}: none of {total:,} {noun} {phrase}"
     pct = result.get("unexpected_percent")
@@ -131,11 +153,12 @@ def _expected(kwargs: dict[str, Any]) -> str:
 
 
 def examples(spec: Spec, result: dict[str, Any]) -> list[str]:
-    """At most 10 unexpected values, as text of at most 80 characters (renderers escape them)."""
-    values = result.get("partial_unexpected_list") or []
+    """At most 10 distinct unexpected values (of GX's first 20), as text of at most 80
+    characters, in the order met. Raw text: renderers escape it."""
     if spec.type in NULL_CHECKS:
         return []  # the unexpected values of a null check are all "null": nothing to show
-    return [_clip(_text(v)) for v in values[:MAX_EXAMPLES]]
+    distinct = dict.fromkeys(_clip(_text(v)) for v in result.get("partial_unexpected_list") or [])
+    return list(distinct)[:MAX_EXAMPLES]
 
 
 def plain(value: Any) -> Any:
@@ -188,7 +211,7 @@ def _value(value: Any) -> str:
     if isinstance(value, float):
         if value.is_integer() and abs(value) < 1e15:
             return f"{int(value):,}"
-        return f"{value:.4g}"
+        return f"{value:,.0f}" if 1000 <= abs(value) < 1e15 else f"{value:.4g}"
     if isinstance(value, list) and len(value) > 6:
         return "[" + ", ".join(_value(v) for v in value[:5]) + f", … {len(value) - 5} more]"
     if isinstance(value, list):

@@ -33,6 +33,7 @@ RETRIES = 5  # per request, on 5xx and 429 (python-gitlab backs off 0.1 s · 2^n
 TIMEOUT_S = 30
 STATE = {"pass": "success", "fail": "failed", "error": "failed"}  # verdict -> commit status state
 VERDICT_TEXT = {"pass": "passed", "fail": "blocked", "error": "could not evaluate"}
+ERRNO = re.compile(r"\[Errno -?\d+\][^'\")\]]*")
 STATE_MARK = re.compile(r"<!-- mlgate:state=(?P<digest>[0-9a-f]+) -->")
 NO_TOKEN = (
     "no MLGATE_GITLAB_TOKEN or GITLAB_TOKEN is set{job}, so no MR note or commit status was "
@@ -144,9 +145,21 @@ def api_errors(
         text = f"{action} failed: HTTP {code}: {detail}" + (f" ({hint})" if hint else "")
         raise error(scrub(text, env)) from None
     except requests.RequestException as exc:
-        detail = " ".join(str(exc).split())[:200]
+        where = env.get("CI_API_V4_URL") or env.get("CI_SERVER_URL") or "GitLab"
         unreachable = Unreachable if error is PublishError else error
-        raise unreachable(scrub(f"{action} failed: cannot reach GitLab: {detail}", env)) from None
+        text = f"{action} failed: cannot reach GitLab at {where}: {_reason(exc)}"
+        raise unreachable(scrub(text, env)) from None
+
+
+def _reason(exc: Exception) -> str:
+    """'[Errno 111] Connection refused' out of requests' nested connection errors."""
+    import requests
+
+    if isinstance(exc, requests.Timeout):
+        return f"no answer within {TIMEOUT_S} s"
+    text = str(exc)
+    match = ERRNO.search(text)
+    return match.group(0).strip() if match else " ".join(text.split())[:200]
 
 
 class Unreachable(PublishError):

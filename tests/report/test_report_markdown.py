@@ -6,11 +6,12 @@ import html
 import re
 
 import pytest
-from conftest import HOSTILE, SCRIPT, check_gold
 from markdown_it import MarkdownIt
 
 from mlgate.records import Report
 from mlgate.report.markdown import MARKER, render_markdown
+
+from .report_fixtures import HOSTILE, SCRIPT, check_gold
 
 
 def to_html(text: str) -> str:
@@ -50,8 +51,8 @@ def test_error_without_gates_says_plainly_what_went_wrong(error_report: Report) 
     assert "| Gate |" not in text  # no empty table
 
 
-def test_errored_gate_outranks_failures(error_report: Report) -> None:
-    from conftest import build_gate_error
+def test_errored_gate_outranks_failures() -> None:
+    from .report_fixtures import build_gate_error
 
     first = render_markdown(build_gate_error()).splitlines()[0]
     assert first.startswith(r"**❗ Error:** model.f1 could not be evaluated: f1 could not be")

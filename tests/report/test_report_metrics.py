@@ -5,11 +5,12 @@ from __future__ import annotations
 import re
 import shlex
 
-from conftest import check_gold
 from prometheus_client.openmetrics.parser import text_string_to_metric_families
 
 from mlgate.records import Report
 from mlgate.report.openmetrics import render_metrics
+
+from .report_fixtures import check_gold
 
 
 def gitlab_read(text: str) -> dict[str, str]:

@@ -5,11 +5,12 @@ from __future__ import annotations
 import io
 from dataclasses import replace
 
-from conftest import HOSTILE
 from rich.console import Console
 
 from mlgate.records import Report
 from mlgate.report.terminal import print_report
+
+from .report_fixtures import HOSTILE
 
 
 def show(report: Report, *, color: bool = False) -> str:

@@ -117,8 +117,8 @@ def test_action_end_to_end_with_act(httpserver_ipv4: Any, project: Any,
                                     tmp_path_factory: pytest.TempPathFactory) -> None:
     """act runs action.yml (self-hosted, no Docker) twice on a regressed model: one comment,
     failing check runs, the verdict output, and a failed job each time."""
-    from conftest import Project, base_config
     from github_fake import HEAD_SHA, PR, FakeGitHub
+    from projects import Project, base_config
 
     act = act_or_skip()
     tmp_path = tmp_path_factory.mktemp("act")  # `project` lives in tmp_path itself

@@ -17,7 +17,7 @@ import json
 import re
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -52,6 +52,7 @@ class Target:
     pr: int | None
     pr_from_report: bool = False  # the number came from the (untrusted) report: verify its head
     fork: bool = False  # a `pull_request` run from a fork: the token is read-only
+    run_url: str | None = None  # workflow_run: the triggering run (from GitHub, not the report)
 
 
 def find_target(report: Report, env: Mapping[str, str], event: Mapping[str, Any]) -> Target:
@@ -85,7 +86,8 @@ def find_target(report: Report, env: Mapping[str, str], event: Mapping[str, Any]
         number = claimed["number"]
     fork = bool(pull and env.get("GITHUB_EVENT_NAME") == "pull_request" and _is_fork(pull))
     return Target(sha=sha or claimed_sha, pr=number if isinstance(number, int) else None,
-                  pr_from_report=from_report, fork=fork)
+                  pr_from_report=from_report, fork=fork,
+                  run_url=run.get("html_url") if run else None)
 
 
 @dataclass(frozen=True)
@@ -138,19 +140,23 @@ class GitHubPublisher:
     ) -> list[str]:
         """Write the runner-side outputs, then post the check run and the comment."""
         settings = api.Settings.from_env(env)
-        done = self._runner_outputs(report, out_dir, env)
-        target = find_target(report, env, api.read_event(env))
-        if target.fork:
+        target = find_target(report, env, api.read_event(env))  # refuses a foreign report
+        if target.run_url:  # links in what we post come from GitHub, not from the report
+            context = {k: v for k, v in report.context.items() if k != "report_url"}
+            report = replace(report, context={**context, "job_url": target.run_url})
+        failures: list[str] = []
+        done = self._runner_outputs(report, out_dir, env, failures)
+        if target.fork and not failures:
             return [*done, "fork pull request: the token is read-only, nothing posted to the PR "
                     "(post from a workflow_run job with `mlgate publish`, see docs/github.md)"]
         try:
             gh = api.connect(settings)
             repo = gh.get_repo(api.repository_of(settings))
         except PublishError as exc:
-            raise _failed(exc.message, done, exc.hint) from None
+            raise _failed("; ".join([*failures, exc.message]), done, exc.hint) from None
         posting = Posting(gh, repo, target, report, options, settings, _locator(report, env))
-        failures: list[str] = []
-        for label, step in (("check run", self._check), ("comment", self._comment)):
+        steps = () if target.fork else (("check run", self._check), ("comment", self._comment))
+        for label, step in steps:
             try:
                 done.append(step(posting))
             except PublishError as exc:
@@ -193,26 +199,29 @@ class GitHubPublisher:
 
     # --- the steps --------------------------------------------------------------------------
 
-    def _runner_outputs(self, report: Report, out_dir: Path, env: Mapping[str, str]) -> list[str]:
+    def _runner_outputs(self, report: Report, out_dir: Path, env: Mapping[str, str],
+                        failures: list[str]) -> list[str]:
         """Job summary, step outputs and annotation commands: files and stdout, no network."""
+        from mlgate.report.markdown import render_markdown
+
         done = []
-        locate = _locator(report, env)
-        for line in workflow.annotation_commands(report, locate):
+        for line in workflow.annotation_commands(report, _locator(report, env)):
             print(line, flush=True)
         if env.get("GITHUB_STEP_SUMMARY"):
-            from mlgate.report.markdown import render_markdown
-
             try:
                 workflow.append_summary(Path(env["GITHUB_STEP_SUMMARY"]),
                                         lambda limit: render_markdown(report, max_chars=limit))
                 done.append("job summary written")
             except OSError as exc:
-                done.append(f"warning: job summary not written: {exc}")
+                failures.append(f"job summary: {exc}")
         if env.get("GITHUB_OUTPUT"):
             outputs = {"verdict": report.verdict,
                        "report-path": str((out_dir / "report.json").resolve())}
-            workflow.write_outputs(Path(env["GITHUB_OUTPUT"]), outputs)
-            done.append(f"step outputs: verdict={report.verdict}")
+            try:
+                workflow.write_outputs(Path(env["GITHUB_OUTPUT"]), outputs)
+                done.append(f"step outputs: verdict={report.verdict}")
+            except OSError as exc:
+                failures.append(f"step outputs: {exc}")
         return done
 
     def _check(self, posting: Posting) -> str:

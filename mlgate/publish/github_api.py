@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mlgate.errors import PublishError, require
+from mlgate.errors import MissingExtraError, PublishError, require
 
 if TYPE_CHECKING:
     from github import Github
@@ -90,7 +90,10 @@ def retry_policy(settings: Settings) -> Retry:
 
 def connect(settings: Settings) -> Github:
     """A PyGithub client for the settings' API; PublishError without a token."""
-    require("github", "github", "publishing to GitHub")
+    try:
+        require("github", "github", "publishing to GitHub")
+    except MissingExtraError as exc:  # publishing problems are warnings unless required
+        raise PublishError(exc.message, hint=exc.hint) from None
     if not settings.token:
         raise PublishError(
             "GITHUB_TOKEN is not set: nothing posted to GitHub",

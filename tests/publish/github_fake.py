@@ -132,6 +132,7 @@ class FakeGitHub:
         """A `workflow_run` payload; `pull_requests` is empty for forks, as on GitHub."""
         return {"action": "completed", "workflow_run": {
             "id": run_id, "head_sha": head_sha, "event": "pull_request", "conclusion": "failure",
+            "html_url": f"{self.web_url}/{REPO}/actions/runs/{run_id}",
             "pull_requests": [{"number": n, "head": {"sha": head_sha}} for n in pull_requests],
         }, "repository": {"full_name": REPO}}
 

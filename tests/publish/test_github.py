@@ -153,6 +153,13 @@ def test_lasting_outage_is_a_warning_and_keeps_runner_outputs(gh: FakeGitHub,
     assert read_outputs(tmp_path / "output.txt")["verdict"] == "fail"
 
 
+def test_unwritable_outputs_are_a_publish_failure(gh: FakeGitHub, tmp_path: Path) -> None:
+    env = gh.env(tmp_path, GITHUB_OUTPUT=str(tmp_path))  # a folder: cannot be appended to
+    with pytest.raises(PublishError, match=r"^step outputs: \[Errno 21\] Is a directory"):
+        PUBLISHER.publish(failing_report(), tmp_path, PublishOptions(), env)
+    assert len(gh.ours()) == 1  # the rest was still posted
+
+
 def test_required_publish_raises(gh: FakeGitHub, tmp_path: Path) -> None:
     env = gh.env(tmp_path, GITHUB_TOKEN="")
     with pytest.raises(PublishError, match="GITHUB_TOKEN is not set"):
@@ -203,10 +210,15 @@ def test_fork_pull_request_writes_runner_outputs_only(gh: FakeGitHub, tmp_path: 
 def test_workflow_run_posts_a_fork_report_after_checking_its_commit(gh: FakeGitHub,
                                                                     tmp_path: Path) -> None:
     gh.pr_event(fork=True)  # the PR exists, at HEAD_SHA
-    report = failing_report(pull_request={"number": PR, "head_sha": HEAD_SHA})
+    report = failing_report(pull_request={"number": PR, "head_sha": HEAD_SHA},
+                            job_url="https://evil.example/phish",
+                            report_url="https://evil.example/report")
     lines = run(gh, tmp_path, report, event=gh.workflow_run_event(), name="workflow_run")
     assert len(gh.ours()) == 1 and gh.check_runs[0]["head_sha"] == HEAD_SHA, lines
     assert gh.requests("GET", f"/pulls/{PR}")  # the PR number from the report was verified
+    # links come from the event, not from the (untrusted) report
+    assert gh.check_runs[0]["details_url"] == f"{gh.web_url}/acme/churn/actions/runs/777"
+    assert "evil.example" not in gh.ours()[0]["body"]
 
 
 def test_workflow_run_refuses_a_report_for_another_commit(gh: FakeGitHub, tmp_path: Path) -> None:

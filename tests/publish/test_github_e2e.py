@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import Project, base_config
 from github_fake import HEAD_SHA, PR, FakeGitHub
+from projects import Project, base_config
 from test_github import read_outputs
 
 pytestmark = pytest.mark.slow

@@ -169,16 +169,26 @@ def node(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
 
 
 @pytest.fixture
-def pipeline(tmp_path: Path, project: Project, node: list[str]) -> Runner:
-    """The user's repository: data, models, mlgate.yaml and a .gitlab-ci.yml that includes us."""
-    shutil.copy(TEMPLATE, project.root / ".gitlab-ci-template.yml")
+def gitlab_api(httpserver_ipv4: Any) -> FakeGitLab:
+    """The fake API; the same server hosts the template, as a GitLab raw-file URL would."""
+    httpserver_ipv4.expect_request(f"/group/mlgate/-/raw/v0.1.0/{TEMPLATE.name}").respond_with_data(
+        TEMPLATE.read_text(), content_type="text/plain")
+    return FakeGitLab(httpserver_ipv4).install()
+
+
+@pytest.fixture
+def pipeline(tmp_path: Path, project: Project, node: list[str], gitlab_api: FakeGitLab) -> Runner:
+    """The user's repository: data, models, mlgate.yaml, a .gitlab-ci.yml that includes us."""
+    url = gitlab_api.server.url_for(f"/group/mlgate/-/raw/v0.1.0/{TEMPLATE.name}")
     (project.root / ".gitlab-ci.yml").write_text(
         "include:\n"
-        "  - local: .gitlab-ci-template.yml\n"
+        f"  - remote: {url}\n"
         "    inputs:\n"
         '      pip-spec: ""   # this checkout\'s mlgate is on PATH\n'
-        "      baseline: gitlab-artifact:mlgate:mlgate-baseline\n"
+        "      job-name: model-gate\n"
+        "      baseline: gitlab-artifact:model-gate:mlgate-baseline\n"
     )
+    shutil.copy(TEMPLATE, project.root / ".gitlab-ci-template.yml")  # for `include: local`
     git = ["git", "-c", "user.email=ci@example.com", "-c", "user.name=ci"]
     for cmd in (["init", "-q", "-b", "main"],
                 ["remote", "add", "origin", "git@gitlab.example.com:group/project.git"],
@@ -191,11 +201,6 @@ def pipeline(tmp_path: Path, project: Project, node: list[str]) -> Runner:
     return Runner(project.root, home, node)
 
 
-@pytest.fixture
-def gitlab_api(httpserver_ipv4: Any) -> FakeGitLab:
-    return FakeGitLab(httpserver_ipv4).install()
-
-
 def mr_variables(api: FakeGitLab) -> list[str]:
     env = api.env()
     names = ("CI_PIPELINE_SOURCE", "CI_MERGE_REQUEST_IID", "CI_API_V4_URL", "CI_PROJECT_ID",
@@ -206,36 +211,38 @@ def mr_variables(api: FakeGitLab) -> list[str]:
 @pytest.mark.slow
 def test_default_branch_saves_the_baseline_then_mr_pipelines_gate_on_it(
         pipeline: Runner, project: Project, gitlab_api: FakeGitLab) -> None:
-    # 1. The default branch: `mlgate baseline save`, the folder kept as the job's artifact.
+    # 1. The default branch (template from `include: remote`): `mlgate baseline save`, the
+    # folder kept as the job's artifact.
     project.config(base_config("models/production.skops"))
     done = pipeline()
     assert done.returncode == 0, done.stdout
     assert "mlgate: baseline saved to mlgate-baseline" in done.stdout
-    saved = pipeline.artifact("mlgate", "mlgate-baseline")
+    saved = pipeline.artifact("model-gate", "mlgate-baseline")
     assert (saved / "baseline.json").is_file() and (saved / "production.skops").is_file()
-    assert not list(pipeline.artifact("mlgate", "mlgate-report").glob(".cache"))  # excluded
+    assert not list(pipeline.artifact("model-gate", "mlgate-report").glob(".cache"))  # excluded
     assert gitlab_api.seen == []
     for path in saved.iterdir():  # what GitLab then serves from the latest successful pipeline
-        gitlab_api.artifacts["main", "mlgate", f"mlgate-baseline/{path.name}"] = path.read_bytes()
+        key = ("main", "model-gate", f"mlgate-baseline/{path.name}")
+        gitlab_api.artifacts[key] = path.read_bytes()
 
     # 2. A merge request that regresses the model, its pipeline run twice.
     project.config(base_config("models/regressed.skops"))
     for _ in range(2):
         done = pipeline(*mr_variables(gitlab_api))
         assert done.returncode != 0, done.stdout
-        assert " FAIL  mlgate" in done.stdout
+        assert " FAIL  model-gate" in done.stdout
         assert "mlgate: MR !12 note" in done.stdout
 
     [note] = gitlab_api.notes["12"]
     assert note["author"]["id"] == BOT["id"] and "Blocked" in note["body"]
     assert [s["state"] for s in gitlab_api.statuses] == ["failed", "failed"]
     assert {s["name"] for s in gitlab_api.statuses} == {"mlgate"}
-    reports = pipeline.artifact("mlgate", "mlgate-report")
+    reports = pipeline.artifact("model-gate", "mlgate-report")
     assert "<testsuite" in (reports / "junit.xml").read_text()
     assert (reports / "metrics.txt").read_text().strip()
     report = yaml.safe_load((reports / "report.json").read_text())
     assert report["verdict"] == "fail"
-    assert report["context"]["baseline"]["spec"] == "gitlab-artifact:mlgate:mlgate-baseline"
+    assert report["context"]["baseline"]["spec"] == "gitlab-artifact:model-gate:mlgate-baseline"
     assert report["context"]["baseline"]["paired"] is True
     artifact_reads = gitlab_api.requests("GET", "/jobs/artifacts/main/raw/mlgate-baseline/")
     assert artifact_reads and all(s.headers.get("Job-Token") == gitlab_api.job_token
@@ -252,6 +259,6 @@ def test_mr_pipeline_allowed_to_fail_passes_the_pipeline(
     project.config(base_config("models/regressed.skops"))
     done = pipeline(*mr_variables(gitlab_api))
     assert done.returncode == 0, done.stdout
-    assert "WARN  mlgate" in done.stdout
+    assert "WARN  mlgate" in done.stdout  # the include: local copy, default job name
     assert gitlab_api.statuses == []  # a failed status would fail the pipeline after all
     assert len(gitlab_api.notes["12"]) == 1

@@ -174,7 +174,10 @@ class GitHubPublisher:
         Only people with triage access can label a PR, so a fork author cannot accept their own.
         """
         env = api.env_or_os(env)
-        pull = api.read_event(env).get("pull_request")
+        try:
+            pull = api.read_event(env).get("pull_request")
+        except PublishError:  # no readable event: nothing was accepted (fail closed)
+            return None
         if not label or not isinstance(pull, dict) or not isinstance(pull.get("number"), int):
             return None
         settings = api.Settings.from_env(env)

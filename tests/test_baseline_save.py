@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import Project, base_config
+from projects import Project, base_config
 
 MANIFEST_KEYS = {
     "schema", "model", "model_format", "model_sha256", "model_source", "report", "fingerprint",

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import Project
+from projects import Project
 from pytest_httpserver import HTTPServer
 
 GIT_ENV = {

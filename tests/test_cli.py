@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import Project, base_config
+from projects import Project, base_config
 from mlgate.config import load_config
 
 

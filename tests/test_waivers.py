@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import Project, base_config
+from projects import Project, base_config
 
 from mlgate.config import load_config
 from mlgate.errors import ConfigError

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from conftest import Project, base_config, fit, make_data
+from projects import Project, base_config, fit, make_data
 from mlgate.config import load_config
 from mlgate.errors import ConfigError, ExitCode
 from mlgate.records import Report

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import WHERE, commit_files, git
+from sourcekit import WHERE, commit_files, git
 
 from mlgate.baseline import SourceContext, fetch_spec, resolve
 from mlgate.errors import BaselineError, ConfigError

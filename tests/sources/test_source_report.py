@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import WHERE, commit_files
 from pytest_httpserver import HTTPServer
+from sourcekit import WHERE, commit_files
 
 from mlgate.baseline import SourceContext, resolve
 from mlgate.errors import BaselineError, ConfigError

@@ -12,8 +12,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import WHERE
 from pytest_httpserver import HTTPServer
+from sourcekit import WHERE
 from werkzeug import Request, Response
 
 from mlgate.baseline import SourceContext, fetch_spec, resolve

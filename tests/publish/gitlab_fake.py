@@ -154,6 +154,11 @@ class FakeGitLab:
                 r"^/projects/(?P<p>[^/]+)/merge_requests/(?P<iid>\d+)/notes/(?P<nid>\d+)$",
                 self._update_note,
             ),
+            (
+                "DELETE",
+                r"^/projects/(?P<p>[^/]+)/merge_requests/(?P<iid>\d+)/notes/(?P<nid>\d+)$",
+                self._delete_note,
+            ),
             ("POST", r"^/projects/(?P<p>[^/]+)/statuses/(?P<sha>[0-9a-f]+)$", self._status),
             (
                 "GET",
@@ -217,6 +222,15 @@ class FakeGitLab:
                     return _json({"message": "403 Forbidden"}, 403)
                 note["body"] = (body or {}).get("body", note["body"])
                 return _json(note)
+        return _json({"message": "404 Note Not Found"}, 404)
+
+    def _delete_note(self, request: Request, body: Any, iid: str, nid: str) -> Response:
+        for note in self.notes.get(iid, []):
+            if str(note["id"]) == nid:
+                if note["author"]["id"] != BOT["id"]:
+                    return _json({"message": "403 Forbidden"}, 403)
+                self.notes[iid].remove(note)
+                return Response(status=204)
         return _json({"message": "404 Note Not Found"}, 404)
 
     def _status(self, request: Request, body: Any, sha: str) -> Response:

@@ -236,13 +236,21 @@ def test_comment_modes(mode: str, verdict: str, existing: bool, expected: str) -
     assert plan(mode, verdict, old, note_body(rep)) == expected
 
 
-def test_on_change_ignores_numbers_within_the_same_statuses(gitlab_api: FakeGitLab) -> None:
-    run(gitlab_api, report(candidate=0.871), comment="on-change")
-    lines = run(gitlab_api, report(candidate=0.86), comment="on-change")
+def test_on_change_edits_only_when_the_results_change(gitlab_api: FakeGitLab) -> None:
+    run(gitlab_api, report(), comment="on-change")
+    later = replace(report(), context={"ci": "gitlab", "commit": "fedcba9876", "duration_s": 3.2})
+    lines = run(gitlab_api, later, comment="on-change")  # a new commit, the same results
     assert lines[0].startswith("MR !12 note: unchanged")
     assert gitlab_api.requests("PUT") == []
-    run(gitlab_api, report("pass", "pass", 0.95), comment="on-change")
+    run(gitlab_api, report(candidate=0.86), comment="on-change")  # same statuses, new numbers
     assert len(gitlab_api.requests("PUT")) == 1 and len(ours(gitlab_api)) == 1
+
+
+def test_a_duplicate_of_our_note_is_removed(gitlab_api: FakeGitLab) -> None:
+    first = gitlab_api.add_note("12", note_body(report("pass", "pass", 0.95)), BOT)
+    gitlab_api.add_note("12", note_body(report("pass", "pass", 0.95)), BOT)
+    run(gitlab_api, report())
+    assert ours(gitlab_api) == [first] and first["body"] == note_body(report())
 
 
 def test_on_failure_posts_nothing_for_a_pass(gitlab_api: FakeGitLab) -> None:

@@ -158,3 +158,10 @@ def test_demo_runs_offline_as_intended(tmp_path: Path) -> None:
     passed = json.loads((tmp_path / "d/mlgate-report/mlgate/report.json").read_text())
     failed = json.loads((tmp_path / "d/mlgate-report/mlgate-regressed/report.json").read_text())
     assert (passed["verdict"], failed["verdict"]) == ("pass", "fail")
+
+
+def test_init_writes_the_documented_example_workflow() -> None:
+    """`mlgate init` ships examples/github/mlgate.yml verbatim: one workflow to keep right."""
+    root = Path(__file__).resolve().parents[1]
+    scaffold = root / "mlgate" / "scaffold" / "github-workflow.yml"
+    assert scaffold.read_text() == (root / "examples" / "github" / "mlgate.yml").read_text()

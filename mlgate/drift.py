@@ -103,7 +103,7 @@ def _numbers(series: pd.Series) -> np.ndarray:
 def _numeric(ref: np.ndarray, cur: np.ndarray, *, method: str, bins: int, column: str) -> Drift:
     import numpy as np
 
-    ref_ok, cur_ok = ref[~np.isnan(ref)], cur[~np.isnan(cur)]
+    ref_ok, cur_ok = _present(ref), _present(cur)
     if ref_ok.size == 0:
         raise DriftError("the reference has no values in this column")
     if cur_ok.size == 0 and method in NUMERIC_ONLY:
@@ -130,16 +130,27 @@ def _numeric(ref: np.ndarray, cur: np.ndarray, *, method: str, bins: int, column
     # two outer bins hold values beyond anything in the reference: empty there, so eval values
     # out of the training range count as drift instead of blending into the edge bins
     edges = np.unique(np.r_[ref_ok.min(), inner, np.nextafter(ref_ok.max(), np.inf)])
-    ref_counts = _with_nulls(
-        np.bincount(np.searchsorted(edges, ref_ok, side="right"), minlength=edges.size + 1),
-        ref.size,
-    )
-    cur_counts = _with_nulls(
-        np.bincount(np.searchsorted(edges, cur_ok, side="right"), minlength=edges.size + 1),
-        cur.size,
-    )
-    score, p_value = _binned(ref_counts, cur_counts, method)
+    score, p_value = _binned(_histogram(ref, edges), _histogram(cur, edges), method)
     return Drift(column, method, score, "numeric", *sizes, p_value=p_value)
+
+
+def _present(values: np.ndarray) -> np.ndarray:
+    """The non-missing values (no copy when nothing is missing)."""
+    import numpy as np
+
+    missing = np.isnan(values)
+    return values[~missing] if missing.any() else values
+
+
+def _histogram(values: np.ndarray, edges: np.ndarray) -> np.ndarray:
+    """Counts per bin (x < edges[0], edges[i] <= x < edges[i+1], ..., x >= edges[-1]) plus the
+    missing count last. One vectorised comparison per edge: with a dozen edges this is several
+    times faster than a binary search per value (searchsorted) on millions of rows."""
+    import numpy as np
+
+    below = [np.count_nonzero(values < edge) for edge in edges]  # NaN compares False
+    present = values.size - int(np.count_nonzero(np.isnan(values)))
+    return np.append(np.diff(np.asarray([0, *below, present])), values.size - present)
 
 
 def _by_value(
@@ -199,7 +210,9 @@ def _categorical(reference: pd.Series, current: pd.Series, *, method: str, colum
     import numpy as np
     import pandas as pd
 
-    both = pd.concat([reference.astype(object), current.astype(object)], ignore_index=True)
+    if reference.dtype != current.dtype:  # one factorization needs one dtype
+        reference, current = reference.astype(object), current.astype(object)
+    both = pd.concat([reference, current], ignore_index=True)
     codes, uniques = pd.factorize(both, use_na_sentinel=False)
     k = len(uniques)
     ref_counts = np.bincount(codes[: len(reference)], minlength=k)

@@ -255,10 +255,11 @@ def test_mr_pipeline_allowed_to_fail_passes_the_pipeline(
         pipeline: Runner, project: Project, gitlab_api: FakeGitLab) -> None:
     (project.root / ".gitlab-ci.yml").write_text(
         "include:\n  - local: .gitlab-ci-template.yml\n"
-        '    inputs: {pip-spec: "", allow-failure: true, comment: on-failure}\n')
+        '    inputs: {pip-spec: "", allow-failure: true, comment: on-failure, args: --quiet}\n')
     project.config(base_config("models/regressed.skops"))
     done = pipeline(*mr_variables(gitlab_api))
     assert done.returncode == 0, done.stdout
     assert "WARN  mlgate" in done.stdout  # the include: local copy, default job name
+    assert "model.roc_auc" not in done.stdout  # args: --quiet reached `mlgate run`
     assert gitlab_api.statuses == []  # a failed status would fail the pipeline after all
     assert len(gitlab_api.notes["12"]) == 1

@@ -84,7 +84,7 @@ def test_header_declares_the_inputs_users_need_each_documented() -> None:
     assert set(spec) >= REQUIRED_INPUTS
     assert all(item.get("description") for item in spec.values())
     assert spec["publish"]["type"] == spec["allow-failure"]["type"] == "boolean"
-    assert spec["comment"]["options"] == ["always", "on-failure", "on-change", "never"]
+    assert spec["comment"]["options"] == ["", "always", "on-failure", "on-change", "never"]
 
 
 def test_body_uses_exactly_the_declared_inputs() -> None:
@@ -104,6 +104,16 @@ def test_passes_gitlab_ci_schema(tmp_path: Path, values: dict[str, Any]) -> None
     (tmp_path / "body.yml").write_text(interpolate(body, values))
     done = check_jsonschema(tmp_path / "header.yml", tmp_path / "body.yml")
     assert done.returncode == 0, done.stdout
+
+
+def test_examples_pass_gitlab_ci_schema_and_use_declared_inputs() -> None:
+    examples = sorted((ROOT / "examples" / "gitlab").glob("*.yml"))
+    assert len(examples) >= 3
+    done = check_jsonschema(*examples)
+    assert done.returncode == 0, done.stdout + done.stderr
+    for path in examples:
+        for include in yaml.safe_load(path.read_text())["include"]:
+            assert set(include.get("inputs", {})) <= set(inputs()), path.name
 
 
 def test_schema_check_catches_a_broken_body(tmp_path: Path) -> None:

@@ -42,7 +42,15 @@ def test_same_distribution_scores_low_and_a_shift_scores_high() -> None:
         assert calm < limit / 4 < limit < moved, (method, calm, moved)
 
 
-def test_wasserstein_is_normalised_by_the_reference_spread() -> None:
+def test_wasserstein_equals_scipy_and_is_normalised_by_the_reference_spread() -> None:
+    from scipy.stats import wasserstein_distance
+
+    rng = np.random.default_rng(5)
+    reference, current = rng.integers(0, 9, 3000) * 1.5, rng.normal(4, 3, 1700)
+    expected = wasserstein_distance(reference, current) / reference.std()
+    drift = column_drift(pd.Series(reference), pd.Series(current), method="wasserstein")
+    assert drift.score == pytest.approx(expected, rel=1e-12)
+
     reference = normal(50_000, 1) * 10  # sd 10
     shifted = normal(50_000, 2, shift=0.3) * 10  # mean +3 = 0.3 sd
     assert column_drift(reference, shifted, method="wasserstein").score == pytest.approx(

@@ -241,6 +241,7 @@ def test_default_branch_saves_the_baseline_then_mr_pipelines_gate_on_it(
         done = pipeline(*mr_variables(gitlab_api))
         assert done.returncode != 0, done.stdout
         assert " FAIL  model-gate" in done.stdout
+        assert re.search(r"model-gate finished in .* FAIL 1\b", done.stdout)  # exit 1: a regression
         assert "mlgate: MR !12 note" in done.stdout
 
     [note] = gitlab_api.notes["12"]

@@ -70,7 +70,7 @@ def publish(
     options: PublishOptions,
     env: Mapping[str, str] | None = None,
 ) -> list[str]:
-    """Post to the detected platform. Returns lines to show; raises PublishError only if required."""
+    """Post to the detected platform; return lines to show. Raises PublishError only if required."""
     env = dict(os.environ if env is None else env)
     platform = detect_platform(env)
     if platform is None:

@@ -12,8 +12,6 @@ number it carries is used only while that PR's head is still that commit.
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import json
 import re
 import sys
 from collections.abc import Mapping
@@ -22,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mlgate.errors import PublishError
-from mlgate.publish import PublishOptions
+from mlgate.publish import PublishOptions, comment
 from mlgate.publish import github_api as api
 from mlgate.publish import github_workflow as workflow
 from mlgate.records import GateResult, Report
@@ -35,7 +33,6 @@ CHECK_NAME = "mlgate"
 COMMENT_LIMIT = 65_000  # GitHub rejects comments above 65,536 characters (HTTP 422)
 CHECK_SUMMARY_LIMIT = 65_000  # check-run output.summary: at most 65,535 characters
 MAX_ANNOTATIONS = 50  # per check-run request
-DIGEST = re.compile(r"<!-- mlgate:digest=([0-9a-f]+) -->")
 
 CONCLUSION = {"pass": "success", "fail": "failure", "error": "failure"}
 STATE = {"pass": "success", "fail": "failure", "error": "error"}
@@ -111,20 +108,7 @@ def _is_fork(pull: Mapping[str, Any]) -> bool:
 
 def comment_body(report: Report) -> str:
     """The sticky comment: the marker, the Markdown report, and a digest of the results."""
-    from mlgate.report.markdown import MARKER, render_markdown
-
-    body = render_markdown(report, max_chars=COMMENT_LIMIT)
-    if MARKER not in body:
-        body = f"{MARKER}\n{body}"
-    return f"{body}\n<!-- mlgate:digest={digest(report)} -->"
-
-
-def digest(report: Report) -> str:
-    """A fingerprint of the results (not the commit, time or duration), for --comment on-change."""
-    doc = report.to_dict()
-    facts = {"verdict": doc["verdict"], "errors": doc["errors"], "gates": doc["gates"],
-             "accepted": doc["context"].get("accepted")}
-    return hashlib.sha256(json.dumps(facts, sort_keys=True).encode()).hexdigest()[:20]
+    return comment.body(report, limit=COMMENT_LIMIT)
 
 
 class GitHubPublisher:
@@ -276,9 +260,10 @@ class GitHubPublisher:
         issue = repo.get_issue(target.pr)
         ours = [c for c in issue.get_comments() if MARKER in (c.body or "")
                 and c.user is not None and c.user.login.lower() == login]
-        if not ours and options.comment == "on-failure" and report.verdict == "pass":
+        step = comment.plan(options.comment, report.verdict, ours[0].body if ours else None, body)
+        if step == "skip":
             return "comment: not posted (passed; comment: on-failure)"
-        if ours and options.comment == "on-change" and _digest_of(ours[0].body) == digest(report):
+        if step == "unchanged":
             return f"comment: unchanged ({ours[0].html_url})"
         if not ours:
             created = issue.create_comment(body)
@@ -295,11 +280,6 @@ PUBLISHER = GitHubPublisher()
 def _failed(message: str, done: list[str], hint: str | None = None) -> PublishError:
     suffix = f" (done: {'; '.join(done)})" if done else ""
     return PublishError(f"{message}{suffix}", hint=hint)
-
-
-def _digest_of(body: str | None) -> str | None:
-    match = DIGEST.search(body or "")
-    return match.group(1) if match else None
 
 
 def _conclusion(report: Report) -> str:

@@ -8,8 +8,6 @@ appear in what this module prints or raises (`scrub`).
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 import re
 from collections.abc import Iterator, Mapping
@@ -19,6 +17,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mlgate.errors import MlgateError, PublishError
+from mlgate.publish import comment
+from mlgate.publish.comment import digest, digest_of, plan  # noqa: F401  (part of this API)
 
 if TYPE_CHECKING:
     import gitlab
@@ -35,7 +35,6 @@ TIMEOUT_S = 30
 STATE = {"pass": "success", "fail": "failed", "error": "failed"}  # verdict -> commit status state
 VERDICT_TEXT = {"pass": "passed", "fail": "blocked", "error": "could not evaluate"}
 ERRNO = re.compile(r"\[Errno -?\d+\][^'\")\]]*")
-DIGEST_MARK = re.compile(r"<!-- mlgate:digest=(?P<digest>[0-9a-f]+) -->")
 NO_TOKEN = (
     "no MLGATE_GITLAB_TOKEN or GITLAB_TOKEN is set{job}, so no MR note or commit status was "
     "posted; add a project access token (api scope, Reporter role) as a masked CI/CD variable "
@@ -248,44 +247,9 @@ def post_note(
     return f"MR !{iid} note {'updated' if old else 'created'}: {_note_url(where, note)}"
 
 
-def plan(mode: str, verdict: str, old: str | None, new: str) -> str:
-    """'create', 'update', 'unchanged' or 'skip' for a comment mode and what is already there.
-
-    on-failure posts only when the gate did not pass, but always updates an existing note, so a
-    fixed MR never keeps showing a stale failure. on-change edits only when the results changed
-    (verdict, gates and their numbers, run errors, acceptance), not for a new commit alone.
-    """
-    if old is not None and old == new:
-        return "unchanged"
-    if old is not None and mode == "on-change" and digest_of(old) == digest_of(new):
-        return "unchanged"
-    if old is None and mode == "on-failure" and verdict == "pass":
-        return "skip"
-    return "update" if old is not None else "create"
-
-
 def note_body(report: Report) -> str:
     """The Markdown comment plus a hidden digest of the results."""
-    from mlgate.report.markdown import MARKER, render_markdown
-
-    mark = f"<!-- mlgate:digest={digest(report)} -->"
-    text = render_markdown(report, max_chars=NOTE_LIMIT - len(mark) - len(MARKER) - 2)
-    if MARKER not in text:
-        text = f"{MARKER}\n{text}"
-    return f"{text}\n{mark}\n"
-
-
-def digest(report: Report) -> str:
-    """A fingerprint of the results, not of the commit, time or duration (as on GitHub)."""
-    doc = report.to_dict()
-    facts = {"verdict": doc["verdict"], "errors": doc["errors"], "gates": doc["gates"],
-             "accepted": doc["context"].get("accepted")}
-    return hashlib.sha256(json.dumps(facts, sort_keys=True).encode()).hexdigest()[:20]
-
-
-def digest_of(body: str) -> str | None:
-    match = DIGEST_MARK.search(body)
-    return match.group("digest") if match else None
+    return comment.body(report, limit=NOTE_LIMIT)
 
 
 def _has_marker(body: Any) -> bool:

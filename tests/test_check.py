@@ -192,3 +192,43 @@ def test_check_never_posts(project: Project, httpserver: HTTPServer) -> None:
     assert not httpserver.log
     assert "t0ken" not in done.stdout + done.stderr + (project.root / "mlgate-report" /
                                                         "report.json").read_text()
+
+
+# --- the pre-commit hook --------------------------------------------------------------------
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def pre_commit(*args: str, cwd: Path, env: dict[str, str] | None = None,
+               ) -> subprocess.CompletedProcess[str]:
+    import sys
+
+    return subprocess.run([sys.executable, "-m", "pre_commit", *args], cwd=cwd,
+                          env={**os.environ, **(env or {})}, capture_output=True, text=True,
+                          timeout=900, check=False)
+
+
+def test_hook_manifest_is_valid() -> None:
+    done = pre_commit("validate-manifest", ".pre-commit-hooks.yaml", cwd=REPO)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+@pytest.mark.slow
+def test_pre_commit_try_repo_runs_the_hook(project: Project, tmp_path_factory: Any) -> None:
+    """pre-commit installs mlgate from this repository (its committed HEAD) into a fresh
+    virtualenv, as users get it, and runs the hook at both of its stages."""
+    make_repo(project, config("git:main:models/model.skops"))
+    source = tmp_path_factory.mktemp("hook") / "mlgate"
+    git(REPO, "clone", "-q", "--no-hardlinks", str(REPO), str(source))  # clean: no shadow repo
+    env = {"PRE_COMMIT_HOME": str(source.parent / "pre-commit-home")}
+    args = ("try-repo", str(source), "mlgate", "--all-files")
+
+    failed = pre_commit(*args, "--hook-stage", "pre-push", cwd=project.root, env=env)
+    assert failed.returncode == 1, failed.stdout + failed.stderr
+    assert "mlgate check" in failed.stdout and "Failed" in failed.stdout
+    assert "- exit code: 1" in failed.stdout
+
+    git(project.root, "checkout", "-q", "main")
+    passed = pre_commit(*args, "--hook-stage", "manual", cwd=project.root, env=env)
+    assert passed.returncode == 0, passed.stdout + passed.stderr
+    assert "Passed" in passed.stdout

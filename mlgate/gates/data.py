@@ -151,12 +151,10 @@ def _plan(
     for spec in specs:
         columns = ",".join(column for _, column in gx.columns_of(spec))
         if isinstance(gate, ExpectGate) and gate.id:
-            base = gate.id
+            base = gate.id  # the user's id, exactly
         else:
-            prefix = gate.id or "data"
-            base = f"{prefix}.{spec.type}" + (f".{columns}" if columns else "")
-        if gate.on == "reference":
-            base += "[reference]"
+            base = f"{gate.id or 'data'}.{spec.type}" + (f".{columns}" if columns else "")
+            base += "[reference]" if gate.on == "reference" else ""
         # a suite's own "warning"/"info" severities keep their meaning: reported, not blocking
         warn = gate.level == "warn" or spec.severity in ("warning", "info")
         level: Level = "warn" if warn else "error"

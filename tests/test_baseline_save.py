@@ -6,15 +6,26 @@ import hashlib
 import json
 import os
 import subprocess
-from pathlib import Path
 from typing import Any
 
 import pytest
 from projects import Project, base_config
 
 MANIFEST_KEYS = {
-    "schema", "model", "model_format", "model_sha256", "model_source", "report", "fingerprint",
-    "eval", "commit", "ref", "created_at", "mlgate_version", "config", "files",
+    "schema",
+    "model",
+    "model_format",
+    "model_sha256",
+    "model_source",
+    "report",
+    "fingerprint",
+    "eval",
+    "commit",
+    "ref",
+    "created_at",
+    "mlgate_version",
+    "config",
+    "files",
 }
 
 
@@ -36,8 +47,11 @@ def test_save_writes_report_model_copy_and_manifest(project: Project) -> None:
     done = save(project)
     assert done.returncode == 0, done.stderr
     folder = project.root / "mlgate-baseline"
-    assert sorted(p.name for p in folder.iterdir()) == ["baseline.json", "production.skops",
-                                                         "report.json"]
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "baseline.json",
+        "production.skops",
+        "report.json",
+    ]
     manifest = json.loads((folder / "baseline.json").read_text())
     report = json.loads((folder / "report.json").read_text())
     assert set(manifest) == MANIFEST_KEYS
@@ -45,18 +59,25 @@ def test_save_writes_report_model_copy_and_manifest(project: Project) -> None:
     assert (folder / "production.skops").read_bytes() == original
     assert manifest["model_sha256"] == hashlib.sha256(original).hexdigest()
     assert (manifest["schema"], manifest["model"], manifest["model_format"]) == (
-        "mlgate.baseline/v1", "production.skops", "skops")
+        "mlgate.baseline/v1",
+        "production.skops",
+        "skops",
+    )
     assert manifest["fingerprint"] == report["context"]["eval"]["fingerprint"]
     assert manifest["fingerprint"].startswith("sha256:")
     assert manifest["files"] == ["production.skops", "report.json", "baseline.json"]
     # relative thresholds are measured and recorded, not gated; absolute ones still count
     gates = {g["id"]: g for g in report["gates"]}
     assert gates["model.accuracy"]["threshold"] == {}
-    assert gates["model.accuracy"]["status"] == "pass" and gates["model.accuracy"]["candidate"] > 0.5
+    assert (
+        gates["model.accuracy"]["status"] == "pass" and gates["model.accuracy"]["candidate"] > 0.5
+    )
     assert gates["model.roc_auc"]["threshold"] == {"min": 0.7}
     assert report["context"]["baseline"]["kind"] == "none"
-    assert f"mlgate: baseline saved to {folder} (production.skops, report.json, baseline.json)" \
+    assert (
+        f"mlgate: baseline saved to {folder} (production.skops, report.json, baseline.json)"
         in done.stderr
+    )
 
 
 def test_read_back_as_report_and_as_folder(project: Project) -> None:
@@ -69,7 +90,9 @@ def test_read_back_as_report_and_as_folder(project: Project) -> None:
         report = project.report()
         assert report["context"]["baseline"]["paired"] is paired
         assert {g["id"]: g["status"] for g in report["gates"]} == {
-            "model.roc_auc": "fail", "model.accuracy": "fail"}
+            "model.roc_auc": "fail",
+            "model.accuracy": "fail",
+        }
         roc = next(g for g in report["gates"] if g["id"] == "model.roc_auc")
         saved = json.loads((project.root / "mlgate-baseline" / "report.json").read_text())
         assert roc["baseline"] == pytest.approx(saved["gates"][0]["candidate"])
@@ -97,7 +120,9 @@ def test_a_saved_report_on_other_eval_data_is_flagged(project: Project) -> None:
     accuracy = next(g for g in report["gates"] if g["id"] == "model.accuracy")
     assert accuracy["status"] not in ("pass", "fail")  # never a verdict on numbers from other rows
     flagged = " ".join([accuracy["message"], *accuracy["notes"]])
-    assert "different eval data" in flagged and saved["fingerprint"] in flagged and current in flagged
+    assert (
+        "different eval data" in flagged and saved["fingerprint"] in flagged and current in flagged
+    )
 
 
 def test_predictions_file_candidate_is_saved_and_read_back(project: Project) -> None:
@@ -105,12 +130,15 @@ def test_predictions_file_candidate_is_saved_and_read_back(project: Project) -> 
     import skops.io as sio
 
     frame = pd.read_parquet(project.root / "data" / "holdout.parquet")
-    model = sio.load(project.root / "models" / "production.skops",
-                     trusted=sio.get_untrusted_types(file=project.root / "models" / "production.skops"))
+    model = sio.load(
+        project.root / "models" / "production.skops",
+        trusted=sio.get_untrusted_types(file=project.root / "models" / "production.skops"),
+    )
     X = frame.drop(columns=["label"])
     proba = model.predict_proba(X)
-    pd.DataFrame({"prediction": model.predict(X), "proba_0": proba[:, 0], "proba_1": proba[:, 1]}
-                 ).to_csv(project.root / "models" / "preds.csv", index=False)
+    pd.DataFrame(
+        {"prediction": model.predict(X), "proba_0": proba[:, 0], "proba_1": proba[:, 1]}
+    ).to_csv(project.root / "models" / "preds.csv", index=False)
     doc = production_config()
     doc["models"]["candidate"] = {"predictions": "models/preds.csv"}
     project.config(doc)
@@ -132,8 +160,11 @@ def test_saving_again_replaces_only_our_files(project: Project) -> None:
     project.config(doc)
     assert save(project, "--to", "out/base").returncode == 0
     folder = project.root / "out" / "base"
-    assert sorted(p.name for p in folder.iterdir()) == ["baseline.json", "report.json",
-                                                         "retrain.skops"]
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "baseline.json",
+        "report.json",
+        "retrain.skops",
+    ]
     assert sorted(p.name for p in folder.parent.iterdir()) == ["base"]  # no staging left over
 
 
@@ -149,7 +180,9 @@ def test_refuses_a_folder_holding_files_it_did_not_write(project: Project) -> No
         "mlgate: error: mlgate-baseline: the folder holds files mlgate did not write: notes.txt, "
         "report.json (choose another folder with --to, or move those files away)"
     ]
-    assert (folder / "notes.txt").read_text() == "mine" and (folder / "report.json").read_text() == "{}"
+    assert (folder / "notes.txt").read_text() == "mine" and (
+        folder / "report.json"
+    ).read_text() == "{}"
 
 
 def test_refuses_a_file_as_target(project: Project) -> None:
@@ -158,7 +191,8 @@ def test_refuses_a_file_as_target(project: Project) -> None:
     done = save(project, "--to", "taken")
     assert done.returncode == 2
     assert done.stderr.splitlines() == [
-        "mlgate: error: --to taken: is a file, not a folder (choose another folder with --to)"]
+        "mlgate: error: --to taken: is a file, not a folder (choose another folder with --to)"
+    ]
 
 
 def test_refuses_a_baseline_to_compare_with(project: Project) -> None:
@@ -167,7 +201,8 @@ def test_refuses_a_baseline_to_compare_with(project: Project) -> None:
     assert done.returncode == 2
     assert done.stderr.splitlines() == [
         "mlgate: error: --baseline: `mlgate baseline save` records production; it compares with "
-        "no baseline (drop --baseline)"]
+        "no baseline (drop --baseline)"
+    ]
 
 
 def test_an_absolute_failure_exits_1_and_still_records(project: Project) -> None:
@@ -177,8 +212,10 @@ def test_an_absolute_failure_exits_1_and_still_records(project: Project) -> None
     done = save(project)
     assert done.returncode == 1
     assert (project.root / "mlgate-baseline" / "regressed.skops").is_file()
-    assert "mlgate: an absolute gate failed; the baseline was saved anyway: it records what " \
-           "this branch holds" in done.stderr
+    assert (
+        "mlgate: an absolute gate failed; the baseline was saved anyway: it records what "
+        "this branch holds" in done.stderr
+    )
 
 
 def test_an_incomplete_evaluation_writes_nothing(project: Project) -> None:
@@ -192,13 +229,25 @@ def test_an_incomplete_evaluation_writes_nothing(project: Project) -> None:
 
 
 def test_the_commit_is_recorded(project: Project, monkeypatch: pytest.MonkeyPatch) -> None:
-    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@e", "GIT_COMMITTER_NAME": "t",
-           "GIT_COMMITTER_EMAIL": "t@e", "GIT_CONFIG_GLOBAL": os.devnull}
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@e",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@e",
+        "GIT_CONFIG_GLOBAL": os.devnull,
+    }
     project.config(production_config())
     for args in (["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-q", "-m", "x"]):
         subprocess.run(["git", *args], cwd=project.root, env=env, check=True)
-    head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=project.root, env=env,
-                          capture_output=True, text=True, check=True).stdout.strip()
+    head = subprocess.run(
+        ["git", "rev-parse", "HEAD"],
+        cwd=project.root,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
     assert save(project).returncode == 0
     manifest = json.loads((project.root / "mlgate-baseline" / "baseline.json").read_text())
     assert (manifest["commit"], manifest["ref"]) == (head, "main")

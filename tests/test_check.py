@@ -14,13 +14,17 @@ from projects import Project
 from pytest_httpserver import HTTPServer
 
 GIT_ENV = {
-    "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com",
-    "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com",
+    "GIT_AUTHOR_NAME": "t",
+    "GIT_AUTHOR_EMAIL": "t@example.com",
+    "GIT_COMMITTER_NAME": "t",
+    "GIT_COMMITTER_EMAIL": "t@example.com",
 }
-GATES = {"model": [
-    {"metric": "roc_auc", "min": 0.7, "max_drop": 0.01},
-    {"metric": "accuracy", "max_drop": "1%"},
-]}
+GATES = {
+    "model": [
+        {"metric": "roc_auc", "min": 0.7, "max_drop": 0.01},
+        {"metric": "accuracy", "max_drop": "1%"},
+    ]
+}
 NEEDS_HINT = "(set models.baseline, or pass --baseline SPEC)"
 
 
@@ -31,19 +35,30 @@ def _isolated_git(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def git(cwd: Path, *args: str) -> str:
-    out = subprocess.run(["git", *args], cwd=cwd, env={**os.environ, **GIT_ENV},
-                         capture_output=True, text=True, check=False)
+    out = subprocess.run(
+        ["git", *args],
+        cwd=cwd,
+        env={**os.environ, **GIT_ENV},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert out.returncode == 0, out.stderr
     return out.stdout.strip()
 
 
-def config(baseline: str | None = None, gates: dict[str, Any] | None = None,
-           prefix: str = "") -> dict[str, Any]:
+def config(
+    baseline: str | None = None, gates: dict[str, Any] | None = None, prefix: str = ""
+) -> dict[str, Any]:
     models: dict[str, Any] = {"candidate": "models/model.skops"}
     if baseline:
         models["baseline"] = baseline
-    return {"version": 1, "data": {"eval": f"{prefix}data/holdout.parquet", "target": "label"},
-            "models": models, "gates": gates or GATES}
+    return {
+        "version": 1,
+        "data": {"eval": f"{prefix}data/holdout.parquet", "target": "label"},
+        "models": models,
+        "gates": gates or GATES,
+    }
 
 
 def make_repo(project: Project, doc: dict[str, Any], *, sub: str = "") -> Path:
@@ -92,8 +107,10 @@ def test_without_a_baseline_the_merge_base_model_is_production(project: Project)
     failed = project.run("check")
     assert failed.returncode == 1, failed.stderr
     spec = f"git:{base[:12]}:models/model.skops"
-    assert (f"mlgate check: baseline {spec} (models/model.skops at the merge-base with main)"
-            in " ".join(failed.stderr.split()))
+    assert (
+        f"mlgate check: baseline {spec} (models/model.skops at the merge-base with main)"
+        in " ".join(failed.stderr.split())
+    )
     assert project.report()["context"]["baseline"]["spec"] == spec
 
     # main moves on (a new production model): the branch still compares with its merge-base
@@ -150,14 +167,18 @@ def test_a_model_new_on_the_branch_with_absolute_gates_only_runs(project: Projec
     shutil.copy(project.root / "models" / "retrain.skops", project.root / "models" / "new.skops")
     done = project.run("check")
     assert done.returncode == 0, done.stderr
-    assert "mlgate check: no baseline: models/new.skops does not exist at the merge-base with " \
-           "main" in " ".join(done.stderr.split())
+    assert (
+        "mlgate check: no baseline: models/new.skops does not exist at the merge-base with "
+        "main" in " ".join(done.stderr.split())
+    )
     assert statuses(project) == {"model.roc_auc": "pass"}
 
 
 def test_outside_git_with_relative_gates(project: Project, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(project.root.parent))
-    shutil.copy(project.root / "models" / "production.skops", project.root / "models" / "model.skops")
+    shutil.copy(
+        project.root / "models" / "production.skops", project.root / "models" / "model.skops"
+    )
     project.config(config())
     done = project.run("check")
     assert done.returncode == 3
@@ -172,8 +193,16 @@ def test_outside_git_with_relative_gates(project: Project, monkeypatch: pytest.M
 def test_shallow_ci_clone_fetches_main(project: Project, tmp_path_factory: Any) -> None:
     make_repo(project, config("git:main:models/model.skops"))
     clone = tmp_path_factory.mktemp("shallow") / "repo"
-    git(project.root, "clone", "-q", "--depth=1", "--branch", "feature",
-        f"file://{project.root}", str(clone))
+    git(
+        project.root,
+        "clone",
+        "-q",
+        "--depth=1",
+        "--branch",
+        "feature",
+        f"file://{project.root}",
+        str(clone),
+    )
     shutil.copytree(project.root / "data", clone / "data", dirs_exist_ok=True)
     done = Project(clone).run("check")
     assert done.returncode == 1, done.stderr
@@ -184,14 +213,23 @@ def test_check_never_posts(project: Project, httpserver: HTTPServer) -> None:
     make_repo(project, config("git:main:models/model.skops"))
     event = project.root / "event.json"
     event.write_text(json.dumps({"pull_request": {"number": 7, "head": {"sha": "0" * 40}}}))
-    env = {"GITHUB_ACTIONS": "true", "GITHUB_API_URL": httpserver.url_for("/"),
-           "GITHUB_TOKEN": "t0ken", "GITHUB_REPOSITORY": "o/r", "GITHUB_EVENT_NAME": "pull_request",
-           "GITHUB_EVENT_PATH": str(event)}
+    env = {
+        "GITHUB_ACTIONS": "true",
+        "GITHUB_API_URL": httpserver.url_for("/"),
+        "GITHUB_TOKEN": "t0ken",
+        "GITHUB_REPOSITORY": "o/r",
+        "GITHUB_EVENT_NAME": "pull_request",
+        "GITHUB_EVENT_PATH": str(event),
+    }
     done = project.run("check", env=env)
     assert done.returncode == 1
     assert not httpserver.log
-    assert "t0ken" not in done.stdout + done.stderr + (project.root / "mlgate-report" /
-                                                        "report.json").read_text()
+    assert (
+        "t0ken"
+        not in done.stdout
+        + done.stderr
+        + (project.root / "mlgate-report" / "report.json").read_text()
+    )
 
 
 # --- the pre-commit hook --------------------------------------------------------------------
@@ -199,13 +237,22 @@ def test_check_never_posts(project: Project, httpserver: HTTPServer) -> None:
 REPO = Path(__file__).resolve().parents[1]
 
 
-def pre_commit(*args: str, cwd: Path, env: dict[str, str] | None = None,
-               ) -> subprocess.CompletedProcess[str]:
+def pre_commit(
+    *args: str,
+    cwd: Path,
+    env: dict[str, str] | None = None,
+) -> subprocess.CompletedProcess[str]:
     import sys
 
-    return subprocess.run([sys.executable, "-m", "pre_commit", *args], cwd=cwd,
-                          env={**os.environ, **(env or {})}, capture_output=True, text=True,
-                          timeout=900, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "pre_commit", *args],
+        cwd=cwd,
+        env={**os.environ, **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
 
 
 def test_hook_manifest_is_valid() -> None:

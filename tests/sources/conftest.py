@@ -36,10 +36,18 @@ def repo(tmp_path: Path) -> Path:
 @pytest.fixture
 def make_ctx(tmp_path: Path) -> Callable[..., SourceContext]:
     def make(root: Path | None = None, *, sha256: str | None = None, **env: str) -> SourceContext:
-        defaults = {"MLGATE_HTTP_TIMEOUT": "5", "MLGATE_HTTP_RETRIES": "2",
-                    "MLGATE_HTTP_BACKOFF": "0"}
-        return SourceContext(root=root or tmp_path, cache=tmp_path / "cache", where=WHERE,
-                             sha256=sha256, env={**defaults, **env})
+        defaults = {
+            "MLGATE_HTTP_TIMEOUT": "5",
+            "MLGATE_HTTP_RETRIES": "2",
+            "MLGATE_HTTP_BACKOFF": "0",
+        }
+        return SourceContext(
+            root=root or tmp_path,
+            cache=tmp_path / "cache",
+            where=WHERE,
+            sha256=sha256,
+            env={**defaults, **env},
+        )
 
     return make
 

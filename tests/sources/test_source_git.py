@@ -29,42 +29,56 @@ def test_file_at_a_ref_is_the_committed_blob_not_the_work_tree(repo: Path, make_
 def test_dot_slash_path_is_relative_to_the_config_folder(repo: Path, make_ctx: Ctx) -> None:
     commit_files(repo, {"ml/models/m.bin": b"nested"}, "nested")
     assert fetch_spec("git:feature:./models/m.bin", make_ctx(repo / "ml")).read_bytes() == b"nested"
-    assert fetch_spec("git:feature:ml/models/m.bin", make_ctx(repo / "ml")).read_bytes() == b"nested"
+    assert (
+        fetch_spec("git:feature:ml/models/m.bin", make_ctx(repo / "ml")).read_bytes() == b"nested"
+    )
 
 
 def test_a_committed_saved_baseline_folder_is_exported_and_read(repo: Path, make_ctx: Ctx) -> None:
     report = {"schema": "mlgate.report/v1", "verdict": "pass", "gates": []}
     manifest = {"schema": "mlgate.baseline/v1", "model": "model.skops", "report": "report.json"}
-    commit_files(repo, {
-        "mlgate-baseline/baseline.json": json.dumps(manifest),
-        "mlgate-baseline/report.json": json.dumps(report),
-        "mlgate-baseline/model.skops": b"model bytes",
-    }, "saved baseline")
+    commit_files(
+        repo,
+        {
+            "mlgate-baseline/baseline.json": json.dumps(manifest),
+            "mlgate-baseline/report.json": json.dumps(report),
+            "mlgate-baseline/model.skops": b"model bytes",
+        },
+        "saved baseline",
+    )
     resolved = resolve("git:feature:mlgate-baseline", make_ctx(repo))
     assert resolved.kind == "model"
     assert resolved.path is not None and resolved.path.read_bytes() == b"model bytes"
     assert resolved.report == report
 
 
-def test_ref_only_on_origin_is_found_as_origin_ref(tmp_path: Path, repo: Path, make_ctx: Ctx) -> None:
+def test_ref_only_on_origin_is_found_as_origin_ref(
+    tmp_path: Path, repo: Path, make_ctx: Ctx
+) -> None:
     clone = tmp_path / "clone"
     git(tmp_path, "clone", "-q", "--branch", "feature", str(repo), str(clone))
     assert "main" not in git(clone, "branch", "--list", "main")  # only origin/main exists
     assert fetch_spec("git:main:models/model.bin", make_ctx(clone)).read_bytes() == b"production"
 
 
-def test_shallow_ci_clone_fetches_the_missing_ref(tmp_path: Path, repo: Path, make_ctx: Ctx) -> None:
+def test_shallow_ci_clone_fetches_the_missing_ref(
+    tmp_path: Path, repo: Path, make_ctx: Ctx
+) -> None:
     clone = tmp_path / "clone"
     git(tmp_path, "clone", "-q", "--depth=1", "--branch", "feature", f"file://{repo}", str(clone))
     assert git(clone, "rev-parse", "--is-shallow-repository") == "true"
     assert "origin/main" not in git(clone, "branch", "-r")  # single branch: main is unknown
     path = fetch_spec("git:main:models/model.bin", make_ctx(clone))
     assert path.read_bytes() == b"production"
-    assert fetch_spec("git:origin/main:models/model.bin", make_ctx(clone)).read_bytes() == b"production"
+    assert (
+        fetch_spec("git:origin/main:models/model.bin", make_ctx(clone)).read_bytes()
+        == b"production"
+    )
 
 
-def test_shallow_clone_whose_origin_is_gone_says_which_fetch(tmp_path: Path, repo: Path,
-                                                             make_ctx: Ctx) -> None:
+def test_shallow_clone_whose_origin_is_gone_says_which_fetch(
+    tmp_path: Path, repo: Path, make_ctx: Ctx
+) -> None:
     clone = tmp_path / "clone"
     git(tmp_path, "clone", "-q", "--depth=1", "--branch", "feature", f"file://{repo}", str(clone))
     shutil.rmtree(repo)
@@ -78,8 +92,9 @@ def test_shallow_clone_whose_origin_is_gone_says_which_fetch(tmp_path: Path, rep
     ]
 
 
-def test_history_ref_in_a_shallow_clone_asks_to_unshallow(tmp_path: Path, repo: Path,
-                                                          make_ctx: Ctx) -> None:
+def test_history_ref_in_a_shallow_clone_asks_to_unshallow(
+    tmp_path: Path, repo: Path, make_ctx: Ctx
+) -> None:
     clone = tmp_path / "clone"
     git(tmp_path, "clone", "-q", "--depth=1", "--branch", "feature", f"file://{repo}", str(clone))
     with pytest.raises(BaselineError) as info:
@@ -129,7 +144,9 @@ def test_not_a_repository(tmp_path: Path, make_ctx: Ctx) -> None:
     folder = tmp_path / "plain"
     folder.mkdir()
     with pytest.raises(BaselineError) as info:
-        fetch_spec("git:main:models/model.bin", make_ctx(folder, GIT_CEILING_DIRECTORIES=str(tmp_path)))
+        fetch_spec(
+            "git:main:models/model.bin", make_ctx(folder, GIT_CEILING_DIRECTORIES=str(tmp_path))
+        )
     assert info.value.lines() == [
         f"{WHERE}: git:main:models/model.bin: {folder} is not inside a git repository "
         "(run mlgate in a clone of the repository, or use another baseline spec)"
@@ -137,9 +154,11 @@ def test_not_a_repository(tmp_path: Path, make_ctx: Ctx) -> None:
 
 
 def test_lfs_pointer_is_not_taken_for_the_model(repo: Path, make_ctx: Ctx) -> None:
-    pointer = ("version https://git-lfs.github.com/spec/v1\n"
-               "oid sha256:4d7a214614ab2935c943f9e0ff69d22eadbb8f32b1258daaa5e2ca24d17e2393\n"
-               "size 12345\n")
+    pointer = (
+        "version https://git-lfs.github.com/spec/v1\n"
+        "oid sha256:4d7a214614ab2935c943f9e0ff69d22eadbb8f32b1258daaa5e2ca24d17e2393\n"
+        "size 12345\n"
+    )
     commit_files(repo, {"models/big.skops": pointer}, "lfs")
     with pytest.raises(BaselineError) as info:
         fetch_spec("git:feature:models/big.skops", make_ctx(repo))

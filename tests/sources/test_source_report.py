@@ -1,4 +1,4 @@
-"""`report:` specs, the saved-baseline manifest, and the helpers gates use to read a saved report."""
+"""`report:` specs, the saved-baseline manifest, and the helpers gates use to read saved reports."""
 
 from __future__ import annotations
 
@@ -17,7 +17,8 @@ from mlgate.sources.report import fingerprint_of, saved_metric
 
 Ctx = Callable[..., SourceContext]
 REPORT: dict[str, Any] = {
-    "schema": "mlgate.report/v1", "verdict": "pass",
+    "schema": "mlgate.report/v1",
+    "verdict": "pass",
     "context": {"eval": {"path": "data/eval.csv", "rows": 10, "fingerprint": "sha256:abc"}},
     "gates": [
         {"id": "model.roc_auc", "kind": "model", "status": "pass", "candidate": 0.91},
@@ -35,8 +36,14 @@ def saved_folder(root: Path, *, model: str | None = "model.skops", **extra: Any)
     (folder / "report.json").write_text(json.dumps(REPORT))
     if model:
         (folder / model).write_bytes(b"model")
-    manifest = {"schema": "mlgate.baseline/v1", "model": model, "report": "report.json",
-                "commit": "0123456789abcdef0123", "created_at": "2026-01-02T03:04:05Z", **extra}
+    manifest = {
+        "schema": "mlgate.baseline/v1",
+        "model": model,
+        "report": "report.json",
+        "commit": "0123456789abcdef0123",
+        "created_at": "2026-01-02T03:04:05Z",
+        **extra,
+    }
     (folder / "baseline.json").write_text(json.dumps(manifest))
     return folder
 
@@ -52,8 +59,14 @@ def test_report_path_reads_metrics_only(tmp_path: Path, make_ctx: Ctx) -> None:
 def test_plain_folder_reads_the_saved_model_and_its_report(tmp_path: Path, make_ctx: Ctx) -> None:
     folder = saved_folder(tmp_path)
     resolved = resolve("mlgate-baseline", make_ctx())
-    assert (resolved.kind, resolved.path, resolved.report) == ("model", folder / "model.skops", REPORT)
-    assert resolved.note == "saved by `mlgate baseline save` at 0123456789ab on 2026-01-02T03:04:05Z"
+    assert (resolved.kind, resolved.path, resolved.report) == (
+        "model",
+        folder / "model.skops",
+        REPORT,
+    )
+    assert (
+        resolved.note == "saved by `mlgate baseline save` at 0123456789ab on 2026-01-02T03:04:05Z"
+    )
 
 
 def test_saved_predictions_are_read_as_predictions(tmp_path: Path, make_ctx: Ctx) -> None:
@@ -83,31 +96,68 @@ def test_report_at_a_git_ref(tmp_path: Path, repo: Path, make_ctx: Ctx) -> None:
 @pytest.mark.parametrize(
     ("setup", "spec", "error", "line"),
     [
-        (None, "report:nowhere/report.json", BaselineError,
-         "{where}: saved report not found: {root}/nowhere/report.json (paths are relative to the "
-         "config file; `mlgate baseline save` writes DIR/report.json)"),
-        ("empty", "report:empty", BaselineError,
-         "{where}: report:empty is a folder without report.json (point at what `mlgate baseline "
-         "save` wrote)"),
-        ("other", "report:other.json", BaselineError,
-         "{where}: {root}/other.json is not an mlgate.report/v1 report"),
-        ("broken", "report:broken.json", BaselineError,
-         "{where}: cannot read saved report {root}/broken.json: Expecting value: line 1 column 1 "
-         "(char 0)"),
-        (None, "report:report:x.json", ConfigError, "{where}: report:report:x.json names report: twice"),
-        (None, "report: ", ConfigError,
-         "{where}: report: needs a path or URL (e.g. report:mlgate-baseline/report.json)"),
-        ("manifest", "saved", BaselineError,
-         "{where}: {root}/saved/baseline.json is not an mlgate.baseline/v1 manifest (schema: "
-         "'mlgate.baseline/v9') (write it with `mlgate baseline save`, or upgrade mlgate if a "
-         "newer one wrote it)"),
-        ("no-model", "saved", BaselineError,
-         "{where}: {root}/saved/baseline.json names the model 'model.skops', which is not in the "
-         "folder (save the whole folder `mlgate baseline save` wrote)"),
+        (
+            None,
+            "report:nowhere/report.json",
+            BaselineError,
+            "{where}: saved report not found: {root}/nowhere/report.json (paths are relative to "
+            "the "
+            "config file; `mlgate baseline save` writes DIR/report.json)",
+        ),
+        (
+            "empty",
+            "report:empty",
+            BaselineError,
+            "{where}: report:empty is a folder without report.json (point at what `mlgate baseline "
+            "save` wrote)",
+        ),
+        (
+            "other",
+            "report:other.json",
+            BaselineError,
+            "{where}: {root}/other.json is not an mlgate.report/v1 report",
+        ),
+        (
+            "broken",
+            "report:broken.json",
+            BaselineError,
+            "{where}: cannot read saved report {root}/broken.json: Expecting value: line 1 "
+            "column 1 "
+            "(char 0)",
+        ),
+        (
+            None,
+            "report:report:x.json",
+            ConfigError,
+            "{where}: report:report:x.json names report: twice",
+        ),
+        (
+            None,
+            "report: ",
+            ConfigError,
+            "{where}: report: needs a path or URL (e.g. report:mlgate-baseline/report.json)",
+        ),
+        (
+            "manifest",
+            "saved",
+            BaselineError,
+            "{where}: {root}/saved/baseline.json is not an mlgate.baseline/v1 manifest (schema: "
+            "'mlgate.baseline/v9') (write it with `mlgate baseline save`, or upgrade mlgate if a "
+            "newer one wrote it)",
+        ),
+        (
+            "no-model",
+            "saved",
+            BaselineError,
+            "{where}: {root}/saved/baseline.json names the model 'model.skops', which is not in "
+            "the "
+            "folder (save the whole folder `mlgate baseline save` wrote)",
+        ),
     ],
 )
-def test_errors(setup: str | None, spec: str, error: type[Exception], line: str, tmp_path: Path,
-                make_ctx: Ctx) -> None:
+def test_errors(
+    setup: str | None, spec: str, error: type[Exception], line: str, tmp_path: Path, make_ctx: Ctx
+) -> None:
     if setup == "empty":
         (tmp_path / "empty").mkdir()
     elif setup == "other":
@@ -118,7 +168,8 @@ def test_errors(setup: str | None, spec: str, error: type[Exception], line: str,
         (tmp_path / "saved").mkdir()
         schema = "mlgate.baseline/v9" if setup == "manifest" else "mlgate.baseline/v1"
         (tmp_path / "saved" / "baseline.json").write_text(
-            json.dumps({"schema": schema, "model": "model.skops"}))
+            json.dumps({"schema": schema, "model": "model.skops"})
+        )
     with pytest.raises(error) as info:
         resolve(spec, make_ctx())
     assert info.value.lines() == [line.format(where=WHERE, root=tmp_path)]  # type: ignore[attr-defined]

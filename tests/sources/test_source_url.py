@@ -44,7 +44,8 @@ def test_pinned_download_is_served_from_the_cache(server: HTTPServer, make_ctx: 
 
 def test_unpinned_download_is_revalidated_with_its_etag(server: HTTPServer, make_ctx: Ctx) -> None:
     server.expect_request("/m.skops", headers={"If-None-Match": '"v1"'}).respond_with_data(
-        b"", status=304)
+        b"", status=304
+    )
     server.expect_request("/m.skops").respond_with_data(BODY, headers={"ETag": '"v1"'})
     url = server.url_for("/m.skops")
     first = fetch_spec(url, make_ctx())
@@ -53,8 +54,9 @@ def test_unpinned_download_is_revalidated_with_its_etag(server: HTTPServer, make
     assert [r.headers.get("If-None-Match") for r, _ in server.log] == [None, '"v1"']
 
 
-def test_checksum_mismatch_names_both_hashes_and_caches_nothing(server: HTTPServer,
-                                                                make_ctx: Ctx) -> None:
+def test_checksum_mismatch_names_both_hashes_and_caches_nothing(
+    server: HTTPServer, make_ctx: Ctx
+) -> None:
     server.expect_request("/m.skops").respond_with_data(b"tampered")
     expected = "0" * 64
     with pytest.raises(BaselineError) as info:
@@ -100,7 +102,8 @@ def test_503_then_200_is_retried(server: HTTPServer, make_ctx: Ctx) -> None:
 
 def test_429_honours_retry_after(server: HTTPServer, make_ctx: Ctx) -> None:
     server.expect_oneshot_request("/m.skops").respond_with_data(
-        b"slow down", status=429, headers={"Retry-After": "0.3"})
+        b"slow down", status=429, headers={"Retry-After": "0.3"}
+    )
     server.expect_request("/m.skops").respond_with_data(BODY)
     start = time.monotonic()
     fetch_spec(server.url_for("/m.skops"), make_ctx())
@@ -127,8 +130,9 @@ def test_a_server_slower_than_the_timeout(server: HTTPServer, make_ctx: Ctx) -> 
     server.expect_request("/m.skops").respond_with_handler(slow)
     start = time.monotonic()
     with pytest.raises(BaselineError) as info:
-        fetch_spec(server.url_for("/m.skops"),
-                   make_ctx(MLGATE_HTTP_TIMEOUT="0.2", MLGATE_HTTP_RETRIES="1"))
+        fetch_spec(
+            server.url_for("/m.skops"), make_ctx(MLGATE_HTTP_TIMEOUT="0.2", MLGATE_HTTP_RETRIES="1")
+        )
     assert time.monotonic() - start < 0.9  # gave up on time, twice, without waiting for the body
     assert info.value.lines() == [
         f"{WHERE}: cannot download {server.url_for('/m.skops')}: timed out after 0.2 s "
@@ -190,16 +194,21 @@ def test_a_zip_escaping_its_folder_is_refused(server: HTTPServer, make_ctx: Ctx)
 @pytest.mark.parametrize(
     ("env", "line"),
     [
-        ({"MLGATE_HTTP_TIMEOUT": "soon"}, "MLGATE_HTTP_TIMEOUT: expected a positive number of "
-                                          "seconds, got 'soon'"),
-        ({"MLGATE_HTTP_TIMEOUT": "0"}, "MLGATE_HTTP_TIMEOUT: expected a positive number of "
-                                       "seconds, got '0'"),
+        (
+            {"MLGATE_HTTP_TIMEOUT": "soon"},
+            "MLGATE_HTTP_TIMEOUT: expected a positive number of seconds, got 'soon'",
+        ),
+        (
+            {"MLGATE_HTTP_TIMEOUT": "0"},
+            "MLGATE_HTTP_TIMEOUT: expected a positive number of seconds, got '0'",
+        ),
         ({"MLGATE_HTTP_RETRIES": "1.5"}, "MLGATE_HTTP_RETRIES: expected a whole number, got '1.5'"),
         ({"MLGATE_HTTP_BACKOFF": "-1"}, "MLGATE_HTTP_BACKOFF: expected a number, got '-1'"),
     ],
 )
-def test_bad_http_settings(env: dict[str, str], line: str, server: HTTPServer,
-                           make_ctx: Ctx) -> None:
+def test_bad_http_settings(
+    env: dict[str, str], line: str, server: HTTPServer, make_ctx: Ctx
+) -> None:
     with pytest.raises(ConfigError) as info:
         fetch_spec(server.url_for("/m.skops"), make_ctx(**env))
     assert info.value.lines() == [line]
@@ -209,14 +218,21 @@ def test_bad_http_settings(env: dict[str, str], line: str, server: HTTPServer,
     ("suffix", "sha", "line"),
     [
         ("", "abc", f"{WHERE}.sha256: expected a SHA-256 (64 hex digits), got 'abc'"),
-        ("#md5=1", None, f"{WHERE}: unexpected URL fragment #md5=1 in {{url}} "
-                         "(only #sha256=HEX is understood)"),
-        (f"#sha256={'1' * 64}", "2" * 64,
-         f"{WHERE}: the URL's #sha256= and models.baseline.sha256 disagree (keep one of them)"),
+        (
+            "#md5=1",
+            None,
+            f"{WHERE}: unexpected URL fragment #md5=1 in {{url}} (only #sha256=HEX is understood)",
+        ),
+        (
+            f"#sha256={'1' * 64}",
+            "2" * 64,
+            f"{WHERE}: the URL's #sha256= and models.baseline.sha256 disagree (keep one of them)",
+        ),
     ],
 )
-def test_bad_pins_are_config_errors(suffix: str, sha: str | None, line: str, server: HTTPServer,
-                                    make_ctx: Ctx) -> None:
+def test_bad_pins_are_config_errors(
+    suffix: str, sha: str | None, line: str, server: HTTPServer, make_ctx: Ctx
+) -> None:
     url = server.url_for("/m.skops")
     with pytest.raises(ConfigError) as info:
         fetch_spec(url + suffix, make_ctx(sha256=sha))

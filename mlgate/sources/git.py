@@ -47,7 +47,11 @@ def parse(rest: str, where: str) -> GitSpec:
             f"{where}: git:{rest} needs a ref and a path: git:REF:PATH",
             hint="e.g. git:main:models/model.skops, with PATH from the repository root",
         )
-    return GitSpec(ref.strip(), path.strip())
+    ref = ref.strip()
+    if ref.startswith("-") or any(c.isspace() or ord(c) < 32 for c in ref):
+        # a ref is passed to git commands: "--upload-pack=…" must never become an option
+        raise ConfigError(f"{where}: {ref!r} is not a git ref", hint="name a branch, tag or commit")
+    return GitSpec(ref, path.strip())
 
 
 def fetch(rest: str, ctx: SourceContext) -> Path:

@@ -178,3 +178,13 @@ def test_a_fetched_blob_is_reused_from_the_cache(repo: Path, make_ctx: Ctx) -> N
     stamp = first.stat().st_mtime_ns
     again = fetch_spec("git:main:models/model.bin", make_ctx(repo))
     assert again == first and again.stat().st_mtime_ns == stamp
+
+
+@pytest.mark.parametrize("ref", ["--upload-pack=touch pwned", "-main", "ma in"])
+def test_a_ref_never_becomes_a_git_option(ref: str, repo: Path, make_ctx: Ctx) -> None:
+    with pytest.raises(ConfigError) as info:
+        fetch_spec(f"git:{ref}:models/model.bin", make_ctx(repo))
+    assert info.value.lines() == [
+        f"{WHERE}: {ref!r} is not a git ref (name a branch, tag or commit)"
+    ]
+    assert not (repo / "pwned").exists()

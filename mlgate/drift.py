@@ -10,7 +10,8 @@ Scores are effect sizes, not p-values (on large data every p-value is tiny):
 | `ks` | Kolmogorov-Smirnov statistic D (p-value kept) | — |
 | `wasserstein` | Wasserstein distance ÷ the reference's standard deviation | — |
 
-Binned methods use `bins` bins at the reference's quantiles, two outer bins for values below or
+Binned methods use `bins` bins at the reference's quantiles (of at most 100,000 evenly spaced
+reference values; every row is counted), two outer bins for values below or
 above anything in the reference, and a bin for missing values (a column that starts arriving
 empty has drifted); `ks` and `wasserstein` compare the non-missing values. A numeric column with
 no more distinct reference values than bins (flags, small counts) is binned by value, so a new
@@ -35,6 +36,7 @@ METHODS: dict[str, str] = {
 }
 NUMERIC_ONLY = frozenset({"ks", "wasserstein"})
 EPS = 1e-4  # floor of a bin's share in PSI: an empty bin would make it infinite
+EDGE_SAMPLE = 100_000  # reference values the quantile bin edges are taken from (evenly spaced)
 MAX_UNSEEN = 10  # unseen categories listed in a report (all are counted)
 NULL_LABEL = "(null)"
 
@@ -120,7 +122,10 @@ def _numeric(ref: np.ndarray, cur: np.ndarray, *, method: str, bins: int, column
         distance = _wasserstein(ref_ok, cur_ok)
         return Drift(column, method, distance / scale if scale > 0 else distance, "numeric", *sizes)
 
-    inner = np.unique(np.quantile(ref_ok, np.linspace(0, 1, bins + 1)[1:-1]))
+    # quantiles of at most EDGE_SAMPLE evenly spaced reference values: the same bins to within
+    # a fraction of a percent, where partitioning every value was 3/4 of the drift time at 1M
+    sample = ref_ok[:: max(1, ref_ok.size // EDGE_SAMPLE)]
+    inner = np.unique(np.quantile(sample, np.linspace(0, 1, bins + 1)[1:-1]))
     if inner.size < bins - 1:
         values = np.unique(ref_ok)
         if values.size <= bins:  # few distinct values: bin by value, new values are "unseen"

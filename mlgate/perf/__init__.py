@@ -1,0 +1,1 @@
+"""Performance measurement: timing harness, child-process memory probe, paired round statistics."""

@@ -153,7 +153,8 @@ class Inputs:
             root=self.loaded.root,
             cache=self.cache_dir,
             where=self.loaded.where("models.baseline"),
-            sha256=configured.sha256 if configured else None,
+            # the pin belongs to the configured spec, not to a --baseline override
+            sha256=configured.sha256 if configured and not self._baseline_override else None,
         )
         predictions = bool(configured and configured.predictions and spec == configured.predictions)
         return self._once("baseline_source", lambda: resolve(spec, ctx, predictions=predictions))  # type: ignore[no-any-return]

@@ -26,8 +26,8 @@ from typing import Any
 
 from mlgate import __version__
 from mlgate.baseline import MANIFEST_SCHEMA
-from mlgate.commands.check import RELATIVE_KEYS, write_error_report
-from mlgate.commands.run import finish
+from mlgate.commands.check import RELATIVE_KEYS
+from mlgate.commands.run import finish, write_error_report
 from mlgate.config import LoadedConfig, load_config
 from mlgate.errors import ConfigError, MlgateError
 from mlgate.records import Report

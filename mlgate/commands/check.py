@@ -12,10 +12,10 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from mlgate.commands.run import finish
+from mlgate.commands.run import finish, write_error_report
 from mlgate.config import LoadedConfig, ModelSpec, load_config
 from mlgate.errors import BaselineError, MlgateError
-from mlgate.runner import RunOptions, error_report, execute
+from mlgate.runner import RunOptions, execute
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -134,13 +134,3 @@ def _git(root: Path, *args: str) -> str | None:
     except (OSError, subprocess.SubprocessError):
         return None
     return out.stdout.strip() if out.returncode == 0 else None
-
-
-def write_error_report(exc: MlgateError, out_dir: Path) -> None:
-    """Best effort, as `mlgate run` does: a report that says what happened."""
-    try:
-        from mlgate.report import write_reports
-
-        write_reports(error_report(exc.lines()), out_dir)
-    except Exception:  # the original error is what the user needs to see
-        pass

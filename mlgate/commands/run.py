@@ -33,7 +33,7 @@ def gate(
         options = RunOptions(out_dir=out_dir, baseline=baseline or args.baseline, accepted=accepted)
         return execute(loaded, options), out_dir, loaded
     except MlgateError as exc:
-        _write_error_report(exc, out_dir or Path(loaded.config.report.dir if loaded else "mlgate-report"))
+        write_error_report(exc, out_dir or Path(loaded.config.report.dir if loaded else "mlgate-report"))
         raise
 
 
@@ -51,8 +51,11 @@ def finish(report: Report, out_dir: Path, *, quiet: bool = False) -> int:
     return int(exit_code(report))
 
 
-def _write_error_report(exc: MlgateError, out_dir: Path) -> None:
-    """Best effort: a report that says what happened (never hides the original error)."""
+def write_error_report(exc: MlgateError, out_dir: Path) -> None:
+    """Best effort: a report that says what happened (never hides the original error).
+
+    Shared by run, check and baseline save: a run that cannot evaluate still leaves report.json.
+    """
     try:
         from mlgate.report import write_reports
 
@@ -83,4 +86,4 @@ def _publish(report: Report, out_dir: Path, args: argparse.Namespace, loaded: Lo
         print(f"mlgate: {line}", file=sys.stderr)
 
 
-__all__ = ["ExitCode", "finish", "gate", "run"]
+__all__ = ["ExitCode", "finish", "gate", "run", "write_error_report"]

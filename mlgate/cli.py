@@ -1,4 +1,4 @@
-"""Command-line wiring only: argparse, then `commands/<name>.py:run(args) -> int`, then one error boundary.
+"""Command-line wiring only: argparse, then `commands/<name>.py:run(args)`, one error boundary.
 
 Nothing heavy is imported here: `mlgate --help` and `--version` must answer at once.
 """
@@ -24,17 +24,28 @@ class Parser(argparse.ArgumentParser):
 
 
 def _config_args(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("-c", "--config", metavar="FILE", help="config file (default: mlgate.yaml, "
-                        "else [tool.mlgate] in pyproject.toml)")
+    parser.add_argument(
+        "-c",
+        "--config",
+        metavar="FILE",
+        help="config file (default: mlgate.yaml, else [tool.mlgate] in pyproject.toml)",
+    )
     parser.add_argument("--out", metavar="DIR", help="report folder (default: report.dir)")
     parser.add_argument("--baseline", metavar="SPEC", help="override models.baseline for this run")
 
 
 def _publish_args(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--comment", choices=COMMENT_MODES, default=None,
-                        help="when to post the PR/MR comment (default: always)")
-    parser.add_argument("--require-publish", action="store_true",
-                        help="a publish failure fails the run (exit 3) instead of a warning")
+    parser.add_argument(
+        "--comment",
+        choices=COMMENT_MODES,
+        default=None,
+        help="when to post the PR/MR comment (default: always)",
+    )
+    parser.add_argument(
+        "--require-publish",
+        action="store_true",
+        help="a publish failure fails the run (exit 3) instead of a warning",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -50,39 +61,57 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", help="run the gate: measure, compare, write reports")
     _config_args(run)
-    run.add_argument("--publish", action="store_true",
-                     help="post the report to the PR/MR of the CI this runs in")
+    run.add_argument(
+        "--publish", action="store_true", help="post the report to the PR/MR of the CI this runs in"
+    )
     _publish_args(run)
     run.add_argument("-q", "--quiet", action="store_true", help="no terminal summary")
 
-    check = sub.add_parser("check", help="local pre-merge check against the default branch; never posts")
+    check = sub.add_parser(
+        "check", help="local pre-merge check against the default branch; never posts"
+    )
     _config_args(check)
 
     publish = sub.add_parser("publish", help="post an existing report (fork-safe: loads no model)")
-    publish.add_argument("report", nargs="?", default="mlgate-report/report.json",
-                         help="report.json or its folder (default: mlgate-report/report.json)")
+    publish.add_argument(
+        "report",
+        nargs="?",
+        default="mlgate-report/report.json",
+        help="report.json or its folder (default: mlgate-report/report.json)",
+    )
     _publish_args(publish)
 
     baseline = sub.add_parser("baseline", help="manage the production baseline")
-    baseline_sub = baseline.add_subparsers(dest="baseline_command", metavar="ACTION",
-                                           parser_class=Parser, required=True)
-    save = baseline_sub.add_parser("save", help="record the current model and metrics as the baseline")
+    baseline_sub = baseline.add_subparsers(
+        dest="baseline_command", metavar="ACTION", parser_class=Parser, required=True
+    )
+    save = baseline_sub.add_parser(
+        "save", help="record the current model and metrics as the baseline"
+    )
     _config_args(save)
-    save.add_argument("--to", metavar="DIR", help="where to write the baseline (default: mlgate-baseline)")
+    save.add_argument(
+        "--to", metavar="DIR", help="where to write the baseline (default: mlgate-baseline)"
+    )
 
     demo = sub.add_parser("demo", help="build the bundled example project and run the gate on it")
     demo.add_argument("dir", nargs="?", default="mlgate-demo", help="folder to build it in")
 
     init = sub.add_parser("init", help="write a commented starter mlgate.yaml and a CI snippet")
-    init.add_argument("--ci", choices=("github", "gitlab", "none", "auto"), default="auto",
-                      help="which CI snippet to write (default: detect)")
+    init.add_argument(
+        "--ci",
+        choices=("github", "gitlab", "none", "auto"),
+        default="auto",
+        help="which CI snippet to write (default: detect)",
+    )
     init.add_argument("-c", "--config", metavar="FILE", default="mlgate.yaml")
 
     sub.add_parser("schema", help="print the JSON Schema of mlgate.yaml")
 
     render = sub.add_parser("render", help="re-render a report.json without recomputing")
     render.add_argument("report", help="report.json")
-    render.add_argument("--format", default="all", choices=("all", "md", "html", "junit", "metrics"))
+    render.add_argument(
+        "--format", default="all", choices=("all", "md", "html", "junit", "metrics")
+    )
     render.add_argument("--out", metavar="DIR", help="folder (default: the report's own folder)")
     return parser
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from mlgate.config import Tolerance
-from mlgate.records import Check, GateResult, Measurement
+from mlgate.records import Check, GateResult, Measurement, Status
 
 POWER = 0.8  # the power at which the smallest detectable worsening is stated
 
@@ -47,7 +47,9 @@ class Policy:
 def compare_all(measurements: Sequence[Measurement], policy: Policy) -> list[GateResult]:
     """Compare every measurement; families (slices) share a Holm-adjusted significance level."""
     levels = _holm_levels(measurements, policy)
-    return [compare(m, policy, alpha=levels.get(i, policy.alpha)) for i, m in enumerate(measurements)]
+    return [
+        compare(m, policy, alpha=levels.get(i, policy.alpha)) for i, m in enumerate(measurements)
+    ]
 
 
 def compare(m: Measurement, policy: Policy, *, alpha: float | None = None) -> GateResult:
@@ -55,9 +57,19 @@ def compare(m: Measurement, policy: Policy, *, alpha: float | None = None) -> Ga
     alpha = policy.alpha if alpha is None else alpha
     threshold = {k: (str(v) if isinstance(v, Tolerance) else v) for k, v in m.thresholds.items()}
     base = GateResult(
-        id=m.id, kind=m.kind, status="pass", blocking=False, message="", name=m.name,
-        candidate=_num(m.candidate), baseline=_num(m.baseline), threshold=threshold, level=m.level,
-        unit=m.unit, notes=m.notes, details=dict(m.details),
+        id=m.id,
+        kind=m.kind,
+        status="pass",
+        blocking=False,
+        message="",
+        name=m.name,
+        candidate=_num(m.candidate),
+        baseline=_num(m.baseline),
+        threshold=threshold,
+        level=m.level,
+        unit=m.unit,
+        notes=m.notes,
+        details=dict(m.details),
     )
     if m.error is not None:
         return replace(base, status="error", message=m.error)
@@ -83,9 +95,8 @@ def compare(m: Measurement, policy: Policy, *, alpha: float | None = None) -> Ga
             ok = rule.test(m.candidate, float(bound))
             checks.append(Check(key, float(bound), m.candidate, ok))
             if not ok:
-                failures.append(
-                    f"{m.name} {_fmt(m.candidate)}{m.unit} is {rule.word} {_fmt(float(bound))}{m.unit}"
-                )
+                value, limit = _fmt(m.candidate) + m.unit, _fmt(float(bound)) + m.unit
+                failures.append(f"{m.name} {value} is {rule.word} {limit}")
         elif key in RELATIVE:
             outcome = _relative(m, key, bound, policy, alpha)
             checks.append(outcome.check)
@@ -98,11 +109,18 @@ def compare(m: Measurement, policy: Policy, *, alpha: float | None = None) -> Ga
 
     if delta is None and m.baseline is not None:
         delta = m.candidate - m.baseline
-    status = "fail" if failures else "pass"
+    status: Status = "fail" if failures else "pass"
     message = "; ".join(failures) if failures else _pass_message(m, delta, interval, alpha)
     return replace(
-        base, status=status, message=message, checks=tuple(checks), ci=interval,
-        delta=_num(delta), inconclusive=inconclusive, notes=tuple(notes), details=details,
+        base,
+        status=status,
+        message=message,
+        checks=tuple(checks),
+        ci=interval,
+        delta=_num(delta),
+        inconclusive=inconclusive,
+        notes=tuple(notes),
+        details=details,
     )
 
 
@@ -120,8 +138,14 @@ def _relative(m: Measurement, key: str, bound: Any, policy: Policy, alpha: float
     tolerance = bound if isinstance(bound, Tolerance) else Tolerance(float(bound))
     word = "drop" if m.higher_is_better else "increase"
     if m.baseline is None:
-        return _Outcome(Check(key, str(tolerance), None, None), None,
-                        [f"{key}: no production value to compare with"], None, None, {})
+        return _Outcome(
+            Check(key, str(tolerance), None, None),
+            None,
+            [f"{key}: no production value to compare with"],
+            None,
+            None,
+            {},
+        )
     allowed = tolerance.absolute(m.baseline)
     notes: list[str] = []
     if tolerance.relative and m.baseline == 0:
@@ -130,16 +154,25 @@ def _relative(m: Measurement, key: str, bound: Any, policy: Policy, alpha: float
 
     est = m.estimate
     if est is None:  # unpaired (e.g. a saved report): point comparison, said plainly
-        worsening = sign * (m.candidate - m.baseline)  # type: ignore[operator]
+        worsening = sign * ((m.candidate or 0.0) - m.baseline)
         ok = worsening <= allowed + 1e-12
         notes.append("no paired statistics: compared point values (the baseline is a saved report)")
-        failure = None if ok else (
-            f"{m.name} {word}ped {_fmt(abs(worsening))}{m.unit}, allowed {_fmt(allowed)}{m.unit}"
-            if m.higher_is_better else
-            f"{m.name} increased {_fmt(abs(worsening))}{m.unit}, allowed {_fmt(allowed)}{m.unit}"
+        verb = "dropped" if m.higher_is_better else "increased"
+        failure = (
+            None
+            if ok
+            else (
+                f"{m.name} {verb} {_fmt(abs(worsening))}{m.unit}, allowed {_fmt(allowed)}{m.unit}"
+            )
         )
-        return _Outcome(Check(key, allowed, worsening, ok), failure, notes, None,
-                        m.candidate - m.baseline, {"allowed": allowed})  # type: ignore[operator]
+        return _Outcome(
+            Check(key, allowed, worsening, ok),
+            failure,
+            notes,
+            None,
+            (m.candidate or 0.0) - m.baseline,
+            {"allowed": allowed},
+        )
 
     lo, hi = est.interval(alpha)
     worse_lo, worse_hi = sorted((sign * lo, sign * hi))  # the interval of the worsening
@@ -150,27 +183,37 @@ def _relative(m: Measurement, key: str, bound: Any, policy: Policy, alpha: float
     ok = proven_ok if policy.strict else not proven_worse
     level = f"{(1 - alpha) * 100:.4g}% CI"
     detectable = _detectable(est.se, allowed, policy.alpha)
-    details = {"allowed": allowed, "detectable": detectable, "alpha": alpha,
-               "method": est.method, "n": est.n, "higher_is_better": m.higher_is_better}
+    details = {
+        "allowed": allowed,
+        "detectable": detectable,
+        "alpha": alpha,
+        "method": est.method,
+        "n": est.n,
+        "higher_is_better": m.higher_is_better,
+    }
     if inconclusive:
         notes.append(
-            f"inconclusive: the {level} of the {word} ({_fmt(worse_lo)}…{_fmt(worse_hi)}) spans the "
-            f"allowed {_fmt(allowed)}; this eval set detects a {word} of about {_fmt(detectable)}"
-            f"{m.unit} or more ({est.n} rows)"
+            f"inconclusive: the {level} of the {word} ({_fmt(worse_lo)}…{_fmt(worse_hi)}) spans "
+            f"the allowed {_fmt(allowed)}; this eval set detects a {word} of about "
+            f"{_fmt(detectable)}{m.unit} or more ({est.n} rows)"
         )
     failure = None
     if not ok:
         verb = "dropped" if m.higher_is_better else "increased"
         moved = f"{verb} {_fmt(worsening)}" if worsening >= 0 else f"changed by {_fmt(-worsening)}"
-        why = (f"not proven within the allowed {_fmt(allowed)}{m.unit} (strict mode)"
-               if policy.strict and not proven_worse else f"allowed {_fmt(allowed)}{m.unit}")
+        why = (
+            f"not proven within the allowed {_fmt(allowed)}{m.unit} (strict mode)"
+            if policy.strict and not proven_worse
+            else f"allowed {_fmt(allowed)}{m.unit}"
+        )
         failure = f"{m.name} {moved}{m.unit} ({level} {_fmt(lo)}…{_fmt(hi)}), {why}"
     check = Check(key, allowed, worsening, ok, inconclusive=inconclusive)
     return _Outcome(check, failure, notes, (lo, hi), est.delta, details)
 
 
-def _pass_message(m: Measurement, delta: float | None, interval: tuple[float, float] | None,
-                  alpha: float) -> str:
+def _pass_message(
+    m: Measurement, delta: float | None, interval: tuple[float, float] | None, alpha: float
+) -> str:
     text = f"{m.name} {_fmt(m.candidate)}{m.unit}"  # type: ignore[arg-type]
     if m.baseline is not None:
         text += f" (production {_fmt(m.baseline)}{m.unit}"

@@ -13,7 +13,11 @@ MAX_POINTS = 101
 
 
 def curves(
-    y: np.ndarray, candidate: Predictions, baseline: Predictions | None, *, task: str,
+    y: np.ndarray,
+    candidate: Predictions,
+    baseline: Predictions | None,
+    *,
+    task: str,
     pos_label: Any = None,
 ) -> dict[str, Any]:
     """{"classes": [...], "curves": {"candidate": {...}, "baseline": {...}}} for the report."""
@@ -25,7 +29,8 @@ def curves(
     sides = {"candidate": candidate, "baseline": baseline}
     out["curves"] = {
         name: _one(y, pred, task=task, pos_label=pos_label)
-        for name, pred in sides.items() if pred is not None
+        for name, pred in sides.items()
+        if pred is not None
     }
     return out
 
@@ -52,15 +57,20 @@ def _one(y: np.ndarray, pred: Predictions, *, task: str, pos_label: Any) -> dict
             precision, recall, _ = metrics.precision_recall_curve(truth, score)
             prob_true, prob_pred = _calibration(truth, score)
             result.update(
-                roc={"fpr": _thin(fpr), "tpr": _thin(tpr),
-                     "auc": float(metrics.roc_auc_score(truth, score))},
+                roc={
+                    "fpr": _thin(fpr),
+                    "tpr": _thin(tpr),
+                    "auc": float(metrics.roc_auc_score(truth, score)),
+                },
                 pr={"recall": _thin(recall), "precision": _thin(precision)},
                 calibration={"mean_predicted": prob_pred, "fraction_positive": prob_true},
             )
     return result
 
 
-def _calibration(truth: np.ndarray, score: np.ndarray, bins: int = 10) -> tuple[list[float], list[float]]:
+def _calibration(
+    truth: np.ndarray, score: np.ndarray, bins: int = 10
+) -> tuple[list[float], list[float]]:
     import numpy as np
 
     edges = np.linspace(0, 1, bins + 1)

@@ -11,8 +11,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-FEATURES = ["income", "debt_ratio", "age", "utilization", "late_payments", "tenure_months",
-            "open_accounts", "inquiries"]
+FEATURES = [
+    "income",
+    "debt_ratio",
+    "age",
+    "utilization",
+    "late_payments",
+    "tenure_months",
+    "open_accounts",
+    "inquiries",
+]
 REGIONS = ["north", "south", "east", "west"]
 DROPPED = ["income", "debt_ratio"]
 
@@ -56,7 +64,9 @@ class Scenario:
 
 SCENARIOS = (
     Scenario("harmless retrain", "mlgate.yaml", "models/candidate-retrain.skops", "pass"),
-    Scenario("dropped features", "mlgate-regressed.yaml", "models/candidate-regressed.skops", "fail"),
+    Scenario(
+        "dropped features", "mlgate-regressed.yaml", "models/candidate-regressed.skops", "fail"
+    ),
 )
 
 
@@ -73,9 +83,16 @@ def build(root: Path, *, seed: int = 7) -> list[Scenario]:
     (root / "data").mkdir(parents=True, exist_ok=True)
     (root / "models").mkdir(exist_ok=True)
     X, y = make_classification(
-        n_samples=12_000, n_features=len(FEATURES), n_informative=5, n_redundant=1,
-        n_clusters_per_class=2, class_sep=0.8, flip_y=0.03, weights=[0.7, 0.3],
-        shuffle=False, random_state=seed,
+        n_samples=12_000,
+        n_features=len(FEATURES),
+        n_informative=5,
+        n_redundant=1,
+        n_clusters_per_class=2,
+        class_sep=0.8,
+        flip_y=0.03,
+        weights=[0.7, 0.3],
+        shuffle=False,
+        random_state=seed,
     )
     frame = pd.DataFrame(X, columns=FEATURES).round(4)
     rng = np.random.default_rng(seed)
@@ -88,11 +105,17 @@ def build(root: Path, *, seed: int = 7) -> list[Scenario]:
 
     def pipeline(drop: list[str], random_state: int) -> Any:
         keep = [c for c in FEATURES if c not in drop]
-        return Pipeline([
-            ("features", ColumnTransformer([("keep", "passthrough", keep)], remainder="drop")),
-            ("model", HistGradientBoostingClassifier(max_iter=150, learning_rate=0.08,
-                                                     random_state=random_state)),
-        ])
+        return Pipeline(
+            [
+                ("features", ColumnTransformer([("keep", "passthrough", keep)], remainder="drop")),
+                (
+                    "model",
+                    HistGradientBoostingClassifier(
+                        max_iter=150, learning_rate=0.08, random_state=random_state
+                    ),
+                ),
+            ]
+        )
 
     features = train[["region", *FEATURES]]
     production = pipeline([], 0).fit(features, train["default"])

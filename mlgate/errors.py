@@ -1,4 +1,4 @@
-"""Exit codes and the exceptions that mean "mlgate could not do its job" (never "the model got worse")."""
+"""Exit codes and the exceptions for "mlgate could not do its job" (never "the model got worse")."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ class ExitCode(IntEnum):
 
 
 class MlgateError(Exception):
-    """A problem the user can fix. Printed as one line (plus an optional hint), never a traceback."""
+    """A problem the user can fix: printed as one line (plus an optional hint), no traceback."""
 
     exit_code: ExitCode = ExitCode.CANNOT_EVALUATE
 

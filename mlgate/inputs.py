@@ -6,11 +6,14 @@ an input that failed turns that into an `error` gate (fail closed) without stopp
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from mlgate.errors import ConfigError, InputError, MlgateError
+
+T = TypeVar("T")
 
 if TYPE_CHECKING:
     import numpy as np
@@ -37,7 +40,7 @@ class Inputs:
     def config(self) -> Config:
         return self.loaded.config
 
-    def _once(self, name: str, build: Any) -> Any:
+    def _once(self, name: str, build: Callable[[], T]) -> T:
         if name in self._failures:
             raise self._failures[name]
         try:
@@ -55,12 +58,14 @@ class Inputs:
         def build() -> pd.DataFrame:
             from mlgate.tables import read_table
 
-            frame = read_table(self.loaded.resolve(self.config.data.eval), where=self.loaded.where("data.eval"))
+            frame = read_table(
+                self.loaded.resolve(self.config.data.eval), where=self.loaded.where("data.eval")
+            )
             if len(frame) == 0:
                 raise InputError(f"{self.loaded.where('data.eval')}: the eval data has no rows")
             return frame
 
-        return self._once("eval", build)  # type: ignore[no-any-return]
+        return self._once("eval", build)
 
     @cached_property
     def reference(self) -> pd.DataFrame | None:
@@ -76,7 +81,7 @@ class Inputs:
                 where=self.loaded.where("data.reference"),
             )
 
-        return self._once("reference", build)  # type: ignore[no-any-return]
+        return self._once("reference", build)
 
     @property
     def target(self) -> str:
@@ -89,8 +94,8 @@ class Inputs:
             )
         if target not in self.eval.columns:
             raise InputError(
-                f"{self.loaded.where('data.target')}: column {target!r} is not in {self.config.data.eval}"
-                + _close(target, self.eval.columns)
+                f"{self.loaded.where('data.target')}: column {target!r} is not in "
+                f"{self.config.data.eval}{_close(target, self.eval.columns)}"
             )
         return target
 
@@ -110,7 +115,7 @@ class Inputs:
         return [c for c in self.eval.columns if c not in skip]
 
     @property
-    def X(self) -> pd.DataFrame:  # noqa: N802 - the usual name
+    def X(self) -> pd.DataFrame:
         return self.eval[self.features]
 
     @cached_property
@@ -122,7 +127,8 @@ class Inputs:
                 f"{self.loaded.where('data.target')}: {int(column.isna().sum())} eval rows have no "
                 f"label in column {self.target!r}"
             )
-        return column.to_numpy()
+        labels: np.ndarray = column.to_numpy()
+        return labels
 
     @cached_property
     def fingerprint(self) -> str:
@@ -137,7 +143,7 @@ class Inputs:
         models = self.config.models
         if models is None:
             raise ConfigError(f"{self.loaded.where('models')}: model gates need models.candidate")
-        return self._once("candidate", lambda: self._load(models.candidate, "models.candidate"))  # type: ignore[no-any-return]
+        return self._once("candidate", lambda: self._load(models.candidate, "models.candidate"))
 
     @cached_property
     def baseline_source(self) -> ResolvedBaseline | None:
@@ -157,7 +163,7 @@ class Inputs:
             sha256=configured.sha256 if configured and not self._baseline_override else None,
         )
         predictions = bool(configured and configured.predictions and spec == configured.predictions)
-        return self._once("baseline_source", lambda: resolve(spec, ctx, predictions=predictions))  # type: ignore[no-any-return]
+        return self._once("baseline_source", lambda: resolve(spec, ctx, predictions=predictions))
 
     @property
     def baseline_spec(self) -> str | None:
@@ -170,11 +176,11 @@ class Inputs:
 
     @cached_property
     def baseline(self) -> Model | None:
-        """The production model to re-evaluate on the same rows, or None (no baseline, or report)."""
+        """The production model to re-evaluate on the same rows; None without one (or a report)."""
         models = self.config.models
         if models is not None and models.baseline is not None and models.baseline.factory:
             spec = models.baseline
-            return self._once("baseline", lambda: self._load(spec, "models.baseline"))  # type: ignore[no-any-return]
+            return self._once("baseline", lambda: self._load(spec, "models.baseline"))
         resolved = self.baseline_source
         if resolved is None or resolved.path is None:
             return None
@@ -189,7 +195,7 @@ class Inputs:
         )
         return self._once(
             "baseline", lambda: self._load(spec, "models.baseline", local=resolved.path)
-        )  # type: ignore[no-any-return]
+        )
 
     def _load(self, spec: Any, key: str, local: Path | None = None) -> Model:
         from mlgate import models
@@ -218,7 +224,13 @@ def infer_task(y: np.ndarray, model: Model) -> str:
     if classes is None and y.dtype.kind == "f":
         return "regression"
     if classes is None and y.dtype.kind in "iu" and not model.can_predict_proba:
-        return "regression" if len(np.unique(y)) > 20 else "multiclass" if len(np.unique(y)) > 2 else "binary"
+        return (
+            "regression"
+            if len(np.unique(y)) > 20
+            else "multiclass"
+            if len(np.unique(y)) > 2
+            else "binary"
+        )
     labels = np.unique(y) if classes is None else classes
     return "binary" if len(labels) <= 2 else "multiclass"
 

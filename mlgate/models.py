@@ -103,10 +103,9 @@ class Model:
             raise InputError(
                 f"{where}: the model returned {label.shape[0]} predictions for {n} eval rows"
             )
-        if task == "regression" or label.dtype.kind in "fc":
-            if label.dtype.kind in "fc" and not np.isfinite(label).all():
-                bad = int((~np.isfinite(label)).sum())
-                raise InputError(f"{where}: the model predicted NaN or inf for {bad} of {n} rows")
+        if label.dtype.kind in "fc" and not np.isfinite(label).all():
+            bad = int((~np.isfinite(label)).sum())
+            raise InputError(f"{where}: the model predicted NaN or inf for {bad} of {n} rows")
         if proba is not None and not np.isfinite(proba).all():
             bad = int((~np.isfinite(proba).all(axis=1)).sum())
             raise InputError(f"{where}: the model's probabilities are NaN or inf for {bad} rows")
@@ -173,7 +172,9 @@ def _load_skops(ref: ModelRef, *_: Any) -> Any:
     try:
         untrusted = sio.get_untrusted_types(file=path)
     except Exception as exc:
-        raise InputError(f"{ref.where}: {_shown(ref)} is not a readable skops file: {_reason(exc)}") from None
+        raise InputError(
+            f"{ref.where}: {_shown(ref)} is not a readable skops file: {_reason(exc)}"
+        ) from None
     extra = set(ref.trust) if isinstance(ref.trust, tuple) else set()
     unknown = [t for t in untrusted if t.split(".")[0] not in TRUSTED_ROOTS and t not in extra]
     if unknown:
@@ -211,12 +212,14 @@ def _load_onnx(ref: ModelRef, *_: Any) -> Any:
     try:
         return OnnxModel(path)
     except Exception as exc:
-        raise InputError(f"{ref.where}: cannot load ONNX model {_shown(ref)}: {_reason(exc)}") from None
+        raise InputError(
+            f"{ref.where}: cannot load ONNX model {_shown(ref)}: {_reason(exc)}"
+        ) from None
 
 
 def _load_factory(ref: ModelRef, *_: Any) -> Any:
     target = ref.factory or ""
-    module_name, _, attr = target.partition(":")
+    module_name, _sep, attr = target.partition(":")
     if not module_name or not attr:
         raise ConfigError(f"{ref.where}.factory: expected module:function, got {target!r}")
     if ref.root is not None and str(ref.root) not in sys.path:
@@ -257,7 +260,9 @@ class PredictionFile:
 
         if "prediction" not in frame.columns:
             cols = ", ".join(map(str, frame.columns[:8]))
-            raise InputError(f"{where}: the predictions file has no 'prediction' column (has {cols})")
+            raise InputError(
+                f"{where}: the predictions file has no 'prediction' column (has {cols})"
+            )
         n = len(features) if features is not None else len(frame)
         if ids is not None:
             id_col = ids.name

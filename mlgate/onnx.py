@@ -49,7 +49,8 @@ class OnnxModel:
     def _run(self, frame: Any) -> tuple[Any, Any]:
         key = id(frame)
         if self._cache is not None and self._cache[0] == key:
-            return self._cache[1]
+            cached: tuple[Any, Any] = self._cache[1]
+            return cached
         wanted = [self.label_output] + ([self.proba_output] if self.proba_output else [])
         results = self.session.run(wanted, self._feed(frame))
         label = np.asarray(results[0]).reshape(len(frame), -1)
@@ -64,8 +65,10 @@ class OnnxModel:
             else:
                 proba = np.asarray(raw, dtype=float)
         if proba is not None and self.classes_ is None:
-            self.classes_ = np.unique(label) if proba.shape[1] == len(np.unique(label)) else (
-                np.arange(proba.shape[1])
+            self.classes_ = (
+                np.unique(label)
+                if proba.shape[1] == len(np.unique(label))
+                else (np.arange(proba.shape[1]))
             )
         self._cache = (key, (label, proba))
         return label, proba

@@ -137,8 +137,14 @@ class Report:
     @property
     def summary(self) -> dict[str, int]:
         counts = {"passed": 0, "failed": 0, "warned": 0, "errored": 0, "waived": 0, "skipped": 0}
-        names = {"pass": "passed", "fail": "failed", "warn": "warned", "error": "errored",
-                 "waived": "waived", "skipped": "skipped"}
+        names = {
+            "pass": "passed",
+            "fail": "failed",
+            "warn": "warned",
+            "error": "errored",
+            "waived": "waived",
+            "skipped": "skipped",
+        }
         for gate in self.gates:
             counts[names[gate.status]] += 1
         return counts

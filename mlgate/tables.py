@@ -28,7 +28,9 @@ def read_table(path: Path, *, where: str) -> pd.DataFrame:
 
     suffixes = [s.lower() for s in path.suffixes]
     compressed = suffixes[-1] in (".gz", ".bz2", ".zst", ".xz") if suffixes else False
-    suffix = suffixes[-2] if compressed and len(suffixes) > 1 else (suffixes[-1] if suffixes else "")
+    suffix = (
+        suffixes[-2] if compressed and len(suffixes) > 1 else (suffixes[-1] if suffixes else "")
+    )
     kind = READERS.get(suffix)
     if kind is None:
         raise InputError(

@@ -28,12 +28,14 @@ class Waiver:
 class Rules:
     warn_only: tuple[str, ...] = ()
     waivers: tuple[Waiver, ...] = ()
-    accepted: str | None = None  # why regressions are accepted (e.g. "PR label mlgate:accept-regression")
+    accepted: str | None = (
+        None  # why regressions are accepted (e.g. "PR label mlgate:accept-regression")
+    )
     today: date | None = None
 
 
 def matches(gate_id: str, patterns: Iterable[str]) -> bool:
-    """A gate id matches an exact id, a `*` glob, or its parent id (`model.accuracy` covers slices)."""
+    """An exact id, a `*` glob, or the parent id (`model.accuracy` covers its slices)."""
     parent = gate_id.split("[", 1)[0]
     return any(gate_id == p or parent == p or _glob(p).fullmatch(gate_id) for p in patterns)
 
@@ -69,17 +71,22 @@ def _decide_failure(gate: GateResult, rules: Rules, today: date) -> GateResult:
     for waiver in sorted(waivers, key=lambda w: w.expires < today):
         if waiver.expires >= today:
             return gate.with_status(
-                "waived", blocking=False,
-                note=f"waived until {waiver.expires.isoformat()} by {waiver.owner}: {waiver.reason}",
+                "waived",
+                blocking=False,
+                note=f"waived until {waiver.expires.isoformat()} by {waiver.owner}: "
+                f"{waiver.reason}",
             )
         gate = gate.with_status(
-            "fail", blocking=True,
+            "fail",
+            blocking=True,
             note=f"waiver expired on {waiver.expires.isoformat()} ({waiver.owner}: {waiver.reason})"
             " — renew or remove it in the config",
         )
         break
     if rules.accepted:
-        return gate.with_status("warn", blocking=False, note=f"regression accepted: {rules.accepted}")
+        return gate.with_status(
+            "warn", blocking=False, note=f"regression accepted: {rules.accepted}"
+        )
     return gate.with_status("fail", blocking=True)
 
 

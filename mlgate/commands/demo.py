@@ -39,5 +39,8 @@ def run(args: argparse.Namespace) -> int:
             f"{'' if ok else f'  UNEXPECTED: meant {scenario.expected}'}  -> {out_dir}/report.md"
         )
     print("\nmlgate demo: done\n" + "\n".join(lines), file=sys.stderr)
-    print(f"  try it yourself: cd {root} && mlgate run   (or -c mlgate-regressed.yaml)", file=sys.stderr)
+    print(
+        f"  try it yourself: cd {root} && mlgate run   (or -c mlgate-regressed.yaml)",
+        file=sys.stderr,
+    )
     return ExitCode.OK if as_intended else ExitCode.BUG

@@ -24,8 +24,10 @@ def run(args: argparse.Namespace) -> int:
     root = Path.cwd()
     config = root / args.config
     if config.exists():
-        raise ConfigError(f"{args.config}: already exists; mlgate init never overwrites a file",
-                          hint="edit it, or pass -c OTHER.yaml")
+        raise ConfigError(
+            f"{args.config}: already exists; mlgate init never overwrites a file",
+            hint="edit it, or pass -c OTHER.yaml",
+        )
     scaffold = files("mlgate.scaffold")
     config.write_text(scaffold.joinpath("mlgate.yaml").read_text())
     print(f"wrote {args.config} — edit the paths and thresholds, then run `mlgate check`")

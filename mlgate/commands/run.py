@@ -23,7 +23,7 @@ def run(args: argparse.Namespace) -> int:
 def gate(
     args: argparse.Namespace, *, baseline: str | None = None
 ) -> tuple[Report, Path, LoadedConfig]:
-    """Load the config and run the pipeline. On a run-level error, write an error report, re-raise."""
+    """Load the config, run the pipeline; on a run-level error write an error report, re-raise."""
     out_dir = Path(args.out) if getattr(args, "out", None) else None
     loaded = None
     try:
@@ -33,7 +33,9 @@ def gate(
         options = RunOptions(out_dir=out_dir, baseline=baseline or args.baseline, accepted=accepted)
         return execute(loaded, options), out_dir, loaded
     except MlgateError as exc:
-        write_error_report(exc, out_dir or Path(loaded.config.report.dir if loaded else "mlgate-report"))
+        write_error_report(
+            exc, out_dir or Path(loaded.config.report.dir if loaded else "mlgate-report")
+        )
         raise
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from mlgate.errors import ConfigError, MlgateError
@@ -73,7 +73,9 @@ class ModelGates:
             if seen[base_id] > 1:
                 base_id = f"{base_id}#{seen[base_id]}"
             _check_direction(gate, metric, inputs, key)
-            if any(getattr(gate, k) is not None for k in RELATIVE_KEYS) and not _has_baseline(sides):
+            if any(getattr(gate, k) is not None for k in RELATIVE_KEYS) and not _has_baseline(
+                sides
+            ):
                 raise ConfigError(
                     f"{inputs.loaded.where(key)}: {gate.metric} has a relative threshold "
                     "(max_drop/max_increase) but there is no production baseline",
@@ -94,8 +96,15 @@ class ModelGates:
 
         try:
             result: dict[str, Any] = {"task": inputs.task}
-            result.update(curves(sides.y, sides.candidate, sides.baseline, task=inputs.task,
-                                 pos_label=_pos_label(inputs)))
+            result.update(
+                curves(
+                    sides.y,
+                    sides.candidate,
+                    sides.baseline,
+                    task=inputs.task,
+                    pos_label=_pos_label(inputs),
+                )
+            )
             return result
         except Exception as exc:  # charts are a courtesy: never fail a gate over them
             return {"task": inputs.task, "curves_error": f"{type(exc).__name__}: {exc}"}
@@ -129,8 +138,12 @@ def _resolve(gate: ModelGate, task: str, inputs: Inputs, key: str) -> Metric:
         sys.path.insert(0, root)  # module:function metrics live in the user's project
     try:
         return metrics.resolve(
-            gate.metric, task=task, params=gate.params, greater_is_better=gate.greater_is_better,
-            response=gate.response, pos_label=_pos_label(inputs),
+            gate.metric,
+            task=task,  # type: ignore[arg-type]  # inputs.task is one of the three
+            params=gate.params,
+            greater_is_better=gate.greater_is_better,
+            response=gate.response,
+            pos_label=_pos_label(inputs),
         )
     except metrics.UnknownMetric as exc:
         raise ConfigError(f"{inputs.loaded.where(key + '.metric')}: {exc}") from None
@@ -199,7 +212,9 @@ def _check_labels(pred: Predictions, y: np.ndarray, inputs: Inputs, key: str, ta
     if truth and predicted and not truth & predicted:
         from mlgate.errors import InputError
 
-        show = lambda values: ", ".join(repr(v) for v in sorted(values, key=str)[:4])  # noqa: E731
+        def show(values: set[Any]) -> str:
+            return ", ".join(repr(v) for v in sorted(values, key=str)[:4])
+
         raise InputError(
             f"{inputs.loaded.where(key)}: its predicted labels ({show(predicted)}) share none with "
             f"the labels in column {inputs.target!r} ({show(truth)})",
@@ -208,13 +223,23 @@ def _check_labels(pred: Predictions, y: np.ndarray, inputs: Inputs, key: str, ta
 
 
 def _thresholds(gate: ModelGate) -> dict[str, Any]:
-    return {k: getattr(gate, k) for k in ("min", "max", "max_drop", "max_increase")
-            if getattr(gate, k) is not None}
+    return {
+        k: getattr(gate, k)
+        for k in ("min", "max", "max_drop", "max_increase")
+        if getattr(gate, k) is not None
+    }
 
 
 def _measure(
-    gate_id: str, gate: ModelGate, metric: Metric, sides: Sides, inputs: Inputs,
-    rows: np.ndarray | None, *, family: str | None = None, extra: dict[str, Any] | None = None,
+    gate_id: str,
+    gate: ModelGate,
+    metric: Metric,
+    sides: Sides,
+    inputs: Inputs,
+    rows: np.ndarray | None,
+    *,
+    family: str | None = None,
+    extra: dict[str, Any] | None = None,
 ) -> Measurement:
     """One gate (or one slice of it): both values, and the paired estimate when relative."""
     from mlgate.metrics import MetricError
@@ -228,42 +253,52 @@ def _measure(
         base = sides.baseline if rows is None else sides.baseline.take(rows)
     thresholds = _thresholds(gate)
     relative = any(k in thresholds for k in RELATIVE_KEYS)
-    common = dict(
-        id=gate_id, kind="model", name=gate.metric, level=gate.level, thresholds=thresholds,
-        higher_is_better=metric.higher_is_better, family=family,
-        details={"n": int(len(y)), **(extra or {})},
+    m = Measurement(
+        id=gate_id,
+        kind="model",
+        name=gate.metric,
+        level=gate.level,
+        thresholds=thresholds,
+        higher_is_better=metric.higher_is_better,
+        family=family,
+        details={"n": len(y), **(extra or {})},
     )
     try:
-        candidate = metric.score(y, cand)
-        baseline = metric.score(y, base) if base is not None else None
-        estimate = None
+        m = replace(m, candidate=metric.score(y, cand))
+        if base is not None:
+            m = replace(m, baseline=metric.score(y, base))
         if base is not None and relative:
             estimate = paired_estimate(
-                metric, y, cand, base, n_boot=policy.bootstrap, seed=policy.seed,
+                metric,
+                y,
+                cand,
+                base,
+                n_boot=policy.bootstrap,
+                seed=policy.seed,
                 max_rows=policy.max_bootstrap_rows,
             )
+            m = replace(m, estimate=estimate)
     except MetricError as exc:
-        return Measurement(**common, error=f"{gate_id}: {exc}")  # type: ignore[arg-type]
-    notes: tuple[str, ...] = ()
-    if sides.saved is not None and base is None:
-        baseline = _saved_value(sides.saved, gate_id)
-        if relative and baseline is None:
-            return Measurement(**common, candidate=candidate,  # type: ignore[arg-type]
-                               error=f"{gate_id}: the saved baseline report has no value for this gate")
-        notes = ("baseline is a saved report: metrics only, no paired statistics",)
-        if sides.mismatch and relative:
-            absolute = {k: v for k, v in thresholds.items() if k not in RELATIVE_KEYS}
-            reason = f"inconclusive: {sides.mismatch}; relative thresholds were not compared"
-            if inputs.config.policy.mode == "strict":
-                return Measurement(**common, candidate=candidate, baseline=baseline,  # type: ignore[arg-type]
-                                   error=f"{gate_id}: {reason} (strict mode)")
-            if not absolute:
-                return Measurement(**common, candidate=candidate, baseline=baseline,  # type: ignore[arg-type]
-                                   skipped=reason)
-            common["thresholds"] = absolute
-            notes = (*notes, reason)
-    return Measurement(**common, candidate=candidate, baseline=baseline,  # type: ignore[arg-type]
-                       estimate=estimate, notes=notes)
+        return replace(m, error=f"{gate_id}: {exc}")
+    if sides.saved is None or base is not None:
+        return m
+    # the baseline is a saved report: its value for this gate, unpaired
+    m = replace(
+        m,
+        baseline=_saved_value(sides.saved, gate_id),
+        notes=("baseline is a saved report: metrics only, no paired statistics",),
+    )
+    if relative and m.baseline is None:
+        return replace(m, error=f"{gate_id}: the saved baseline report has no value for this gate")
+    if sides.mismatch and relative:
+        reason = f"inconclusive: {sides.mismatch}; relative thresholds were not compared"
+        absolute = {k: v for k, v in thresholds.items() if k not in RELATIVE_KEYS}
+        if policy.mode == "strict":
+            return replace(m, error=f"{gate_id}: {reason} (strict mode)")
+        if not absolute:
+            return replace(m, skipped=reason)
+        return replace(m, thresholds=absolute, notes=(*m.notes, reason))
+    return m
 
 
 def _saved_value(report: dict[str, Any], gate_id: str) -> float | None:
@@ -285,28 +320,41 @@ def _measure_slices(
     if column not in frame.columns:
         close = difflib.get_close_matches(column, [str(c) for c in frame.columns], n=1)
         hint = f"; did you mean {close[0]!r}?" if close else ""
-        return [Measurement(
-            id=base_id, kind="model", name=gate.metric, level=gate.level,
-            error=f"{inputs.loaded.where(key + '.slice')}: column {column!r} is not in "
-                  f"{inputs.config.data.eval}{hint}",
-        )]
+        return [
+            Measurement(
+                id=base_id,
+                kind="model",
+                name=gate.metric,
+                level=gate.level,
+                error=f"{inputs.loaded.where(key + '.slice')}: column {column!r} is not in "
+                f"{inputs.config.data.eval}{hint}",
+            )
+        ]
     values = frame[column]
     labels = values.astype(object).where(values.notna(), MISSING_SLICE).astype(str).to_numpy()
     out = []
     for value in sorted(set(labels.tolist())):
         rows = np.flatnonzero(labels == value)
         gate_id = f"{base_id}[{column}={value}]"
-        extra = {"slice": {"column": column, "value": value, "rows": int(len(rows))}}
+        extra = {"slice": {"column": column, "value": value, "rows": len(rows)}}
         if len(rows) < gate.min_rows:
-            out.append(Measurement(
-                id=gate_id, kind="model", name=gate.metric, level=gate.level,
-                thresholds=_thresholds(gate), higher_is_better=metric.higher_is_better,
-                skipped=f"{column}={value}: only {len(rows)} rows (min_rows {gate.min_rows}): "
-                        "reported, not gated",
-                details={"n": int(len(rows)), **extra},
-            ))
+            out.append(
+                Measurement(
+                    id=gate_id,
+                    kind="model",
+                    name=gate.metric,
+                    level=gate.level,
+                    thresholds=_thresholds(gate),
+                    higher_is_better=metric.higher_is_better,
+                    skipped=f"{column}={value}: only {len(rows)} rows (min_rows {gate.min_rows}): "
+                    "reported, not gated",
+                    details={"n": len(rows), **extra},
+                )
+            )
             continue
-        out.append(_measure(gate_id, gate, metric, sides, inputs, rows, family=base_id, extra=extra))
+        out.append(
+            _measure(gate_id, gate, metric, sides, inputs, rows, family=base_id, extra=extra)
+        )
     return out
 
 

@@ -275,6 +275,11 @@ def _num(value: float | None) -> float | None:
 
 
 def _fmt(value: float) -> str:
+    """A short number for messages, with a real minus sign (as every rendering shows it)."""
+    return _plain(value).replace("-", "−")
+
+
+def _plain(value: float) -> str:
     if value == 0:
         return "0"
     magnitude = abs(value)

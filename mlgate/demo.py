@@ -35,6 +35,18 @@ models:
   candidate: {candidate}
   baseline: models/production.skops # the production model, re-evaluated on the same rows
 gates:
+  data:
+    - expect: expect_column_values_to_not_be_null   # any Great Expectations expectation
+      column: income
+    - expect: expect_column_values_to_be_in_set
+      column: region
+      value_set: [north, south, east, west]
+    - expect: expect_column_values_to_be_between
+      column: utilization
+      min_value: -10
+      max_value: 10
+      mostly: 0.99
+    - drift: {{columns: "*", method: psi, max: 0.2}}  # every feature vs data.reference
   model:
     - metric: roc_auc
       min: 0.80                     # absolute floor

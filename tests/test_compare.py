@@ -51,7 +51,7 @@ def test_decision_table(measurement: Measurement, strict: bool, status: str, inc
 
 def test_failure_message_states_delta_interval_and_allowance() -> None:
     result = compare(gate(0.871, 0.902, ci_se=0.005, max_drop=Tolerance(0.005)), Policy())
-    assert result.message == "m dropped 0.031 (95% CI -0.041…-0.021), allowed 0.005"
+    assert result.message == "m dropped 0.031 (95% CI −0.041…−0.021), allowed 0.005"
     assert result.ci == pytest.approx((-0.031 - 1.96 * 0.005, -0.031 + 1.96 * 0.005), abs=1e-4)
     assert result.delta == pytest.approx(-0.031)
     assert result.threshold == {"max_drop": "0.005"}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from mlgate.records import Report
 from mlgate.report import filters as f
@@ -10,7 +10,6 @@ from mlgate.report import view
 
 if TYPE_CHECKING:
     from rich.console import Console
-    from rich.table import Table
 
 # status -> (label, style). Words, not emoji: every terminal shows them.
 STATUS_STYLE = {
@@ -45,7 +44,7 @@ def print_report(report: Report, console: Console | None = None) -> None:
     for problem in problems if len(problems) > 1 else ():  # a single one is in the verdict line
         console.print(Text.assemble(("  problem: ", "magenta"), f.clip(problem, 600)))
     if report.gates:
-        console.print(_table(report, console.width))
+        _gates(report, console)
     for gate in view.attention(report):  # what the numbers do not say, in words
         if view.says_more(gate):
             label, style = STATUS_STYLE.get(gate.status, (f.clean(gate.status), "bold"))
@@ -66,36 +65,57 @@ def print_report(report: Report, console: Console | None = None) -> None:
         console.print(Text(f"  {summary}", style="dim"))
 
 
-def _table(report: Report, width: int) -> Table:
-    """One row per gate, failures first; numbers only (findings follow the table).
+MAX_QUIET = 20  # passing/skipped gates listed before "and N more" (report.md has them all)
 
-    Below 110 columns the production and candidate values are left out: the change, its
-    interval and the tolerance are what decide, and they stay on one line each.
+
+def _gates(report: Report, console: Console) -> None:
+    """Gates that need attention as two-line blocks (fits 80 columns); the rest one dim line each.
+
+    Ids are never wrapped mid-word: in CI logs people search for them.
     """
-    from rich import box
-    from rich.table import Table
     from rich.text import Text
 
-    wide = width >= 110
-    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
-    table.add_column("status", no_wrap=True)
-    table.add_column("gate", overflow="fold", min_width=14)
-    if wide:
-        table.add_column("production", justify="right", no_wrap=True)
-        table.add_column("candidate", justify="right", no_wrap=True)
-    table.add_column(f"change ({view.ci_label(report)})", justify="right", no_wrap=True)
-    table.add_column("allowed", overflow="fold")
     run_alpha = view.alpha(report)
-    for gate in view.ordered(report.gates):
+    loud = [g for g in view.ordered(report.gates) if g.status in ("fail", "error", "warn")]
+    quiet = [g for g in view.ordered(report.gates) if g not in loud]
+    for gate in loud:
         label, style = STATUS_STYLE.get(gate.status, (f.clean(gate.status), "bold"))
-        quiet = "dim" if gate.status in ("pass", "waived", "skipped") else ""
-        gate_id = f.clip(gate.id, 120) + ("" if gate.blocking else " (non-blocking)")
-        values = [Text(f.num(gate.baseline, gate.unit)), Text(f.num(gate.candidate, gate.unit))]
-        table.add_row(
-            Text(label, style=style),
-            Text(gate_id, style=quiet),
-            *(values if wide else []),
-            Text(view.change_text(gate, run_alpha)),
-            Text(f.threshold(gate.threshold, gate.unit, gate.baseline)),
+        blocking = "" if gate.blocking else " (does not block)"
+        console.print(
+            Text.assemble(
+                (f"  {label:<8}", style), (f.clip(gate.id, 200), "bold"), (blocking, "dim")
+            ),
+            soft_wrap=True,
         )
-    return table
+        console.print(Text("          " + _numbers(gate, run_alpha)), soft_wrap=False)
+    for gate in quiet[:MAX_QUIET]:
+        label, style = STATUS_STYLE.get(gate.status, (f.clean(gate.status), "bold"))
+        console.print(
+            Text.assemble(
+                (f"  {label:<8}", style),
+                (f"{f.clip(gate.id, 200)}  {_numbers(gate, run_alpha)}", "dim"),
+            ),
+            soft_wrap=True,
+        )
+    if len(quiet) > MAX_QUIET:
+        console.print(
+            Text(f"  … and {len(quiet) - MAX_QUIET} more (all in report.md)", style="dim")
+        )
+
+
+def _numbers(gate: Any, run_alpha: float) -> str:
+    """`0.959 → 0.932  −0.027 (95% CI −0.032…−0.021)  allowed: drop ≤ 0.01` (what is known)."""
+    parts = []
+    if gate.baseline is not None and gate.candidate is not None:
+        parts.append(f"{f.num(gate.baseline, gate.unit)} → {f.num(gate.candidate, gate.unit)}")
+        change = view.change_text(gate, run_alpha)
+        if change and change != "—":
+            parts.append(change)
+    elif gate.candidate is not None:
+        parts.append(f.num(gate.candidate, gate.unit))
+    allowed = f.threshold(gate.threshold, gate.unit, gate.baseline)
+    if allowed and allowed != "—":
+        parts.append(f"allowed: {allowed}")
+    if (gate.baseline is None and not gate.threshold) or not parts:  # a self-judged check
+        return f.clip(gate.message, 160)
+    return "  ".join(parts)

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
 MB = 1e6  # DESIGN.md §7: MB of 10^6 bytes
 SAMPLE_CAP = 200  # raw samples per model kept in report.json for the charts
-MEMORY_SHARE = 0.35  # of the time budget, when timings are measured too
+MEMORY_SHARE = 0.25  # of the time budget, when timings are measured too
 ANALYSIS_SHARE = 0.05  # kept free at the end for the bootstrap (at most 1 s)
 RELATIVE = ("max_increase", "max_drop")
 THRESHOLDS = ("min", "max", "max_increase", "max_drop")

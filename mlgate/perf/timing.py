@@ -48,16 +48,21 @@ class TaskResult:
     observations: dict[str, list[list[float]]]
     error: str | None = None
     spent_s: float = 0.0
+    blocks: int = 0  # complete blocks so far, grouped as mlgate.perf.stats.blocks does
+    pending: int = 0  # calls per model since the last complete block
 
     @property
     def pairs(self) -> int:
         return min((len(r) for r in self.observations.values()), default=0)
 
-    @property
-    def blocks(self) -> int:
-        """Complete blocks of `min_calls` calls per model so far."""
-        calls = min((sum(len(t) for t in r) for r in self.observations.values()), default=0)
-        return calls // self.task.min_calls
+    def record(self, turns: dict[str, list[float]]) -> None:
+        """Add one pair of turns (both models made the same number of calls)."""
+        for label, durations in turns.items():
+            self.observations[label].append(durations)
+        self.pending += len(next(iter(turns.values())))
+        if self.pending >= self.task.min_calls:
+            self.blocks += 1
+            self.pending = 0
 
 
 @dataclass
@@ -113,8 +118,8 @@ def time_tasks(
                 live.remove(task)
                 continue
             result.spent_s += time.perf_counter() - begun
+            result.record(turns)
             for label, durations in turns.items():
-                result.observations[label].append(durations)
                 seen = sum(durations) / len(durations)
                 cost[task.key, label] = SMOOTHING * seen + (1 - SMOOTHING) * cost[task.key, label]
     return Timings(results, time.perf_counter() - started, threads)

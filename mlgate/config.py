@@ -350,10 +350,38 @@ class PerfSettings(Strict):
     warmup: int = Field(3, ge=0, description="warm-up calls per model before timing")
 
 
+class CustomGate(Strict):
+    """User-written checks: plain pytest tests, each one a gate (docs/custom-checks.md)."""
+
+    pytest: str | list[str] = Field(
+        description="a file, folder or node id (file.py::test_x) relative to the config file, "
+        "or a list of them"
+    )
+    level: Level = "error"
+    args: list[str] = Field(
+        default_factory=list, description='extra pytest arguments, e.g. ["-k", "fairness"]'
+    )
+    id_prefix: str | None = Field(
+        None, min_length=1, description='gate ids are "<id_prefix>.<test name>" (default "custom")'
+    )
+
+    @field_validator("pytest")
+    @classmethod
+    def _some_path(cls, value: str | list[str]) -> str | list[str]:
+        if not value or (isinstance(value, list) and not all(value)):
+            raise PydanticCustomError(
+                "no_checks", 'expected a path like "checks/" or a list of paths', {}
+            )
+        return value
+
+
 class GatesConfig(Strict):
     data: list[DataGate] = Field(default_factory=list)
     model: list[ModelGate] = Field(default_factory=list)
     performance: list[dict[PerfMeasure, PerfBudget]] = Field(default_factory=list)
+    custom: list[CustomGate] = Field(
+        default_factory=list, description="pytest checks run as gates (docs/custom-checks.md)"
+    )
 
     @field_validator("performance")
     @classmethod

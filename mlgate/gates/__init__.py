@@ -37,6 +37,7 @@ class GateKind(Protocol):
 GATE_KINDS: dict[str, str] = {
     "data": "mlgate.gates.data:KIND",
     "model": "mlgate.gates.model:KIND",
+    "custom": "mlgate.gates.custom:KIND",  # after model: checks reuse its predictions
     "performance": "mlgate.gates.performance:KIND",
 }
 

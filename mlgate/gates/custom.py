@@ -133,8 +133,8 @@ def _outcome(prefix: str, gate: CustomGate, test: CheckOutcome) -> Measurement:
         "xfail": {"skipped": "expected failure" + (f": {test.line}" if test.line else "")},
         "xpass": {"skipped": "expected failure, but it passed"
                              + (f" ({test.line})" if test.line else "")},
-        "notrun": {"error": f"{test.nodeid}: did not run (pytest stopped early: -x or --maxfail "
-                            "in args?)"},
+        "notrun": {"error": f"{test.nodeid}: {test.line}: pytest stopped early (pytest.exit(), "
+                            "or -x / --maxfail in args?)"},
     }
     return Measurement(**common, **table[test.outcome])
 

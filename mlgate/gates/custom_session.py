@@ -54,7 +54,8 @@ class Collector:
         self.reports.setdefault(report.nodeid, {})[report.when] = report
 
     def pytest_keyboard_interrupt(self, excinfo: Any) -> None:
-        self.interrupted = True
+        # also called for pytest.exit() in a check: only Ctrl-C stops mlgate (its items error)
+        self.interrupted = excinfo.errisinstance(KeyboardInterrupt)
 
 
 def run_session(targets: list[str], args: list[str], inputs: Inputs, *, rootdir: Path) -> Session:
@@ -133,7 +134,7 @@ def _outcome(item: Any, collector: Collector) -> CheckOutcome:
     call = reports.get("call")
     common["duration_s"] = float(call.duration) if call is not None else 0.0
     if "setup" not in reports:
-        return CheckOutcome(**common, outcome="notrun")
+        return CheckOutcome(**common, outcome="notrun", line="did not run")
     for phase in ("setup", "call", "teardown"):
         report = reports.get(phase)
         if report is None:
@@ -151,7 +152,8 @@ def _outcome(item: Any, collector: Collector) -> CheckOutcome:
             return CheckOutcome(**common, outcome="error", line=_exception_line(report, error))
         if phase == "call" and wasxfail is not None:
             return CheckOutcome(**common, outcome="xpass", line=_xfail_reason(wasxfail))
-    common["phase"] = "call"
+    if "call" not in reports:  # pytest.exit() inside it: never a pass
+        return CheckOutcome(**common, outcome="notrun", line="did not finish")
     return CheckOutcome(**common, outcome="pass")
 
 

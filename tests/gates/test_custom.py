@@ -94,6 +94,11 @@ def test_known_issue():
     assert False
 
 
+@pytest.mark.xfail(reason="fixed upstream?")
+def test_known_issue_passes():
+    pass
+
+
 @pytest.mark.mlgate(kind="latency")
 def test_bad_marker():
     pass
@@ -157,6 +162,7 @@ def test_every_outcome_of_a_check_becomes_a_gate(project: Project) -> None:
         "custom.test_drift": "skipped",
         "custom.test_skipped": "skipped",
         "custom.test_known_issue": "skipped",
+        "custom.test_known_issue_passes": "skipped",
         "custom.test_bad_marker": "error",
         "custom.test_a_changes_its_copy": "pass",
         "custom.test_b_sees_the_original": "pass",
@@ -179,6 +185,9 @@ def test_every_outcome_of_a_check_becomes_a_gate(project: Project) -> None:
     assert message["custom.test_drift"] == "no data.reference configured"
     assert message["custom.test_skipped"] == "waiting for fresh labels"
     assert message["custom.test_known_issue"] == "expected failure: known label noise"
+    assert message["custom.test_known_issue_passes"] == (
+        "expected failure, but it passed (fixed upstream?)"
+    )
     assert message["custom.test_bad_marker"] == (
         "checks/test_broken.py::test_bad_marker: @pytest.mark.mlgate: kind must be data, model "
         "or performance, got 'latency'"
@@ -279,6 +288,12 @@ def test_unimportable_files_and_empty_folders_are_errors(project: Project) -> No
     doc = custom_config("models/retrain.skops")
     doc["gates"]["custom"].append({"pytest": "empty/", "id_prefix": "more"})
     doc["gates"]["custom"].append({"pytest": "checks/test_data.py::test_gone", "id_prefix": "node"})
+    (project.root / "stops").mkdir()
+    (project.root / "stops" / "test_stops.py").write_text(
+        "import pytest\n\ndef test_a():\n    pass\n\ndef test_b():\n    pytest.exit('enough')\n"
+        "\ndef test_c():\n    pass\n"
+    )
+    doc["gates"]["custom"].append({"pytest": "stops/", "id_prefix": "stop"})
     project.config(doc)
     result = project.run("run")
     assert result.returncode == 3, result.stdout + result.stderr
@@ -295,6 +310,11 @@ def test_unimportable_files_and_empty_folders_are_errors(project: Project) -> No
     assert found["more"]["message"] == (
         "mlgate.yaml: gates.custom[1].pytest: empty/ holds no tests (pytest collects test_*.py "
         "files and their test_* functions)"
+    )
+    assert [found[f"stop.test_{x}"]["status"] for x in "abc"] == ["pass", "error", "error"]
+    assert found["stop.test_b"]["message"] == (
+        "stops/test_stops.py::test_b: did not finish: pytest stopped early (pytest.exit(), or -x / "
+        "--maxfail in args?)"
     )
     assert found["node"]["message"] == (
         "mlgate.yaml: gates.custom[2]: pytest could not run the checks: not found: "

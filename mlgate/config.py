@@ -308,7 +308,7 @@ def _data_gate_tag(value: Any) -> str | None:
 
 
 DataGate = Annotated[
-    Union[
+    Union[  # noqa: UP007 - a tagged union for the discriminator
         Annotated[ExpectGate, Tag("expect-gate")],
         Annotated[SuiteGate, Tag("suite-gate")],
         Annotated[DriftGate, Tag("drift-gate")],
@@ -385,9 +385,7 @@ class GatesConfig(Strict):
 
     @field_validator("performance")
     @classmethod
-    def _one_measure_each(
-        cls, value: list[dict[str, PerfBudget]]
-    ) -> list[dict[str, PerfBudget]]:
+    def _one_measure_each(cls, value: list[dict[str, PerfBudget]]) -> list[dict[str, PerfBudget]]:
         for item in value:
             if len(item) != 1:
                 raise PydanticCustomError(
@@ -506,7 +504,9 @@ def load_config(path: str | Path | None = None, *, cwd: Path | None = None) -> L
             file = cwd / file
     display = _display(file, cwd)
     if not file.is_file():
-        raise ConfigError(f"{display}: config file not found", hint="pass -c FILE or run `mlgate init`")
+        raise ConfigError(
+            f"{display}: config file not found", hint="pass -c FILE or run `mlgate init`"
+        )
     try:
         text = file.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
@@ -518,7 +518,9 @@ def load_config(path: str | Path | None = None, *, cwd: Path | None = None) -> L
     else:
         raw = _read_yaml(text, display)
     if not isinstance(raw, dict):
-        raise ConfigError(f"{display}: expected a mapping of keys (version, data, models, gates...)")
+        raise ConfigError(
+            f"{display}: expected a mapping of keys (version, data, models, gates...)"
+        )
     try:
         config = Config.model_validate(raw)
     except ValidationError as exc:
@@ -557,7 +559,7 @@ def _read_yaml(text: str, display: str) -> Any:
     def construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> dict[Any, Any]:
         seen: dict[Any, Any] = {}
         for key_node, _ in node.value:
-            key = loader.construct_object(key_node)  # type: ignore[no-untyped-call]
+            key = loader.construct_object(key_node)
             if key in seen:
                 mark = key_node.start_mark
                 raise ConfigError(
@@ -565,17 +567,18 @@ def _read_yaml(text: str, display: str) -> Any:
                     hint="each key may appear once in a mapping",
                 )
             seen[key] = True
-        return loader.construct_mapping(node)  # type: ignore[no-untyped-call]
+        return loader.construct_mapping(node)
 
     def construct_timestamp(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
         """A date-looking scalar that is no date (2030-13-01) is a located error, not a crash."""
         try:
-            return loader.construct_yaml_timestamp(node)  # type: ignore[no-untyped-call]
+            return loader.construct_yaml_timestamp(node)
         except ValueError as exc:
             mark = node.start_mark
             raise ConfigError(
                 f"{display}:{mark.line + 1}:{mark.column + 1}: invalid date {_show(node.value)}: "
-                f"{exc}", hint="write dates as YYYY-MM-DD",
+                f"{exc}",
+                hint="write dates as YYYY-MM-DD",
             ) from None
 
     UniqueKeyLoader.add_constructor(
@@ -583,7 +586,7 @@ def _read_yaml(text: str, display: str) -> Any:
     )
     UniqueKeyLoader.add_constructor("tag:yaml.org,2002:timestamp", construct_timestamp)
     try:
-        return yaml.load(text, Loader=UniqueKeyLoader) or {}  # noqa: S506 - SafeLoader subclass
+        return yaml.load(text, Loader=UniqueKeyLoader) or {}  # a SafeLoader subclass
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         where = f"{display}:{mark.line + 1}:{mark.column + 1}" if mark else display
@@ -616,8 +619,15 @@ def format_errors(exc: ValidationError, display: str, prefix: str = "") -> list[
         if error["type"] == "literal_error" and loc and loc[-1] == "[key]":
             choices = [c.strip("' ") for c in re.split(r",| or ", error["ctx"]["expected"])]
             close = difflib.get_close_matches(str(error["input"]), choices, n=1, cutoff=0.6)
-            hint = f"did you mean {_show(close[0])}?" if close else f"expected one of {', '.join(choices)}"
-            lines.append(f"{display}: {format_loc(loc, prefix)}: unknown measure {_show(error['input'])}; {hint}")
+            hint = (
+                f"did you mean {_show(close[0])}?"
+                if close
+                else f"expected one of {', '.join(choices)}"
+            )
+            lines.append(
+                f"{display}: {format_loc(loc, prefix)}: unknown measure "
+                f"{_show(error['input'])}; {hint}"
+            )
             continue
         if error["type"] == "extra_forbidden":
             where = format_loc(loc, prefix)
@@ -648,8 +658,10 @@ def _message(error: Any) -> str:
         return f"expected {what}, got {_show(value)}"
     message = str(error["msg"])
     message = message.removeprefix("Value error, ")
-    return message[:1].lower() + message[1:] + (
-        f", got {_show(value)}" if kind.startswith(("greater", "less")) else ""
+    return (
+        message[:1].lower()
+        + message[1:]
+        + (f", got {_show(value)}" if kind.startswith(("greater", "less")) else "")
     )
 
 
@@ -670,17 +682,19 @@ def allowed_keys(loc: tuple[int | str, ...]) -> list[str]:
     for part in loc:
         node = _strip(node)
         if isinstance(part, str) and part.endswith("-gate"):
-            node = {"expect-gate": ExpectGate, "suite-gate": SuiteGate,
-                    "drift-gate": DriftGate, "schema-gate": SchemaGate}.get(part)
+            node = {
+                "expect-gate": ExpectGate,
+                "suite-gate": SuiteGate,
+                "drift-gate": DriftGate,
+                "schema-gate": SchemaGate,
+            }.get(part)
             continue
         if isinstance(part, int):
             args = typing.get_args(node)
             node = args[0] if args else None
             continue
         if isinstance(node, type) and issubclass(node, BaseModel):
-            field = next(
-                (f for n, f in node.model_fields.items() if (f.alias or n) == part), None
-            )
+            field = next((f for n, f in node.model_fields.items() if (f.alias or n) == part), None)
             node = field.annotation if field else None
         elif typing.get_origin(node) is dict:
             node = typing.get_args(node)[1]

@@ -50,8 +50,8 @@ def validate(loaded: LoadedConfig, kinds: Mapping[str, GateKind]) -> None:
         problems.extend(kind.validate(loaded))
     if not kinds:
         problems.append(
-            f"{loaded.where('gates')}: no gates configured; add gates.data, gates.model or "
-            "gates.performance"
+            f"{loaded.where('gates')}: no gates configured; add gates.data, gates.model, "
+            "gates.performance or gates.custom"
         )
     if problems:
         raise ConfigError(problems)
@@ -65,7 +65,7 @@ def execute(loaded: LoadedConfig, options: RunOptions) -> Report:
     inputs = Inputs(loaded, cache_dir=options.out_dir / ".cache", baseline_spec=options.baseline)
     say = options.progress or (lambda _step: None)
     say("reading the eval data")
-    inputs.eval  # an unreadable eval file stops the run: nothing can be evaluated without it
+    _ = inputs.eval  # an unreadable eval file stops the run: nothing can be evaluated without it
 
     measurements: list[Measurement] = []
     diagnostics: dict[str, Any] = {}
@@ -82,7 +82,9 @@ def execute(loaded: LoadedConfig, options: RunOptions) -> Report:
         diagnostics.update(getattr(kind, "diagnostics", lambda _inputs: {})(inputs))
 
     policy = loaded.config.policy
-    results = compare_all(measurements, Policy(alpha=policy.significance, strict=policy.mode == "strict"))
+    results = compare_all(
+        measurements, Policy(alpha=policy.significance, strict=policy.mode == "strict")
+    )
     rules = Rules(
         warn_only=tuple(policy.warn_only),
         waivers=tuple(Waiver(w.gate, w.reason, w.owner, w.expires) for w in loaded.config.waivers),
@@ -93,8 +95,9 @@ def execute(loaded: LoadedConfig, options: RunOptions) -> Report:
     context["duration_s"] = round(time.perf_counter() - started, 3)
     if options.accepted:
         context["accepted"] = options.accepted
-    return Report(verdict=verdict_of(gates), gates=tuple(gates), context=context,
-                  diagnostics=diagnostics)
+    return Report(
+        verdict=verdict_of(gates), gates=tuple(gates), context=context, diagnostics=diagnostics
+    )
 
 
 def error_report(lines: list[str], *, context: dict[str, Any] | None = None) -> Report:
@@ -103,7 +106,8 @@ def error_report(lines: list[str], *, context: dict[str, Any] | None = None) -> 
 
 
 def _kind_of(name: str) -> Any:
-    return name if name in ("data", "model", "performance") else "data"
+    """The report kind of a gate-kind-level error (custom checks report as model gates)."""
+    return name if name in ("data", "model", "performance") else "model"
 
 
 def build_context(loaded: LoadedConfig, inputs: Inputs, env: Mapping[str, str]) -> dict[str, Any]:
@@ -118,8 +122,11 @@ def build_context(loaded: LoadedConfig, inputs: Inputs, env: Mapping[str, str]) 
         mode=loaded.config.policy.mode,
     )
     try:
-        eval_info = {"path": loaded.config.data.eval, "rows": len(inputs.eval),
-                     "fingerprint": inputs.fingerprint}
+        eval_info = {
+            "path": loaded.config.data.eval,
+            "rows": len(inputs.eval),
+            "fingerprint": inputs.fingerprint,
+        }
     except MlgateError:
         eval_info = {"path": loaded.config.data.eval}
     context["eval"] = eval_info
@@ -161,7 +168,8 @@ def ci_context(env: Mapping[str, str], root: Path) -> dict[str, Any]:
             job_url=env.get("CI_JOB_URL"),
         )
         if env.get("CI_JOB_URL"):
-            context["report_url"] = f"{env['CI_JOB_URL']}/artifacts/file/{env.get('MLGATE_REPORT_DIR', 'mlgate-report')}/report.html"
+            folder = env.get("MLGATE_REPORT_DIR", "mlgate-report")
+            context["report_url"] = f"{env['CI_JOB_URL']}/artifacts/file/{folder}/report.html"
     else:
         context["commit"] = _git(root, "rev-parse", "HEAD")
         context["ref"] = _git(root, "rev-parse", "--abbrev-ref", "HEAD")

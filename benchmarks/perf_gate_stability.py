@@ -16,6 +16,7 @@ import json
 import os
 import random
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -94,6 +95,13 @@ def hog(seconds: float, workers: int, seed: int) -> None:
 
     procs = [multiprocessing.Process(target=_burn, args=(seconds, seed * 100 + i))
              for i in range(workers)]
+
+    def stop(*_: object) -> None:  # terminated by the benchmark: take the workers along
+        for proc in procs:
+            proc.terminate()
+        sys.exit(0)
+
+    signal.signal(signal.SIGTERM, stop)
     for proc in procs:
         proc.start()
     for proc in procs:
@@ -101,6 +109,7 @@ def hog(seconds: float, workers: int, seed: int) -> None:
 
 
 def _burn(seconds: float, seed: int) -> None:
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # the parent's handler is for the parent
     rng = random.Random(seed)
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:

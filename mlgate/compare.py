@@ -18,6 +18,7 @@ from mlgate.config import Tolerance
 from mlgate.records import Check, GateResult, Measurement, Status
 
 POWER = 0.8  # the power at which the smallest detectable worsening is stated
+SAMPLES = {"model": "rows", "performance": "timing blocks"}  # what an Estimate's n counts
 
 
 @dataclass(frozen=True)
@@ -95,7 +96,7 @@ def compare(m: Measurement, policy: Policy, *, alpha: float | None = None) -> Ga
             ok = rule.test(m.candidate, float(bound))
             checks.append(Check(key, float(bound), m.candidate, ok))
             if not ok:
-                value, limit = _fmt(m.candidate) + m.unit, _fmt(float(bound)) + m.unit
+                value, limit = _fmt(m.candidate) + _unit(m), _fmt(float(bound)) + _unit(m)
                 failures.append(f"{m.name} {value} is {rule.word} {limit}")
         elif key in RELATIVE:
             outcome = _relative(m, key, bound, policy, alpha)
@@ -162,7 +163,8 @@ def _relative(m: Measurement, key: str, bound: Any, policy: Policy, alpha: float
             None
             if ok
             else (
-                f"{m.name} {verb} {_fmt(abs(worsening))}{m.unit}, allowed {_fmt(allowed)}{m.unit}"
+                f"{m.name} {verb} {_fmt(abs(worsening))}{_unit(m)}, "
+                f"allowed {_fmt(allowed)}{_unit(m)}"
             )
         )
         return _Outcome(
@@ -195,18 +197,18 @@ def _relative(m: Measurement, key: str, bound: Any, policy: Policy, alpha: float
         notes.append(
             f"inconclusive: the {level} of the {word} ({_fmt(worse_lo)}…{_fmt(worse_hi)}) spans "
             f"the allowed {_fmt(allowed)}; this eval set detects a {word} of about "
-            f"{_fmt(detectable)}{m.unit} or more ({est.n} rows)"
+            f"{_fmt(detectable)}{_unit(m)} or more ({est.n} {SAMPLES.get(m.kind, 'samples')})"
         )
     failure = None
     if not ok:
         verb = "dropped" if m.higher_is_better else "increased"
         moved = f"{verb} {_fmt(worsening)}" if worsening >= 0 else f"changed by {_fmt(-worsening)}"
         why = (
-            f"not proven within the allowed {_fmt(allowed)}{m.unit} (strict mode)"
+            f"not proven within the allowed {_fmt(allowed)}{_unit(m)} (strict mode)"
             if policy.strict and not proven_worse
-            else f"allowed {_fmt(allowed)}{m.unit}"
+            else f"allowed {_fmt(allowed)}{_unit(m)}"
         )
-        failure = f"{m.name} {moved}{m.unit} ({level} {_fmt(lo)}…{_fmt(hi)}), {why}"
+        failure = f"{m.name} {moved}{_unit(m)} ({level} {_fmt(lo)}…{_fmt(hi)}), {why}"
     check = Check(key, allowed, worsening, ok, inconclusive=inconclusive)
     return _Outcome(check, failure, notes, (lo, hi), est.delta, details)
 
@@ -214,9 +216,9 @@ def _relative(m: Measurement, key: str, bound: Any, policy: Policy, alpha: float
 def _pass_message(
     m: Measurement, delta: float | None, interval: tuple[float, float] | None, alpha: float
 ) -> str:
-    text = f"{m.name} {_fmt(m.candidate)}{m.unit}"  # type: ignore[arg-type]
+    text = f"{m.name} {_fmt(m.candidate)}{_unit(m)}"  # type: ignore[arg-type]
     if m.baseline is not None:
-        text += f" (production {_fmt(m.baseline)}{m.unit}"
+        text += f" (production {_fmt(m.baseline)}{_unit(m)}"
         if delta is not None:
             text += f", Δ {_signed(delta)}"
         if interval is not None:
@@ -268,6 +270,10 @@ def _pvalue(m: Measurement, policy: Policy) -> float:
     if m.higher_is_better:
         return 1.0 - m.estimate.prob_at_most(-allowed)
     return m.estimate.prob_at_most(allowed)
+
+
+def _unit(m: Measurement) -> str:
+    return f" {m.unit}" if m.unit else ""
 
 
 def _num(value: float | None) -> float | None:

@@ -59,8 +59,12 @@ gates:
       slice: region                 # every region is gated (Holm-corrected)
       max_drop: 0.03
       min_rows: 200
+  performance:
+    - latency_p95_ms: {{max: 50, max_increase: 25%}}   # single-row predictions
+    - model_size_mb: {{max: 20}}
 policy:
   significance: 0.05
+  performance: {{time_budget_s: 6}}   # timing budget of the whole performance check
 report:
   dir: {report}
 """

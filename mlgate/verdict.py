@@ -46,15 +46,20 @@ def _glob(pattern: str) -> re.Pattern[str]:
 
 
 def decide(results: Sequence[GateResult], rules: Rules) -> list[GateResult]:
-    """Apply levels and overrides: set each gate's final status and whether it blocks."""
+    """Apply levels and overrides: set each gate's final status and whether it is blocking.
+
+    `blocking` means the gate counts for the verdict: its failure (or error) blocks the merge.
+    A passing error-level gate is blocking; a warn-level or warn_only gate never is; a skipped
+    gate was not evaluated, so it is not.
+    """
     today = rules.today or date.today()
     decided = []
     for gate in results:
+        counts = gate.level == "error" and not matches(gate.id, rules.warn_only)
         if gate.status == "fail":
             gate = _decide_failure(gate, rules, today)
-        elif gate.status == "error":
-            warn = gate.level == "warn" or matches(gate.id, rules.warn_only)
-            gate = gate.with_status("error", blocking=not warn)
+        elif gate.status in ("error", "pass"):
+            gate = gate.with_status(gate.status, blocking=counts)
         else:
             gate = gate.with_status(gate.status, blocking=False)
         decided.append(gate)

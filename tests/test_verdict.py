@@ -32,7 +32,9 @@ def result(status: str, gate_id: str = "model.accuracy", level: str = "error") -
         (result("fail"), Rules(accepted="PR label mlgate:accept-regression", today=TODAY), "warn", False),
         (result("error"), Rules(today=TODAY), "error", True),
         (result("error", level="warn"), Rules(today=TODAY), "error", False),
-        (result("pass"), Rules(today=TODAY), "pass", False),
+        (result("pass"), Rules(today=TODAY), "pass", True),  # counts: its failure would block
+        (result("pass", level="warn"), Rules(today=TODAY), "pass", False),
+        (result("pass"), Rules(warn_only=("model.accuracy",), today=TODAY), "pass", False),
         (result("skipped"), Rules(today=TODAY), "skipped", False),
     ],
 )

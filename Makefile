@@ -28,7 +28,8 @@ test: $(STAMP)
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check mlgate tests
+	$(BIN)/ruff check mlgate tests benchmarks
+	$(BIN)/ruff format --check mlgate tests benchmarks
 	$(BIN)/mypy
 
 bench: $(STAMP)

@@ -53,8 +53,9 @@ def build(root: Path, rows: int) -> None:
     from sklearn.datasets import make_classification
     from sklearn.ensemble import HistGradientBoostingClassifier
 
-    X, y = make_classification(n_samples=rows + 50_000, n_features=10, n_informative=6,
-                               flip_y=0.05, random_state=0)
+    X, y = make_classification(
+        n_samples=rows + 50_000, n_features=10, n_informative=6, flip_y=0.05, random_state=0
+    )
     columns = [f"f{i}" for i in range(10)]
     train = slice(rows, None)
     for name, seed in (("production", 0), ("candidate", 1)):
@@ -93,7 +94,9 @@ def main() -> None:
             gate_times.append(timed(gate, root))
     g, b = statistics.median(gate_times), statistics.median(bare_times)
     print(f"rows: {args.rows:,}   metrics: {', '.join(METRICS)} (all relative, paired)")
-    print(f"bare work (load, predict both once, metrics once): {b:6.2f} s  (median of {args.repeat})")
+    print(
+        f"bare work (load, predict both once, metrics once): {b:6.2f} s  (median of {args.repeat})"
+    )
     print(f"mlgate run (same + paired statistics + reports):   {g:6.2f} s")
     print(f"ratio mlgate / bare: {g / b:.2f}x   (target <= 1.5x)")
 

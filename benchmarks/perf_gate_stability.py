@@ -93,8 +93,10 @@ def hog(seconds: float, workers: int, seed: int) -> None:
     """Load `workers` cores in random bursts for `seconds`, then exit (run in its own process)."""
     import multiprocessing
 
-    procs = [multiprocessing.Process(target=_burn, args=(seconds, seed * 100 + i))
-             for i in range(workers)]
+    procs = [
+        multiprocessing.Process(target=_burn, args=(seconds, seed * 100 + i))
+        for i in range(workers)
+    ]
 
     def stop(*_: object) -> None:  # terminated by the benchmark: take the workers along
         for proc in procs:
@@ -127,13 +129,19 @@ def run_once(root: Path, candidate: str, seed: int, budget: float, hogs: int) ->
     shutil.rmtree(out, ignore_errors=True)
     load = None
     if hogs:
-        load = subprocess.Popen([sys.executable, __file__, "--hog", str(budget + 15), str(hogs),
-                                 str(seed)])
+        load = subprocess.Popen(
+            [sys.executable, __file__, "--hog", str(budget + 15), str(hogs), str(seed)]
+        )
         time.sleep(0.5)
     try:
         mlgate = str(Path(sys.executable).parent / "mlgate")
-        done = subprocess.run([mlgate, "run", "--out", str(out)], cwd=root, capture_output=True,
-                              text=True, timeout=budget * 4 + 120)
+        done = subprocess.run(
+            [mlgate, "run", "--out", str(out)],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            timeout=budget * 4 + 120,
+        )
     finally:
         if load is not None:
             load.terminate()  # it stops by itself too; this only ends it early
@@ -145,17 +153,24 @@ def run_once(root: Path, candidate: str, seed: int, budget: float, hogs: int) ->
         f"{g['id'].split('.')[1]} {g['details']['ratio']:.2f} "
         f"[{g['details']['ratio_ci'][0]:.2f}, {g['details']['ratio_ci'][1]:.2f}] "
         f"floor ±{(g['details']['noise_floor'] or 0):.0%} r{g['details']['rounds']}"
-        for g in report["gates"] if g["details"].get("ratio_ci"))
+        for g in report["gates"]
+        if g["details"].get("ratio_ci")
+    )
     return statuses
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=10)
-    parser.add_argument("--budget", type=float, default=20.0,
-                        help="policy.performance.time_budget_s")
-    parser.add_argument("--hogs", type=int, default=os.cpu_count() or 2,
-                        help="busy processes loading the CPU (default: one per core)")
+    parser.add_argument(
+        "--budget", type=float, default=20.0, help="policy.performance.time_budget_s"
+    )
+    parser.add_argument(
+        "--hogs",
+        type=int,
+        default=os.cpu_count() or 2,
+        help="busy processes loading the CPU (default: one per core)",
+    )
     parser.add_argument("--hog", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.hog:
@@ -164,8 +179,11 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="mlgate-perf-bench-") as tmp:
         root = Path(tmp)
         build(root)
-        print(f"{args.runs} runs per scenario, time budget {args.budget:g} s, "
-              f"{args.hogs} bursty CPU hogs on {os.cpu_count()} cores", flush=True)
+        print(
+            f"{args.runs} runs per scenario, time budget {args.budget:g} s, "
+            f"{args.hogs} bursty CPU hogs on {os.cpu_count()} cores",
+            flush=True,
+        )
         results = {}
         scenarios = (("A/A", "copy.skops"), ("2x slower", "{factory: 'slower:twice'}"))
         for scenario, candidate in scenarios:
@@ -177,15 +195,22 @@ def main() -> None:
                 blocked += failed
                 for gate in GATES:
                     per_gate[gate] += statuses.get(gate) == "fail"
-                print(f"  {scenario:9s} run {run + 1:2d}: exit {statuses['exit']}  "
-                      f"{statuses['ratios']}", flush=True)
+                print(
+                    f"  {scenario:9s} run {run + 1:2d}: exit {statuses['exit']}  "
+                    f"{statuses['ratios']}",
+                    flush=True,
+                )
             results[scenario] = (blocked, per_gate)
         aa, slow = results["A/A"], results["2x slower"]
-        print(f"A/A under load: {aa[0]}/{args.runs} runs blocked (target 0); per gate "
-              + ", ".join(f"{k} {v}" for k, v in aa[1].items()))
-        print(f"2x slower:      {slow[0]}/{args.runs} runs caught "
-              f"(target {args.runs}/{args.runs}); "
-              "per gate " + ", ".join(f"{k} {v}" for k, v in slow[1].items()))
+        print(
+            f"A/A under load: {aa[0]}/{args.runs} runs blocked (target 0); per gate "
+            + ", ".join(f"{k} {v}" for k, v in aa[1].items())
+        )
+        print(
+            f"2x slower:      {slow[0]}/{args.runs} runs caught "
+            f"(target {args.runs}/{args.runs}); "
+            "per gate " + ", ".join(f"{k} {v}" for k, v in slow[1].items())
+        )
 
 
 if __name__ == "__main__":

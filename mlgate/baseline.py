@@ -53,7 +53,9 @@ class ResolvedBaseline:
     spec: str
     kind: Literal["model", "predictions", "report"]
     path: Path | None = None  # model or predictions file (kind model/predictions)
-    report: dict[str, Any] | None = None  # saved mlgate.report/v1 document (kind report, or alongside)
+    report: dict[str, Any] | None = (
+        None  # saved mlgate.report/v1 document (kind report, or alongside)
+    )
     note: str = ""
 
     @property
@@ -91,11 +93,12 @@ def fetch_spec(spec: str, ctx: SourceContext) -> Path:
         path = path if path.is_absolute() else ctx.root / path
         if not path.exists():
             raise BaselineError(
-                f"{ctx.where}: baseline not found: {path}", hint="paths are relative to the config file"
+                f"{ctx.where}: baseline not found: {path}",
+                hint="paths are relative to the config file",
             )
     else:
         try:
-            module: Source = importlib.import_module(SOURCES[scheme])  # type: ignore[assignment]
+            module: Source = importlib.import_module(SOURCES[scheme])
         except ModuleNotFoundError as exc:
             if exc.name != SOURCES[scheme]:
                 raise
@@ -106,7 +109,9 @@ def fetch_spec(spec: str, ctx: SourceContext) -> Path:
     return path
 
 
-def interpret(spec: str, path: Path, ctx: SourceContext, *, predictions: bool = False) -> ResolvedBaseline:
+def interpret(
+    spec: str, path: Path, ctx: SourceContext, *, predictions: bool = False
+) -> ResolvedBaseline:
     """Decide what a fetched baseline is: a report, a saved-baseline folder, or a model file."""
     if path.is_dir():
         manifest = path / "baseline.json"
@@ -143,9 +148,11 @@ def _from_manifest(spec: str, manifest: Path, ctx: SourceContext) -> ResolvedBas
         )
     report_path = manifest.parent / str(doc.get("report") or "report.json")
     report = _read_report(report_path, ctx) if report_path.is_file() else None
-    note = "saved by `mlgate baseline save`" + (
-        f" at {str(doc['commit'])[:12]}" if doc.get("commit") else ""
-    ) + (f" on {doc['created_at']}" if doc.get("created_at") else "")
+    note = (
+        "saved by `mlgate baseline save`"
+        + (f" at {str(doc['commit'])[:12]}" if doc.get("commit") else "")
+        + (f" on {doc['created_at']}" if doc.get("created_at") else "")
+    )
     model = doc.get("model")
     if model:
         path = manifest.parent / str(model)

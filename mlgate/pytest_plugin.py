@@ -42,11 +42,15 @@ class Bound:
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("mlgate", "mlgate custom checks")
     group.addoption(
-        "--mlgate-config", metavar="FILE", default=None,
+        "--mlgate-config",
+        metavar="FILE",
+        default=None,
         help="load data and models from this mlgate.yaml for the mlgate_* fixtures",
     )
     group.addoption(
-        "--mlgate-baseline", metavar="SPEC", default=None,
+        "--mlgate-baseline",
+        metavar="SPEC",
+        default=None,
         help="with --mlgate-config: use this production baseline instead of models.baseline",
     )
 
@@ -192,6 +196,8 @@ def _frozen(pred: Predictions) -> Predictions:
     from dataclasses import replace
 
     return replace(
-        pred, label=_read_only(pred.label), proba=_read_only(pred.proba),
+        pred,
+        label=_read_only(pred.label),
+        proba=_read_only(pred.proba),
         classes=_read_only(pred.classes),
     )

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from projects import Project, fit, make_data
 
 
@@ -31,7 +30,9 @@ def project(tmp_path: Path, models_dir: Path) -> Project:
     import shutil
 
     for item in models_dir.iterdir():
-        target = tmp_path / ("data" if item.suffix in (".parquet", ".csv") else "models") / item.name
+        target = (
+            tmp_path / ("data" if item.suffix in (".parquet", ".csv") else "models") / item.name
+        )
         target.parent.mkdir(exist_ok=True)
         shutil.copy(item, target)
     return Project(tmp_path)

@@ -31,14 +31,22 @@ class Project:
         path.write_text(doc if isinstance(doc, str) else yaml.safe_dump(doc, sort_keys=False))
         return path
 
-    def run(self, *args: str, env: dict[str, str] | None = None, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    def run(
+        self, *args: str, env: dict[str, str] | None = None, timeout: float = 300
+    ) -> subprocess.CompletedProcess[str]:
         """Run the real CLI in a subprocess, in the project folder."""
-        full_env = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "GITLAB_", "CI_"))}
+        full_env = {
+            k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "GITLAB_", "CI_"))
+        }
         full_env.pop("CI", None)
         full_env.update(env or {})
         return subprocess.run(
-            [sys.executable, "-m", "mlgate", *args], cwd=self.root, env=full_env,
-            capture_output=True, text=True, timeout=timeout,
+            [sys.executable, "-m", "mlgate", *args],
+            cwd=self.root,
+            env=full_env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
         )
 
     def report(self, folder: str = "mlgate-report") -> dict[str, Any]:
@@ -67,10 +75,12 @@ def fit(frame: Any, *, seed: int, drop: tuple[str, ...] = ()) -> Any:
     from sklearn.pipeline import Pipeline
 
     keep = [c for c in FEATURES if c not in drop]
-    model = Pipeline([
-        ("cols", ColumnTransformer([("num", "passthrough", keep)], remainder="drop")),
-        ("clf", LogisticRegression(C=1.0, random_state=seed, max_iter=500)),
-    ])
+    model = Pipeline(
+        [
+            ("cols", ColumnTransformer([("num", "passthrough", keep)], remainder="drop")),
+            ("clf", LogisticRegression(C=1.0, random_state=seed, max_iter=500)),
+        ]
+    )
     rows = frame.sample(frac=0.9, random_state=seed)
     return model.fit(rows.drop(columns=["label"]), rows["label"])
 
@@ -81,8 +91,11 @@ def base_config(candidate: str = "models/retrain.skops", **gates: Any) -> dict[s
         "version": 1,
         "data": {"eval": "data/holdout.parquet", "target": "label"},
         "models": {"candidate": candidate, "baseline": "models/production.skops"},
-        "gates": gates or {"model": [
-            {"metric": "roc_auc", "min": 0.7, "max_drop": 0.01},
-            {"metric": "accuracy", "max_drop": "1%"},
-        ]},
+        "gates": gates
+        or {
+            "model": [
+                {"metric": "roc_auc", "min": 0.7, "max_drop": 0.01},
+                {"metric": "accuracy", "max_drop": "1%"},
+            ]
+        },
     }

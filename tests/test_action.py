@@ -31,22 +31,47 @@ def tool(name: str) -> str:
 
 
 def test_action_matches_the_github_actions_schema() -> None:
-    done = subprocess.run([tool("check-jsonschema"), "--builtin-schema", "vendor.github-actions",
-                           str(ROOT / "action.yml")], capture_output=True, text=True)
+    done = subprocess.run(
+        [
+            tool("check-jsonschema"),
+            "--builtin-schema",
+            "vendor.github-actions",
+            str(ROOT / "action.yml"),
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
 
 
 def test_examples_match_the_workflow_schema() -> None:
     assert {p.name for p in EXAMPLES} >= {"mlgate.yml", "mlgate-pr.yml", "mlgate-publish.yml"}
-    done = subprocess.run([tool("check-jsonschema"), "--builtin-schema", "vendor.github-workflows",
-                           *map(str, EXAMPLES)], capture_output=True, text=True)
+    done = subprocess.run(
+        [
+            tool("check-jsonschema"),
+            "--builtin-schema",
+            "vendor.github-workflows",
+            *map(str, EXAMPLES),
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
 
 
 def test_zizmor_finds_nothing() -> None:
-    done = subprocess.run([tool("zizmor"), "--offline", "--persona", "auditor",
-                           str(ROOT / "action.yml"), *map(str, EXAMPLES)],
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        [
+            tool("zizmor"),
+            "--offline",
+            "--persona",
+            "auditor",
+            str(ROOT / "action.yml"),
+            *map(str, EXAMPLES),
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
 
 
@@ -54,8 +79,15 @@ def test_action_shell_rules() -> None:
     """Every run step names its shell, and no expression is pasted into a script."""
     action = yaml.safe_load((ROOT / "action.yml").read_text())
     assert action["runs"]["using"] == "composite"
-    assert set(action["inputs"]) == {"config", "args", "github-token", "comment",
-                                     "working-directory", "python", "report"}
+    assert set(action["inputs"]) == {
+        "config",
+        "args",
+        "github-token",
+        "comment",
+        "working-directory",
+        "python",
+        "report",
+    }
     assert action["inputs"]["github-token"]["default"] == "${{ github.token }}"
     assert set(action["outputs"]) == {"verdict", "report-path"}
     for step in action["runs"]["steps"]:
@@ -113,8 +145,9 @@ def act_or_skip() -> str:
 
 
 @pytest.mark.slow
-def test_action_end_to_end_with_act(httpserver_ipv4: Any, project: Any,
-                                    tmp_path_factory: pytest.TempPathFactory) -> None:
+def test_action_end_to_end_with_act(
+    httpserver_ipv4: Any, project: Any, tmp_path_factory: pytest.TempPathFactory
+) -> None:
     """act runs action.yml (self-hosted, no Docker) twice on a regressed model: one comment,
     failing check runs, the verdict output, and a failed job each time."""
     from github_fake import HEAD_SHA, PR, FakeGitHub
@@ -133,22 +166,42 @@ def test_action_end_to_end_with_act(httpserver_ipv4: Any, project: Any,
     project_dir.config(base_config("models/regressed.skops"))
     (repo / ".github" / "workflows" / "gate.yml").write_text(WORKFLOW.format(python=sys.executable))
     git = ["git", "-c", "user.email=ci@example.com", "-c", "user.name=ci"]
-    for args in (["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-qm", "init"],
-                 ["remote", "add", "origin", "https://github.com/acme/churn.git"]):
+    for args in (
+        ["init", "-q", "-b", "main"],
+        ["add", "-A"],
+        ["commit", "-qm", "init"],
+        ["remote", "add", "origin", "https://github.com/acme/churn.git"],
+    ):
         subprocess.run([*git, *args], cwd=repo, check=True, capture_output=True)
     event = tmp_path / "event.json"
     event.write_text(json.dumps(gh.pr_event()))
 
     env = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "CI"))}
     env.update(HOME=str(tmp_path / "home"), MLGATE_GITHUB_THROTTLE="0", MLGATE_GITHUB_BACKOFF="0")
-    command = [act, "pull_request", "-e", str(event), "-P", "ubuntu-latest=-self-hosted",
-               "--no-cache-server", "--container-daemon-socket", "-",
-               "-s", f"GITHUB_TOKEN={gh.token}", "--env", f"GITHUB_API_URL={gh.api_url}",
-               "--env", "MLGATE_GITHUB_THROTTLE=0", "--env", "MLGATE_GITHUB_BACKOFF=0"]
+    command = [
+        act,
+        "pull_request",
+        "-e",
+        str(event),
+        "-P",
+        "ubuntu-latest=-self-hosted",
+        "--no-cache-server",
+        "--container-daemon-socket",
+        "-",
+        "-s",
+        f"GITHUB_TOKEN={gh.token}",
+        "--env",
+        f"GITHUB_API_URL={gh.api_url}",
+        "--env",
+        "MLGATE_GITHUB_THROTTLE=0",
+        "--env",
+        "MLGATE_GITHUB_BACKOFF=0",
+    ]
     logs = []
     for _ in range(2):
-        done = subprocess.run(command, cwd=repo, env=env, capture_output=True, text=True,
-                              timeout=600)
+        done = subprocess.run(
+            command, cwd=repo, env=env, capture_output=True, text=True, timeout=600
+        )
         logs.append(done.stdout + done.stderr)
         assert done.returncode != 0, logs[-1]  # the job failed: the regression blocks
         assert "outputs verdict=fail report=" in logs[-1], logs[-1]

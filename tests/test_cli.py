@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from projects import Project, base_config
+
 from mlgate.config import load_config
 
 
@@ -34,13 +34,27 @@ def test_regression_exits_1_with_the_design_report_fields(project: Project) -> N
     report = project.report()
     assert report["verdict"] == "fail"
     gate = next(g for g in report["gates"] if g["id"] == "model.roc_auc")
-    for key in ("id", "kind", "status", "blocking", "candidate", "baseline", "delta", "ci",
-                "threshold", "message"):
+    for key in (
+        "id",
+        "kind",
+        "status",
+        "blocking",
+        "candidate",
+        "baseline",
+        "delta",
+        "ci",
+        "threshold",
+        "message",
+    ):
         assert key in gate, key
     assert gate["kind"] == "model" and gate["status"] == "fail" and gate["blocking"] is True
     assert gate["threshold"] == {"min": 0.7, "max_drop": "0.01"}
-    assert report["context"]["baseline"] == {"spec": "models/production.skops", "kind": "model",
-                                             "paired": True, "note": ""}
+    assert report["context"]["baseline"] == {
+        "spec": "models/production.skops",
+        "kind": "model",
+        "paired": True,
+        "note": "",
+    }
 
 
 def test_bad_config_exits_2_with_one_located_line_and_an_error_report(project: Project) -> None:
@@ -50,7 +64,7 @@ def test_bad_config_exits_2_with_one_located_line_and_an_error_report(project: P
     result = project.run("run")
     assert result.returncode == 2
     assert result.stderr.splitlines() == [
-        'mlgate: error: mlgate.yaml: gates.model[0].max_drop: expected a number or a percentage '
+        "mlgate: error: mlgate.yaml: gates.model[0].max_drop: expected a number or a percentage "
         'like "1%", got "lots"'
     ]
     report = project.report()
@@ -88,8 +102,9 @@ def test_corrupt_model_exits_3_and_the_report_says_why(project: Project) -> None
     assert "Traceback" not in result.stderr
     report = project.report()
     assert report["verdict"] == "error"
-    assert any("models/retrain.skops is not a readable skops file" in g["message"]
-               for g in report["gates"])
+    assert any(
+        "models/retrain.skops is not a readable skops file" in g["message"] for g in report["gates"]
+    )
 
 
 def test_unexpected_exception_exits_4_with_a_please_report() -> None:
@@ -102,8 +117,12 @@ def test_unexpected_exception_exits_4_with_a_please_report() -> None:
 
 
 def test_interrupt_exits_130(tmp_path: Path) -> None:
-    proc = subprocess.Popen([sys.executable, "-m", "mlgate", "demo", str(tmp_path / "demo")],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "mlgate", "demo", str(tmp_path / "demo")],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     deadline = time.monotonic() + 60
     while not (tmp_path / "demo" / "data").exists() and time.monotonic() < deadline:
         time.sleep(0.05)  # wait until mlgate's own code is running
@@ -125,12 +144,16 @@ def test_help_and_version_import_nothing_heavy() -> None:
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == "HEAVY:"
-    version = subprocess.run([sys.executable, "-m", "mlgate", "--version"], capture_output=True, text=True)
+    version = subprocess.run(
+        [sys.executable, "-m", "mlgate", "--version"], capture_output=True, text=True
+    )
     assert version.stdout.startswith("mlgate ")
 
 
 def test_schema_is_json_schema_of_the_config(tmp_path: Path) -> None:
-    result = subprocess.run([sys.executable, "-m", "mlgate", "schema"], capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "mlgate", "schema"], capture_output=True, text=True
+    )
     schema = json.loads(result.stdout)
     assert schema["title"] == "mlgate.yaml"
     assert {"data", "models", "gates", "policy", "report"} <= set(schema["properties"])
@@ -138,13 +161,17 @@ def test_schema_is_json_schema_of_the_config(tmp_path: Path) -> None:
 
 def test_init_writes_a_valid_starter_and_never_overwrites(tmp_path: Path) -> None:
     (tmp_path / ".github").mkdir()
-    first = subprocess.run([sys.executable, "-m", "mlgate", "init"], cwd=tmp_path, capture_output=True, text=True)
+    first = subprocess.run(
+        [sys.executable, "-m", "mlgate", "init"], cwd=tmp_path, capture_output=True, text=True
+    )
     assert first.returncode == 0, first.stderr
     assert load_config(cwd=tmp_path).config.gates.model[0].metric == "roc_auc"
     workflow = yaml.safe_load((tmp_path / ".github/workflows/mlgate.yml").read_text())
     assert "gate" in workflow["jobs"]
     before = (tmp_path / "mlgate.yaml").read_text()
-    second = subprocess.run([sys.executable, "-m", "mlgate", "init"], cwd=tmp_path, capture_output=True, text=True)
+    second = subprocess.run(
+        [sys.executable, "-m", "mlgate", "init"], cwd=tmp_path, capture_output=True, text=True
+    )
     assert second.returncode == 2
     assert "already exists; mlgate init never overwrites a file" in second.stderr
     assert (tmp_path / "mlgate.yaml").read_text() == before
@@ -152,8 +179,12 @@ def test_init_writes_a_valid_starter_and_never_overwrites(tmp_path: Path) -> Non
 
 @pytest.mark.slow
 def test_demo_runs_offline_as_intended(tmp_path: Path) -> None:
-    result = subprocess.run([sys.executable, "-m", "mlgate", "demo", str(tmp_path / "d")],
-                            capture_output=True, text=True, timeout=600)
+    result = subprocess.run(
+        [sys.executable, "-m", "mlgate", "demo", str(tmp_path / "d")],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     passed = json.loads((tmp_path / "d/mlgate-report/mlgate/report.json").read_text())
     failed = json.loads((tmp_path / "d/mlgate-report/mlgate-regressed/report.json").read_text())

@@ -9,14 +9,29 @@ from mlgate.config import Tolerance
 from mlgate.records import Estimate, Measurement
 
 
-def gate(cand: float, base: float | None = None, *, ci_se: float | None = None,
-         higher: bool = True, family: str | None = None, **thresholds: object) -> Measurement:
+def gate(
+    cand: float,
+    base: float | None = None,
+    *,
+    ci_se: float | None = None,
+    higher: bool = True,
+    family: str | None = None,
+    **thresholds: object,
+) -> Measurement:
     estimate = None
     if ci_se is not None and base is not None:
         estimate = Estimate(delta=cand - base, method="test", n=1000, se=ci_se)
-    return Measurement(id="model.m", kind="model", name="m", thresholds=dict(thresholds),
-                       candidate=cand, baseline=base, estimate=estimate, higher_is_better=higher,
-                       family=family)
+    return Measurement(
+        id="model.m",
+        kind="model",
+        name="m",
+        thresholds=dict(thresholds),
+        candidate=cand,
+        baseline=base,
+        estimate=estimate,
+        higher_is_better=higher,
+        family=family,
+    )
 
 
 # delta, se -> 95% CI = delta ± 1.96 se
@@ -38,13 +53,25 @@ def gate(cand: float, base: float | None = None, *, ci_se: float | None = None,
         # relative tolerance: 1% of 0.90 = 0.009; CI of drop 0.0104..0.0496 -> fail
         (gate(0.87, 0.90, ci_se=0.01, max_drop=Tolerance(0.01, True)), False, "fail", False),
         # lower-is-better metric: an increase is the worsening
-        (gate(0.40, 0.30, ci_se=0.01, higher=False, max_increase=Tolerance(0.02)), False, "fail", False),
-        (gate(0.29, 0.30, ci_se=0.01, higher=False, max_increase=Tolerance(0.02)), False, "pass", False),
+        (
+            gate(0.40, 0.30, ci_se=0.01, higher=False, max_increase=Tolerance(0.02)),
+            False,
+            "fail",
+            False,
+        ),
+        (
+            gate(0.29, 0.30, ci_se=0.01, higher=False, max_increase=Tolerance(0.02)),
+            False,
+            "pass",
+            False,
+        ),
         # an improvement never fails
         (gate(0.95, 0.90, ci_se=0.01, max_drop=Tolerance(0.0)), True, "pass", False),
     ],
 )
-def test_decision_table(measurement: Measurement, strict: bool, status: str, inconclusive: bool) -> None:
+def test_decision_table(
+    measurement: Measurement, strict: bool, status: str, inconclusive: bool
+) -> None:
     result = compare(measurement, Policy(alpha=0.05, strict=strict))
     assert (result.status, result.inconclusive) == (status, inconclusive)
 
@@ -60,9 +87,12 @@ def test_failure_message_states_delta_interval_and_allowance() -> None:
 def test_inconclusive_is_said_with_the_detectable_drop() -> None:
     result = compare(gate(0.89, 0.90, ci_se=0.01, max_drop=Tolerance(0.005)), Policy())
     assert result.status == "pass"
-    assert any(n.startswith("inconclusive:") and "detects a drop of about 0.033" in n
-               for n in result.notes)
-    assert result.details["detectable"] == pytest.approx(0.005 + (1.95996 + 0.84162) * 0.01, abs=1e-4)
+    assert any(
+        n.startswith("inconclusive:") and "detects a drop of about 0.033" in n for n in result.notes
+    )
+    assert result.details["detectable"] == pytest.approx(
+        0.005 + (1.95996 + 0.84162) * 0.01, abs=1e-4
+    )
 
 
 def test_errors_and_skips_pass_through_never_as_pass() -> None:

@@ -43,18 +43,30 @@ def test_the_design_example_loads(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("snippet", "expected"),
     [
-        ("    - {metric: accuracy, max_drop: lots}",
-         'mlgate.yaml: gates.model[0].max_drop: expected a number or a percentage like "1%", got "lots"'),
-        ("    - {metric: accuracy, max_dorp: 0.1, min: 0.5}",
-         'mlgate.yaml: gates.model[0].max_dorp: unknown key; did you mean "max_drop"?'),
-        ("    - {metric: accuracy}",
-         "mlgate.yaml: gates.model[0]: no threshold: add min, max, max_drop or max_increase"),
-        ("    - {metric: accuracy, max_drop: -0.1}",
-         'mlgate.yaml: gates.model[0].max_drop: expected a number or a percentage like "1%", got -0.1'),
-        ("    - {metric: accuracy, min: high}",
-         'mlgate.yaml: gates.model[0].min: expected a number, got "high"'),
-        ("    - {metric: accuracy, min: 0.5, level: fatal}",
-         "mlgate.yaml: gates.model[0].level: expected 'error' or 'warn', got \"fatal\""),
+        (
+            "    - {metric: accuracy, max_drop: lots}",
+            'mlgate.yaml: gates.model[0].max_drop: expected a number or a percentage like "1%", got "lots"',
+        ),
+        (
+            "    - {metric: accuracy, max_dorp: 0.1, min: 0.5}",
+            'mlgate.yaml: gates.model[0].max_dorp: unknown key; did you mean "max_drop"?',
+        ),
+        (
+            "    - {metric: accuracy}",
+            "mlgate.yaml: gates.model[0]: no threshold: add min, max, max_drop or max_increase",
+        ),
+        (
+            "    - {metric: accuracy, max_drop: -0.1}",
+            'mlgate.yaml: gates.model[0].max_drop: expected a number or a percentage like "1%", got -0.1',
+        ),
+        (
+            "    - {metric: accuracy, min: high}",
+            'mlgate.yaml: gates.model[0].min: expected a number, got "high"',
+        ),
+        (
+            "    - {metric: accuracy, min: 0.5, level: fatal}",
+            "mlgate.yaml: gates.model[0].level: expected 'error' or 'warn', got \"fatal\"",
+        ),
     ],
 )
 def test_model_gate_errors_are_exact(tmp_path: Path, snippet: str, expected: str) -> None:
@@ -122,7 +134,7 @@ def test_pyproject_table_is_read_with_its_prefix(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as info:
         load_config(cwd=tmp_path)
     assert info.value.lines() == [
-        'pyproject.toml: tool.mlgate.gates.model[0].max_drop: expected a number or a percentage '
+        "pyproject.toml: tool.mlgate.gates.model[0].max_drop: expected a number or a percentage "
         'like "1%", got "lots"'
     ]
 
@@ -138,8 +150,13 @@ def test_missing_config_says_how_to_create_one(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("raw", "expected"),
-    [(0.01, Tolerance(0.01)), ("1%", Tolerance(0.01, True)), (" 2.5 % ", Tolerance(0.025, True)),
-     ("0.02", Tolerance(0.02)), (0, Tolerance(0.0))],
+    [
+        (0.01, Tolerance(0.01)),
+        ("1%", Tolerance(0.01, True)),
+        (" 2.5 % ", Tolerance(0.025, True)),
+        ("0.02", Tolerance(0.02)),
+        (0, Tolerance(0.0)),
+    ],
 )
 def test_tolerances(raw: object, expected: Tolerance) -> None:
     from mlgate.config import _parse_tolerance

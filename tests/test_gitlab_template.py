@@ -72,8 +72,18 @@ def interpolate(body: str, values: dict[str, Any]) -> str:
 def check_jsonschema(*files: Path) -> subprocess.CompletedProcess[str]:
     exe = shutil.which("check-jsonschema", path=str(Path(sys.executable).parent))
     assert exe, "check-jsonschema is part of the test extra"
-    return subprocess.run([exe, "--builtin-schema", "vendor.gitlab-ci", "--data-transform",
-                           "gitlab-ci", *map(str, files)], capture_output=True, text=True)
+    return subprocess.run(
+        [
+            exe,
+            "--builtin-schema",
+            "vendor.gitlab-ci",
+            "--data-transform",
+            "gitlab-ci",
+            *map(str, files),
+        ],
+        capture_output=True,
+        text=True,
+    )
 
 
 # --- the file itself ------------------------------------------------------------------------
@@ -93,11 +103,20 @@ def test_body_uses_exactly_the_declared_inputs() -> None:
     assert used == set(inputs())
 
 
-@pytest.mark.parametrize("values", [
-    {},
-    {"allow-failure": True, "publish": False, "comment": "never", "job-name": "ml-gate",
-     "baseline": "gitlab-artifact:ml-gate:mlgate-baseline", "pip-spec": ""},
-])
+@pytest.mark.parametrize(
+    "values",
+    [
+        {},
+        {
+            "allow-failure": True,
+            "publish": False,
+            "comment": "never",
+            "job-name": "ml-gate",
+            "baseline": "gitlab-artifact:ml-gate:mlgate-baseline",
+            "pip-spec": "",
+        },
+    ],
+)
 def test_passes_gitlab_ci_schema(tmp_path: Path, values: dict[str, Any]) -> None:
     header, body = documents()
     (tmp_path / "header.yml").write_text(header)
@@ -126,12 +145,16 @@ def test_job_rules_artifacts_and_reports() -> None:
     doc = yaml.safe_load(interpolate(documents()[1], {}))
     job = doc["mlgate"]
     assert [r["if"] for r in job["rules"]] == [
-        '$CI_PIPELINE_SOURCE == "merge_request_event"', "$CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH"]
+        '$CI_PIPELINE_SOURCE == "merge_request_event"',
+        "$CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH",
+    ]
     artifacts = job["artifacts"]
     assert artifacts["when"] == "always" and artifacts["expose_as"]
     assert artifacts["paths"] == ["mlgate-report/", "mlgate-baseline/"]  # dirs end in / (expose_as)
-    assert artifacts["reports"] == {"junit": "mlgate-report/junit.xml",
-                                    "metrics": "mlgate-report/metrics.txt"}
+    assert artifacts["reports"] == {
+        "junit": "mlgate-report/junit.xml",
+        "metrics": "mlgate-report/metrics.txt",
+    }
     assert job["allow_failure"] is False
 
 
@@ -144,19 +167,35 @@ class Runner:
     def __init__(self, project: Path, home: Path, node: list[str]) -> None:
         self.project, self.home, self.node = project, home, node
 
-    def __call__(self, *variables: str,
-                 env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-        args = [*self.node, str(TOOL), "--home", str(self.home),
-                "--force-shell-executor", "--no-color", "--json-schema-validation"]
+    def __call__(
+        self, *variables: str, env: dict[str, str] | None = None
+    ) -> subprocess.CompletedProcess[str]:
+        args = [
+            *self.node,
+            str(TOOL),
+            "--home",
+            str(self.home),
+            "--force-shell-executor",
+            "--no-color",
+            "--json-schema-validation",
+        ]
         for item in variables:
             args += ["--variable", item]
         bin_dir = str(Path(sys.executable).parent)  # the job's `mlgate` is this checkout's
-        clean = {k: v for k, v in os.environ.items()
-                 if not k.startswith(("CI", "GITLAB", "MLGATE"))}
+        clean = {
+            k: v for k, v in os.environ.items() if not k.startswith(("CI", "GITLAB", "MLGATE"))
+        }
         clean["PATH"] = bin_dir + os.pathsep + clean.get("PATH", "")
         clean.update(env or {})
-        return subprocess.run(args, cwd=self.project, stdout=subprocess.PIPE,
-                              stderr=subprocess.STDOUT, text=True, timeout=600, env=clean)
+        return subprocess.run(
+            args,
+            cwd=self.project,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            timeout=600,
+            env=clean,
+        )
 
     def artifact(self, job: str, path: str) -> Path:
         return self.project / ".gitlab-ci-local" / "artifacts" / job / path
@@ -166,8 +205,10 @@ class Runner:
 def node(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
     exe = shutil.which("node")
     if not exe or not TOOL.is_file():
-        pytest.skip("gitlab-ci-local is not installed: run "
-                    "`npm install --prefix .tools gitlab-ci-local@4.75` (needs Node.js and npm)")
+        pytest.skip(
+            "gitlab-ci-local is not installed: run "
+            "`npm install --prefix .tools gitlab-ci-local@4.75` (needs Node.js and npm)"
+        )
     if not shutil.which("rsync"):
         pytest.skip("gitlab-ci-local needs rsync: run `apt-get install -y rsync`")
     version = subprocess.run([exe, "--version"], capture_output=True, text=True).stdout
@@ -182,7 +223,8 @@ def node(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
 def gitlab_api(httpserver_ipv4: Any) -> FakeGitLab:
     """The fake API; the same server hosts the template, as a GitLab raw-file URL would."""
     httpserver_ipv4.expect_request(f"/group/mlgate/-/raw/v0.1.0/{TEMPLATE.name}").respond_with_data(
-        TEMPLATE.read_text(), content_type="text/plain")
+        TEMPLATE.read_text(), content_type="text/plain"
+    )
     return FakeGitLab(httpserver_ipv4).install()
 
 
@@ -200,11 +242,14 @@ def pipeline(tmp_path: Path, project: Project, node: list[str], gitlab_api: Fake
     )
     shutil.copy(TEMPLATE, project.root / ".gitlab-ci-template.yml")  # for `include: local`
     git = ["git", "-c", "user.email=ci@example.com", "-c", "user.name=ci"]
-    for cmd in (["init", "-q", "-b", "main"],
-                ["remote", "add", "origin", "git@gitlab.example.com:group/project.git"],
-                ["add", "-A"], ["commit", "-qm", "project"],
-                ["update-ref", "refs/remotes/origin/main", "HEAD"],
-                ["symbolic-ref", "refs/remotes/origin/HEAD", "refs/remotes/origin/main"]):
+    for cmd in (
+        ["init", "-q", "-b", "main"],
+        ["remote", "add", "origin", "git@gitlab.example.com:group/project.git"],
+        ["add", "-A"],
+        ["commit", "-qm", "project"],
+        ["update-ref", "refs/remotes/origin/main", "HEAD"],
+        ["symbolic-ref", "refs/remotes/origin/HEAD", "refs/remotes/origin/main"],
+    ):
         subprocess.run([*git, *cmd], cwd=project.root, check=True, capture_output=True)
     home = tmp_path / "glcl-home"
     home.mkdir()
@@ -213,14 +258,23 @@ def pipeline(tmp_path: Path, project: Project, node: list[str], gitlab_api: Fake
 
 def mr_variables(api: FakeGitLab) -> list[str]:
     env = api.env()
-    names = ("CI_PIPELINE_SOURCE", "CI_MERGE_REQUEST_IID", "CI_API_V4_URL", "CI_PROJECT_ID",
-             "CI_JOB_TOKEN", "MLGATE_GITLAB_TOKEN", "CI_COMMIT_SHA", "CI_PIPELINE_ID")
+    names = (
+        "CI_PIPELINE_SOURCE",
+        "CI_MERGE_REQUEST_IID",
+        "CI_API_V4_URL",
+        "CI_PROJECT_ID",
+        "CI_JOB_TOKEN",
+        "MLGATE_GITLAB_TOKEN",
+        "CI_COMMIT_SHA",
+        "CI_PIPELINE_ID",
+    )
     return [f"{name}={env[name]}" for name in names]
 
 
 @pytest.mark.slow
 def test_default_branch_saves_the_baseline_then_mr_pipelines_gate_on_it(
-        pipeline: Runner, project: Project, gitlab_api: FakeGitLab) -> None:
+    pipeline: Runner, project: Project, gitlab_api: FakeGitLab
+) -> None:
     # 1. The default branch (template from `include: remote`): `mlgate baseline save`, the
     # folder kept as the job's artifact.
     project.config(base_config("models/production.skops"))
@@ -256,17 +310,20 @@ def test_default_branch_saves_the_baseline_then_mr_pipelines_gate_on_it(
     assert report["context"]["baseline"]["spec"] == "gitlab-artifact:model-gate:mlgate-baseline"
     assert report["context"]["baseline"]["paired"] is True
     artifact_reads = gitlab_api.requests("GET", "/jobs/artifacts/main/raw/mlgate-baseline/")
-    assert artifact_reads and all(s.headers.get("Job-Token") == gitlab_api.job_token
-                                  for s in artifact_reads)
+    assert artifact_reads and all(
+        s.headers.get("Job-Token") == gitlab_api.job_token for s in artifact_reads
+    )
     assert gitlab_api.token not in done.stdout
 
 
 @pytest.mark.slow
 def test_mr_pipeline_allowed_to_fail_passes_the_pipeline(
-        pipeline: Runner, project: Project, gitlab_api: FakeGitLab) -> None:
+    pipeline: Runner, project: Project, gitlab_api: FakeGitLab
+) -> None:
     (project.root / ".gitlab-ci.yml").write_text(
         "include:\n  - local: .gitlab-ci-template.yml\n"
-        '    inputs: {pip-spec: "", allow-failure: true, comment: on-failure, args: --quiet}\n')
+        '    inputs: {pip-spec: "", allow-failure: true, comment: on-failure, args: --quiet}\n'
+    )
     project.config(base_config("models/regressed.skops"))
     done = pipeline(*mr_variables(gitlab_api))
     assert done.returncode == 0, done.stdout

@@ -13,8 +13,14 @@ TODAY = date(2026, 6, 1)
 
 
 def result(status: str, gate_id: str = "model.accuracy", level: str = "error") -> GateResult:
-    return GateResult(id=gate_id, kind="model", status=status, blocking=False,  # type: ignore[arg-type]
-                      message="m", level=level)  # type: ignore[arg-type]
+    return GateResult(
+        id=gate_id,
+        kind="model",
+        status=status,
+        blocking=False,  # type: ignore[arg-type]
+        message="m",
+        level=level,
+    )  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize(
@@ -23,13 +29,35 @@ def result(status: str, gate_id: str = "model.accuracy", level: str = "error") -
         (result("fail"), Rules(today=TODAY), "fail", True),
         (result("fail", level="warn"), Rules(today=TODAY), "warn", False),
         (result("fail"), Rules(warn_only=("model.accuracy",), today=TODAY), "warn", False),
-        (result("fail", "model.accuracy[country=FR]"), Rules(warn_only=("model.accuracy",), today=TODAY), "warn", False),
-        (result("fail", "model.accuracy[country=FR]"),
-         Rules(waivers=(Waiver("model.accuracy[country=*]", "known", "@a", date(2026, 7, 1)),), today=TODAY),
-         "waived", False),
-        (result("fail"), Rules(waivers=(Waiver("model.accuracy", "known", "@a", date(2026, 5, 1)),), today=TODAY),
-         "fail", True),
-        (result("fail"), Rules(accepted="PR label mlgate:accept-regression", today=TODAY), "warn", False),
+        (
+            result("fail", "model.accuracy[country=FR]"),
+            Rules(warn_only=("model.accuracy",), today=TODAY),
+            "warn",
+            False,
+        ),
+        (
+            result("fail", "model.accuracy[country=FR]"),
+            Rules(
+                waivers=(Waiver("model.accuracy[country=*]", "known", "@a", date(2026, 7, 1)),),
+                today=TODAY,
+            ),
+            "waived",
+            False,
+        ),
+        (
+            result("fail"),
+            Rules(
+                waivers=(Waiver("model.accuracy", "known", "@a", date(2026, 5, 1)),), today=TODAY
+            ),
+            "fail",
+            True,
+        ),
+        (
+            result("fail"),
+            Rules(accepted="PR label mlgate:accept-regression", today=TODAY),
+            "warn",
+            False,
+        ),
         (result("error"), Rules(today=TODAY), "error", True),
         (result("error", level="warn"), Rules(today=TODAY), "error", False),
         (result("pass"), Rules(today=TODAY), "pass", True),  # counts: its failure would block
@@ -44,9 +72,13 @@ def test_decide(gate: GateResult, rules: Rules, status: str, blocking: bool) -> 
 
 
 def test_expired_waiver_says_so() -> None:
-    rules = Rules(waivers=(Waiver("model.accuracy", "known", "@ml", date(2026, 5, 1)),), today=TODAY)
+    rules = Rules(
+        waivers=(Waiver("model.accuracy", "known", "@ml", date(2026, 5, 1)),), today=TODAY
+    )
     [decided] = decide([result("fail")], rules)
-    assert decided.notes == ("waiver expired on 2026-05-01 (@ml: known) — renew or remove it in the config",)
+    assert decided.notes == (
+        "waiver expired on 2026-05-01 (@ml: known) — renew or remove it in the config",
+    )
 
 
 @pytest.mark.parametrize(
@@ -60,8 +92,10 @@ def test_expired_waiver_says_so() -> None:
     ],
 )
 def test_verdict_and_exit_code(statuses: list[tuple[str, bool]], verdict: str, code: int) -> None:
-    gates = [GateResult(id=f"g{i}", kind="model", status=s, blocking=b, message="")  # type: ignore[arg-type]
-             for i, (s, b) in enumerate(statuses)]
+    gates = [
+        GateResult(id=f"g{i}", kind="model", status=s, blocking=b, message="")  # type: ignore[arg-type]
+        for i, (s, b) in enumerate(statuses)
+    ]
     assert verdict_of(gates) == verdict
     assert exit_code(Report(verdict=verdict, gates=tuple(gates))) == code  # type: ignore[arg-type]
 

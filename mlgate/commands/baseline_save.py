@@ -46,7 +46,8 @@ def run(args: argparse.Namespace) -> int:
         if args.baseline:
             raise ConfigError(
                 "--baseline: `mlgate baseline save` records production; it compares with no "
-                "baseline", hint="drop --baseline",
+                "baseline",
+                hint="drop --baseline",
             )
         target = Path(args.to) if args.to else loaded.resolve(DEFAULT_DIR)
         shown = f"--to {args.to}" if args.to else DEFAULT_DIR
@@ -62,8 +63,11 @@ def run(args: argparse.Namespace) -> int:
     files = save(report, loaded, target)
     print(f"mlgate: baseline saved to {target} ({', '.join(files)})", file=sys.stderr)
     if report.verdict == "fail":
-        print("mlgate: an absolute gate failed; the baseline was saved anyway: it records what "
-              "this branch holds", file=sys.stderr)
+        print(
+            "mlgate: an absolute gate failed; the baseline was saved anyway: it records what "
+            "this branch holds",
+            file=sys.stderr,
+        )
     return code
 
 
@@ -73,13 +77,15 @@ def for_recording(loaded: LoadedConfig) -> LoadedConfig:
 
     config = loaded.config
     drop = dict.fromkeys(RELATIVE_KEYS)
-    gates = config.gates.model_copy(update={
-        "model": [gate.model_copy(update=drop) for gate in config.gates.model],
-        "performance": [
-            {name: budget.model_copy(update=drop) for name, budget in item.items()}
-            for item in config.gates.performance
-        ],
-    })
+    gates = config.gates.model_copy(
+        update={
+            "model": [gate.model_copy(update=drop) for gate in config.gates.model],
+            "performance": [
+                {name: budget.model_copy(update=drop) for name, budget in item.items()}
+                for item in config.gates.performance
+            ],
+        }
+    )
     update: dict[str, Any] = {"gates": gates}
     if config.models is not None:
         update["models"] = config.models.model_copy(update={"baseline": None})
@@ -91,8 +97,9 @@ def check_target(target: Path, shown: str) -> None:
     if not target.exists():
         return
     if not target.is_dir():
-        raise ConfigError(f"{shown}: is a file, not a folder",
-                          hint="choose another folder with --to")
+        raise ConfigError(
+            f"{shown}: is a file, not a folder", hint="choose another folder with --to"
+        )
     foreign = sorted(p.name for p in target.iterdir() if p.name not in owned(target))
     if foreign:
         more = f" and {len(foreign) - 5} more" if len(foreign) > 5 else ""
@@ -124,7 +131,8 @@ def save(report: Report, loaded: LoadedConfig, target: Path) -> list[str]:
     try:
         model = _copy_model(loaded, staging)
         (staging / REPORT).write_text(
-            json.dumps(report.to_dict(), indent=2, allow_nan=False) + "\n", encoding="utf-8")
+            json.dumps(report.to_dict(), indent=2, allow_nan=False) + "\n", encoding="utf-8"
+        )
         files = [name for name in (model["model"], REPORT) if name]
         manifest = _manifest(report, loaded, model, [*files, MANIFEST])
         (staging / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
@@ -146,20 +154,28 @@ def _copy_model(loaded: LoadedConfig, staging: Path) -> dict[str, Any]:
     candidate = models.candidate
     source = candidate.predictions or candidate.path or ""
     path = loaded.resolve(source)
-    fmt = "predictions" if candidate.predictions else (
-        candidate.format or FORMATS_BY_SUFFIX.get(path.suffix.lower()))
+    fmt = (
+        "predictions"
+        if candidate.predictions
+        else (candidate.format or FORMATS_BY_SUFFIX.get(path.suffix.lower()))
+    )
     name = path.name if path.name not in (REPORT, MANIFEST) else f"model-{path.name}"
     shutil.copyfile(path, staging / name)
     digest = hashlib.sha256()
     with (staging / name).open("rb") as handle:
         for chunk in iter(lambda: handle.read(1 << 20), b""):
             digest.update(chunk)
-    return {"model": name, "model_format": fmt, "model_sha256": digest.hexdigest(),
-            "model_source": source}
+    return {
+        "model": name,
+        "model_format": fmt,
+        "model_sha256": digest.hexdigest(),
+        "model_source": source,
+    }
 
 
-def _manifest(report: Report, loaded: LoadedConfig, model: dict[str, Any],
-              files: list[str]) -> dict[str, Any]:
+def _manifest(
+    report: Report, loaded: LoadedConfig, model: dict[str, Any], files: list[str]
+) -> dict[str, Any]:
     context = report.context
     evaluation = context.get("eval") or {}
     return {

@@ -40,7 +40,8 @@ def run(args: argparse.Namespace) -> int:
             loaded = with_default_baseline(loaded, console)
         with console.status("mlgate check: starting", spinner="dots") as status:
             options = RunOptions(
-                out_dir=out_dir, baseline=args.baseline,
+                out_dir=out_dir,
+                baseline=args.baseline,
                 progress=lambda step: status.update(f"mlgate check: {step}"),
             )
             report = execute(loaded, options)
@@ -62,10 +63,13 @@ def with_default_baseline(loaded: LoadedConfig, console: Console) -> LoadedConfi
     candidate = models.candidate
     try:
         if candidate.factory:
-            raise NoDefault(f"models.candidate is a factory ({candidate.factory}), not a file "
-                            "to take from the default branch")
-        spec, branch = default_branch_spec(loaded.resolve(candidate.path or candidate.predictions
-                                                          or ""), loaded.root)
+            raise NoDefault(
+                f"models.candidate is a factory ({candidate.factory}), not a file "
+                "to take from the default branch"
+            )
+        spec, branch = default_branch_spec(
+            loaded.resolve(candidate.path or candidate.predictions or ""), loaded.root
+        )
     except NoDefault as why:
         needs = relative_gates(loaded)
         if needs:
@@ -74,11 +78,17 @@ def with_default_baseline(loaded: LoadedConfig, console: Console) -> LoadedConfi
                 f"a production baseline: {', '.join(needs)}",
                 hint="set models.baseline, or pass --baseline SPEC",
             ) from None
-        console.print(f"mlgate check: no baseline: {why}; only absolute gates apply",
-                      style="yellow", markup=False)
+        console.print(
+            f"mlgate check: no baseline: {why}; only absolute gates apply",
+            style="yellow",
+            markup=False,
+        )
         return loaded
-    console.print(f"mlgate check: baseline {spec} ({candidate.source} at the merge-base with "
-                  f"{branch})", style="dim", markup=False)
+    console.print(
+        f"mlgate check: baseline {spec} ({candidate.source} at the merge-base with {branch})",
+        style="dim",
+        markup=False,
+    )
     key = "predictions" if candidate.predictions else "path"
     baseline = ModelSpec(**{key: spec}, trust=candidate.trust, format=candidate.format)
     config = loaded.config.model_copy(
@@ -100,8 +110,9 @@ def default_branch_spec(candidate: Path, root: Path) -> tuple[str, str]:
         raise NoDefault("no default branch was found (no origin/HEAD, main or master)")
     base = _git(root, "merge-base", "HEAD", branch)
     if base is None:
-        raise NoDefault(f"HEAD and {branch} have no merge-base (a shallow clone? "
-                        "run `git fetch --unshallow`)")
+        raise NoDefault(
+            f"HEAD and {branch} have no merge-base (a shallow clone? run `git fetch --unshallow`)"
+        )
     try:
         relative = candidate.resolve().relative_to(Path(top).resolve()).as_posix()
     except ValueError:
@@ -116,13 +127,16 @@ def relative_gates(loaded: LoadedConfig) -> list[str]:
     gates = loaded.config.gates
     found = [
         f"gates.model[{i}].{key}"
-        for i, gate in enumerate(gates.model) for key in RELATIVE_KEYS
+        for i, gate in enumerate(gates.model)
+        for key in RELATIVE_KEYS
         if getattr(gate, key) is not None
     ]
     found += [
         f"gates.performance[{i}].{measure}.{key}"
-        for i, item in enumerate(gates.performance) for measure, budget in item.items()
-        for key in RELATIVE_KEYS if getattr(budget, key) is not None
+        for i, item in enumerate(gates.performance)
+        for measure, budget in item.items()
+        for key in RELATIVE_KEYS
+        if getattr(budget, key) is not None
     ]
     return found
 

@@ -22,7 +22,15 @@ MARKER_KEYS = ("id", "kind")
 # fixtures from the pytest11 entry point, no worker processes that would not see the run's inputs,
 # no reshuffled order; collection errors do not hide the results of the other files.
 PYTEST_FLAGS = (
-    "-q", "-p", "no:cacheprovider", "-p", "no:mlgate", "-p", "no:xdist", "-p", "no:randomly",
+    "-q",
+    "-p",
+    "no:cacheprovider",
+    "-p",
+    "no:mlgate",
+    "-p",
+    "no:xdist",
+    "-p",
+    "no:randomly",
     "--continue-on-collection-errors",
 )
 
@@ -70,8 +78,11 @@ def _measure(gate: CustomGate, i: int, inputs: Inputs) -> list[Measurement]:
 
         require("pytest", "custom", f"{where}: custom checks")
     except MlgateError as exc:
-        return [Measurement(id=prefix, kind="model", name="pytest", level=gate.level,
-                            error=exc.lines()[0])]
+        return [
+            Measurement(
+                id=prefix, kind="model", name="pytest", level=gate.level, error=exc.lines()[0]
+            )
+        ]
     from mlgate.gates.custom_session import run_session
 
     targets = [_absolute(t, loaded) for _, t in _targets(gate, i)]
@@ -82,16 +93,28 @@ def _measure(gate: CustomGate, i: int, inputs: Inputs) -> list[Measurement]:
     out = [_collect_error(prefix, gate, nodeid, line) for nodeid, line in session.collect_errors]
     out.extend(_outcome(prefix, gate, test) for test in session.tests)
     if session.crash:
-        out.append(Measurement(id=prefix, kind="model", name="pytest", level=gate.level,
-                               error=f"{where}: pytest could not run the checks: {session.crash}"))
+        out.append(
+            Measurement(
+                id=prefix,
+                kind="model",
+                name="pytest",
+                level=gate.level,
+                error=f"{where}: pytest could not run the checks: {session.crash}",
+            )
+        )
     elif not out:
         shown = ", ".join(t for _, t in _targets(gate, i))
         extra = f" with args {' '.join(gate.args)}" if gate.args else ""
-        out.append(Measurement(
-            id=prefix, kind="model", name="pytest", level=gate.level,
-            error=f"{loaded.where(f'gates.custom[{i}].pytest')}: {shown} holds no tests{extra} "
-                  "(pytest collects test_*.py files and their test_* functions)",
-        ))
+        out.append(
+            Measurement(
+                id=prefix,
+                kind="model",
+                name="pytest",
+                level=gate.level,
+                error=f"{loaded.where(f'gates.custom[{i}].pytest')}: {shown} holds no tests{extra} "
+                "(pytest collects test_*.py files and their test_* functions)",
+            )
+        )
     return out
 
 
@@ -119,7 +142,10 @@ def _outcome(prefix: str, gate: CustomGate, test: CheckOutcome) -> Measurement:
     """One test as a self-judged gate."""
     gate_id, kind, problem = _identity(prefix, test)
     common: dict[str, Any] = dict(
-        id=gate_id, kind=kind, name=test.name, level=gate.level,
+        id=gate_id,
+        kind=kind,
+        name=test.name,
+        level=gate.level,
         details={"nodeid": test.nodeid, "duration_s": round(test.duration_s, 4)},
     )
     if problem:
@@ -131,10 +157,13 @@ def _outcome(prefix: str, gate: CustomGate, test: CheckOutcome) -> Measurement:
         "error": {"error": f"{test.nodeid}{where}: {test.line}"},
         "skip": {"skipped": test.line or "skipped"},
         "xfail": {"skipped": "expected failure" + (f": {test.line}" if test.line else "")},
-        "xpass": {"skipped": "expected failure, but it passed"
-                             + (f" ({test.line})" if test.line else "")},
-        "notrun": {"error": f"{test.nodeid}: {test.line}: pytest stopped early (pytest.exit(), "
-                            "or -x / --maxfail in args?)"},
+        "xpass": {
+            "skipped": "expected failure, but it passed" + (f" ({test.line})" if test.line else "")
+        },
+        "notrun": {
+            "error": f"{test.nodeid}: {test.line}: pytest stopped early (pytest.exit(), "
+            "or -x / --maxfail in args?)"
+        },
     }
     return Measurement(**common, **table[test.outcome])
 
@@ -147,23 +176,31 @@ def _identity(prefix: str, test: CheckOutcome) -> tuple[str, Any, str | None]:
     if "*args" in marker:
         return gate_id, "model", "@pytest.mark.mlgate takes keywords only: id=..., kind=..."
     if unknown:
-        return gate_id, "model", (
-            f"@pytest.mark.mlgate: unknown argument {unknown[0]!r}; expected id or kind"
+        return (
+            gate_id,
+            "model",
+            (f"@pytest.mark.mlgate: unknown argument {unknown[0]!r}; expected id or kind"),
         )
     kind = marker.get("kind", "model")
     if kind not in KINDS:
-        return gate_id, "model", (
-            f"@pytest.mark.mlgate: kind must be data, model or performance, got {kind!r}"
+        return (
+            gate_id,
+            "model",
+            (f"@pytest.mark.mlgate: kind must be data, model or performance, got {kind!r}"),
         )
     if marker.get("id"):
-        gate_id = str(marker["id"]) + test.name[len(test.original):]  # keeps [params]
+        gate_id = str(marker["id"]) + test.name[len(test.original) :]  # keeps [params]
     return gate_id, kind, None
 
 
 def _collect_error(prefix: str, gate: CustomGate, nodeid: str, line: str) -> Measurement:
     return Measurement(
-        id=f"{prefix}[{nodeid}]", kind="model", name=nodeid, level=gate.level,
-        error=f"{nodeid}: could not collect: {line}", details={"nodeid": nodeid},
+        id=f"{prefix}[{nodeid}]",
+        kind="model",
+        name=nodeid,
+        level=gate.level,
+        error=f"{nodeid}: could not collect: {line}",
+        details={"nodeid": nodeid},
     )
 
 

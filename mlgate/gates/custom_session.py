@@ -126,7 +126,9 @@ def _outcome(item: Any, collector: Collector) -> CheckOutcome:
     reports = collector.reports.get(item.nodeid, {})
     marker = item.get_closest_marker("mlgate")
     common: dict[str, Any] = dict(
-        nodeid=item.nodeid, name=item.name, original=getattr(item, "originalname", item.name),
+        nodeid=item.nodeid,
+        name=item.name,
+        original=getattr(item, "originalname", item.name),
         marker=dict(marker.kwargs) if marker is not None else None,
     )
     if marker is not None and marker.args:
@@ -205,8 +207,10 @@ def _collect_line(report: Any, error: BaseException | None) -> str:
     """pytest's short error for a file that could not be imported: its last `E   ` line."""
     text = str(report.longrepr)
     if "import file mismatch" in text:
-        return ("another test file has the same name (pytest imports test files by name: rename "
-                "one, or add __init__.py files to make packages)")
+        return (
+            "another test file has the same name (pytest imports test files by name: rename "
+            "one, or add __init__.py files to make packages)"
+        )
     marked = [line[1:].strip() for line in text.splitlines() if line.startswith("E ")]
     if marked:
         return marked[-1]
@@ -231,7 +235,7 @@ def _error_line(output: str) -> str:
     lines = [line.strip() for line in output.splitlines() if line.strip()]
     for i, line in enumerate(lines):
         if line.startswith("ERROR: not found:"):  # a node id that names no test
-            return " ".join(lines[i:i + 2]).removeprefix("ERROR: ")
+            return " ".join(lines[i : i + 2]).removeprefix("ERROR: ")
     marked = [line[1:].strip() for line in lines if line.startswith("E ")]
     if marked:
         return marked[-1]

@@ -109,8 +109,12 @@ class PerformanceGates:
             )
         for gate in parse(loaded):
             problems.extend(_budget_problems(gate, loaded))
-            if gate.relative and models is not None and models.baseline is not None \
-                    and models.baseline.predictions:
+            if (
+                gate.relative
+                and models is not None
+                and models.baseline is not None
+                and models.baseline.predictions
+            ):
                 problems.append(
                     f"{loaded.where(gate.loc)}: a relative budget needs the production model to "
                     "time, and models.baseline is a predictions file (use max:/min:, or point "
@@ -126,9 +130,12 @@ class PerformanceGates:
         missing = [g for g in gates if g.relative and not _baseline_configured(inputs)]
         if missing:
             raise ConfigError(
-                [f"{loaded.where(g.loc)}: a relative budget (max_increase/max_drop) needs the "
-                 "production model, and there is no models.baseline (set models.baseline, or "
-                 "pass --baseline SPEC)" for g in missing]
+                [
+                    f"{loaded.where(g.loc)}: a relative budget (max_increase/max_drop) needs the "
+                    "production model, and there is no models.baseline (set models.baseline, or "
+                    "pass --baseline SPEC)"
+                    for g in missing
+                ]
             )
         try:
             candidate = inputs.candidate
@@ -136,8 +143,14 @@ class PerformanceGates:
         except MlgateError as exc:
             return [error(g, exc.lines()[0]) for g in gates]
         if candidate.is_predictions_file:
-            return [error(g, f"{candidate.ref.where}: a predictions file cannot be timed; "
-                              "performance budgets need a model file or factory") for g in gates]
+            return [
+                error(
+                    g,
+                    f"{candidate.ref.where}: a predictions file cannot be timed; "
+                    "performance budgets need a model file or factory",
+                )
+                for g in gates
+            ]
         baseline, problem = _baseline(inputs)
         arms = {"candidate": candidate, **({"baseline": baseline} if baseline else {})}
         from mlgate.perf.session import Session
@@ -165,7 +178,8 @@ def _budget_problems(gate: PerfGate, loaded: LoadedConfig) -> list[str]:
         value = getattr(budget, key)
         if value is not None and value < 0:
             problems.append(
-                f"{loaded.where(f'{gate.loc}.{key}')}: expected a number >= 0, got {value:g}")
+                f"{loaded.where(f'{gate.loc}.{key}')}: expected a number >= 0, got {value:g}"
+            )
     if budget.min is not None and budget.max is not None and budget.min > budget.max:
         problems.append(f"{where}: min {budget.min:g} is above max {budget.max:g}")
     if budget.batch_size is not None and measure.source not in BATCHED:
@@ -196,8 +210,10 @@ def _baseline(inputs: Inputs) -> tuple[Model | None, str | None]:
     except MlgateError as exc:
         return None, exc.lines()[0]
     if model is None:
-        return None, (f"{where}: the production baseline {inputs.baseline_spec} is a saved report: "
-                      "there is no model to time (point models.baseline at the model file)")
+        return None, (
+            f"{where}: the production baseline {inputs.baseline_spec} is a saved report: "
+            "there is no model to time (point models.baseline at the model file)"
+        )
     if model.is_predictions_file:
         return None, f"{where}: a predictions file cannot be timed"
     return model, None
@@ -207,7 +223,12 @@ def error(gate: PerfGate, message: str) -> Measurement:
     """The gate could not be measured: an error gate (it never passes)."""
     measure = gate.measure
     return Measurement(
-        id=gate.id, kind="performance", name=measure.name, level=gate.budget.level,
-        thresholds=gate.thresholds, higher_is_better=measure.higher_is_better,
-        unit=measure.unit, error=message,
+        id=gate.id,
+        kind="performance",
+        name=measure.name,
+        level=gate.budget.level,
+        thresholds=gate.thresholds,
+        higher_is_better=measure.higher_is_better,
+        unit=measure.unit,
+        error=message,
     )

@@ -57,9 +57,15 @@ def probe_memory(
         return result
     refs = [(label, model.ref) for label, model in arms.items()]
     request: dict[str, Any] = {
-        "arms": refs, "frame": frame, "threads": threads, "mode": mode,
-        "preload": preload_modules(arms.values()), "paths": [p for p in sys.path if p],
-        "min_pairs": min_pairs, "max_pairs": max_pairs, "deadline_s": budget_s,
+        "arms": refs,
+        "frame": frame,
+        "threads": threads,
+        "mode": mode,
+        "preload": preload_modules(arms.values()),
+        "paths": [p for p in sys.path if p],
+        "min_pairs": min_pairs,
+        "max_pairs": max_pairs,
+        "deadline_s": budget_s,
     }
     with tempfile.TemporaryDirectory(prefix="mlgate-probe-") as tmp:
         answer = _run(request, Path(tmp), timeout=budget_s + 120)
@@ -67,16 +73,24 @@ def probe_memory(
         _collect(result, answer)
         if answer.get("error") is None and result.mode == "process":
             # no peak reset on this platform: one fresh process per measurement
-            schedule = [item for pair in range(max_pairs)
-                        for item in (refs if pair % 2 == 0 else refs[::-1])]
+            schedule = [
+                item
+                for pair in range(max_pairs)
+                for item in (refs if pair % 2 == 0 else refs[::-1])
+            ]
             for i, (label, ref) in enumerate(schedule[1:], start=1):
                 at_pair_start = i % len(refs) == 0
-                if at_pair_start and i // len(refs) >= min_pairs and (
-                    time.perf_counter() - started > budget_s
+                if (
+                    at_pair_start
+                    and i // len(refs) >= min_pairs
+                    and (time.perf_counter() - started > budget_s)
                 ):
                     break
-                answer = _run({**request, "arms": [(label, ref)], "mode": "process"},
-                              Path(tmp), timeout=budget_s + 120)
+                answer = _run(
+                    {**request, "arms": [(label, ref)], "mode": "process"},
+                    Path(tmp),
+                    timeout=budget_s + 120,
+                )
                 _collect(result, answer)
                 if answer.get("error") is not None:
                     break
@@ -103,7 +117,11 @@ def _run(request: dict[str, Any], tmp: Path, *, timeout: float) -> dict[str, Any
     try:
         done = subprocess.run(
             [sys.executable, "-m", "mlgate.perf.probe", str(request_path), str(result_path)],
-            capture_output=True, text=True, timeout=timeout, env=env, check=False,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            env=env,
+            check=False,
         )
     except subprocess.TimeoutExpired:
         return {"error": f"the memory probe did not finish within {timeout:.0f} s"}
@@ -131,7 +149,8 @@ def preload_modules(models: Any) -> list[str]:
             wanted.append(type(model.impl).__module__)
     roots.update(name.split(".")[0] for name in wanted if not name.startswith("mlgate"))
     loaded = sorted(
-        name for name in list(sys.modules)
+        name
+        for name in list(sys.modules)
         if name.split(".")[0] in roots and not name.split(".")[-1].startswith("test")
     )
     return list(dict.fromkeys([*wanted, *loaded]))

@@ -35,8 +35,11 @@ def main(argv: list[str]) -> int:
         if entry not in sys.path:
             sys.path.append(entry)
     _preload(request.get("preload", []))
-    result: dict[str, Any] = {"measurements": [], "error": None,
-                              "import_s": round(time.monotonic() - started, 3)}
+    result: dict[str, Any] = {
+        "measurements": [],
+        "error": None,
+        "import_s": round(time.monotonic() - started, 3),
+    }
     with _thread_limits(request.get("threads")):
         if request.get("mode", "auto") == "auto" and _can_reset_peak():
             result["mode"] = "fork"
@@ -113,8 +116,11 @@ def _load_and_predict(ref: Any, frame: Any, memory: Any) -> dict[str, Any]:
     out = model.predict_raw(frame)
     _, peak_kb = memory()
     del out, model
-    return {"added_mb": max(peak_kb - before_kb, 0) * 1024 / MB,
-            "before_mb": before_kb * 1024 / MB, "peak_mb": peak_kb * 1024 / MB}
+    return {
+        "added_mb": max(peak_kb - before_kb, 0) * 1024 / MB,
+        "before_mb": before_kb * 1024 / MB,
+        "peak_mb": peak_kb * 1024 / MB,
+    }
 
 
 def _status_kb() -> tuple[int, int]:

@@ -27,8 +27,15 @@ ANALYSIS_SHARE = 0.05  # kept free at the end for the bootstrap (at most 1 s)
 class Session:
     """One measurement run: plan the tasks, spend the time budget, build the Measurements."""
 
-    def __init__(self, inputs: Inputs, gates: list[PerfGate], arms: dict[str, Model],
-                 problem: str | None, features: pd.DataFrame, started: float) -> None:
+    def __init__(
+        self,
+        inputs: Inputs,
+        gates: list[PerfGate],
+        arms: dict[str, Model],
+        problem: str | None,
+        features: pd.DataFrame,
+        started: float,
+    ) -> None:
         import numpy as np
 
         self.inputs, self.gates, self.arms, self.problem = inputs, gates, arms, problem
@@ -53,8 +60,9 @@ class Session:
             source = gate.measure.source
             if source in ("latency", "throughput"):
                 rows = self.batch[gate.id]
-                task = tasks.setdefault(f"predict@{rows}", Task(f"predict@{rows}", "predict", rows,
-                                                                 self._frames(rows)))
+                task = tasks.setdefault(
+                    f"predict@{rows}", Task(f"predict@{rows}", "predict", rows, self._frames(rows))
+                )
                 task.min_calls = max(task.min_calls, MIN_CALLS[gate.measure.statistic])
             elif source == "load":
                 tasks.setdefault("load", Task("load", "load"))
@@ -90,17 +98,24 @@ class Session:
             self.batch[gate.id] = rows
             return
         explicit = gate.budget.batch_size is not None or (
-            source != "latency" and "batch_size" in self.settings.model_fields_set)
-        key = (f"{gate.loc}.batch_size" if gate.budget.batch_size
-               else "policy.performance.batch_size")
+            source != "latency" and "batch_size" in self.settings.model_fields_set
+        )
+        key = (
+            f"{gate.loc}.batch_size" if gate.budget.batch_size else "policy.performance.batch_size"
+        )
         if explicit:
-            self.errors.setdefault(gate.id, (
-                f"{loaded.where(key)}: {rows} rows per call, but the eval set "
-                f"({self.inputs.config.data.eval}) has only {n} rows; lower batch_size"))
+            self.errors.setdefault(
+                gate.id,
+                (
+                    f"{loaded.where(key)}: {rows} rows per call, but the eval set "
+                    f"({self.inputs.config.data.eval}) has only {n} rows; lower batch_size"
+                ),
+            )
         self.batch[gate.id] = min(rows, n)
         self.notes[gate.id].append(
             f"batches of {n} rows, the whole eval set "
-            f"(policy.performance.batch_size asks for {rows})")
+            f"(policy.performance.batch_size asks for {rows})"
+        )
 
     def _frames(self, rows: int) -> list[Any]:
         """Distinct frames of `rows` eval rows each, the same for both models (≥ 2 objects)."""
@@ -125,8 +140,9 @@ class Session:
 
     # --- results ------------------------------------------------------------------------------
 
-    def _measurement(self, gate: PerfGate, timings: Timings | None,
-                     probes: dict[int, MemoryResult]) -> Measurement:
+    def _measurement(
+        self, gate: PerfGate, timings: Timings | None, probes: dict[int, MemoryResult]
+    ) -> Measurement:
         if gate.id in self.errors:
             return error(gate, self.errors[gate.id])
         source = gate.measure.source
@@ -138,12 +154,15 @@ class Session:
                 return error(gate, f"peak memory could not be measured: {memory.error}")
             n = min(len(v) for v in memory.observations.values())
             obs = {k: [[x] for x in v[:n]] for k, v in memory.observations.items()}
-            note = (f"{n} probes per model in child processes ({memory.mode}), "
-                    f"{memory.elapsed_s:.1f} s: "
-                    f"peak RSS while loading the model and predicting {self.batch[gate.id]} rows, "
-                    "above the process's RSS before loading")
-            return self._compared(gate, obs, self.batch[gate.id], note,
-                                  {"probes": n, "mode": memory.mode})
+            note = (
+                f"{n} probes per model in child processes ({memory.mode}), "
+                f"{memory.elapsed_s:.1f} s: "
+                f"peak RSS while loading the model and predicting {self.batch[gate.id]} rows, "
+                "above the process's RSS before loading"
+            )
+            return self._compared(
+                gate, obs, self.batch[gate.id], note, {"probes": n, "mode": memory.mode}
+            )
         assert timings is not None
         key = "load" if source == "load" else f"predict@{self.batch[gate.id]}"
         result = timings.results[key]
@@ -162,18 +181,26 @@ class Session:
         spread = str(median) if calls[0] == calls[-1] else f"{median} ({calls[0]}-{calls[-1]})"
         least = MIN_CALLS[gate.measure.statistic]
         grouped = f"; compared in blocks of ≥ {least} calls" if least > 1 else ""
-        note = (f"{pairs} pairs of turns of {spread} {what} per model, interleaved, in "
-                f"{timings.elapsed_s:.1f} s (time budget {self.settings.time_budget_s:g} s)"
-                + grouped)
+        note = (
+            f"{pairs} pairs of turns of {spread} {what} per model, interleaved, in "
+            f"{timings.elapsed_s:.1f} s (time budget {self.settings.time_budget_s:g} s)" + grouped
+        )
         extra = {"pairs": pairs, "calls_per_turn": median, "threads": timings.threads}
         if source == "latency" and sum(calls) < least:
             self.notes[gate.id].append(
                 f"{gate.measure.name} of only {sum(calls)} calls per model: it is close to "
-                "the maximum")
+                "the maximum"
+            )
         return self._compared(gate, obs, task.rows, note, extra)
 
-    def _compared(self, gate: PerfGate, obs: dict[str, list[list[float]]], rows: int, note: str,
-                  extra: dict[str, Any]) -> Measurement:
+    def _compared(
+        self,
+        gate: PerfGate,
+        obs: dict[str, list[list[float]]],
+        rows: int,
+        note: str,
+        extra: dict[str, Any],
+    ) -> Measurement:
         """Point values, the paired Estimate, the noise floor and the renderers' details."""
         import numpy as np
 
@@ -181,8 +208,11 @@ class Session:
 
         measure = gate.measure
         rng = np.random.default_rng([self.policy.seed, zlib.crc32(gate.id.encode())])
-        common: dict[str, Any] = {"rows": rows, "resamples": self.policy.bootstrap,
-                                  "alpha": self.policy.significance}
+        common: dict[str, Any] = {
+            "rows": rows,
+            "resamples": self.policy.bootstrap,
+            "alpha": self.policy.significance,
+        }
         cand, base = obs["candidate"], obs.get("baseline")
         notes = [note, *self.notes[gate.id]]
         candidate_value = stats.value(cand, measure.statistic, rows)
@@ -195,25 +225,43 @@ class Session:
             ratio, ratio_ci = result.ratio, result.ratio_ci
             least = stats.MIN_PROBES if measure.source == "memory" else stats.MIN_ROUNDS
             if result.rounds < least and gate.relative:
-                return error(gate, (
-                    f"only {result.rounds} {unit} fit the time budget ({least} are needed to "
-                    "compare with production); raise "
-                    f"{self.inputs.loaded.where('policy.performance.time_budget_s')} (now "
-                    f"{self.settings.time_budget_s:g} s)"))
-            estimate = stats.estimate(result, method=f"paired {unit}: bootstrap of the ratio",
-                                      min_rounds=least)
-        floor = stats.noise_floor(base if base is not None else cand, measure.statistic, rng=rng,
-                                  **common)
+                return error(
+                    gate,
+                    (
+                        f"only {result.rounds} {unit} fit the time budget ({least} are needed to "
+                        "compare with production); raise "
+                        f"{self.inputs.loaded.where('policy.performance.time_budget_s')} (now "
+                        f"{self.settings.time_budget_s:g} s)"
+                    ),
+                )
+            estimate = stats.estimate(
+                result, method=f"paired {unit}: bootstrap of the ratio", min_rounds=least
+            )
+        floor = stats.noise_floor(
+            base if base is not None else cand, measure.statistic, rng=rng, **common
+        )
         notes.extend(_floor_notes(gate, floor, baseline_value))
         # latency charts show single calls; the other measures one value per pair (or probe)
-        samples = {label: stats.thin(
-            [x for r in values for x in r] if measure.source == "latency"
-            else stats.per_round(values, measure.statistic, rows), SAMPLE_CAP, rng)
-            for label, values in obs.items()}
-        details = {"samples": samples, "ratio": ratio,
-                   "ratio_ci": list(ratio_ci) if ratio_ci else None,
-                   "rounds": counted, "noise_floor": floor, "batch_size": rows,
-                   "time_budget_s": self.settings.time_budget_s, **extra}
+        samples = {
+            label: stats.thin(
+                [x for r in values for x in r]
+                if measure.source == "latency"
+                else stats.per_round(values, measure.statistic, rows),
+                SAMPLE_CAP,
+                rng,
+            )
+            for label, values in obs.items()
+        }
+        details = {
+            "samples": samples,
+            "ratio": ratio,
+            "ratio_ci": list(ratio_ci) if ratio_ci else None,
+            "rounds": counted,
+            "noise_floor": floor,
+            "batch_size": rows,
+            "time_budget_s": self.settings.time_budget_s,
+            **extra,
+        }
         return self._value(gate, candidate_value, baseline_value, estimate, notes, details)
 
     def _size(self, gate: PerfGate) -> Measurement:
@@ -221,31 +269,64 @@ class Session:
 
         sizes = {label: model.size_bytes for label, model in self.arms.items()}
         if sizes["candidate"] is None:
-            return error(gate, f"{self.arms['candidate'].ref.where}: model_size_mb needs a model "
-                                "file (a factory has no artifact)")
+            return error(
+                gate,
+                f"{self.arms['candidate'].ref.where}: model_size_mb needs a model "
+                "file (a factory has no artifact)",
+            )
         if "baseline" in sizes and sizes["baseline"] is None:
             if gate.relative:
-                return error(gate, f"{self.arms['baseline'].ref.where}: model_size_mb needs a "
-                                    "model file (a factory has no artifact)")
+                return error(
+                    gate,
+                    f"{self.arms['baseline'].ref.where}: model_size_mb needs a "
+                    "model file (a factory has no artifact)",
+                )
             sizes.pop("baseline")
         mb = {label: size / MB for label, size in sizes.items() if size is not None}
         base = mb.get("baseline")
         estimate = stats.exact(mb["candidate"], base) if base is not None else None
         ratio = mb["candidate"] / base if base else None
-        details = {"samples": {k: [v] for k, v in mb.items()}, "ratio": ratio,
-                   "ratio_ci": [ratio, ratio] if ratio is not None else None, "rounds": 1,
-                   "noise_floor": 0.0, "batch_size": None, "bytes": sizes}
-        return self._value(gate, mb["candidate"], base, estimate,
-                           ["size of the serialized artifact", *self.notes[gate.id]], details)
+        details = {
+            "samples": {k: [v] for k, v in mb.items()},
+            "ratio": ratio,
+            "ratio_ci": [ratio, ratio] if ratio is not None else None,
+            "rounds": 1,
+            "noise_floor": 0.0,
+            "batch_size": None,
+            "bytes": sizes,
+        }
+        return self._value(
+            gate,
+            mb["candidate"],
+            base,
+            estimate,
+            ["size of the serialized artifact", *self.notes[gate.id]],
+            details,
+        )
 
-    def _value(self, gate: PerfGate, candidate: float, baseline: float | None, estimate: Any,
-               notes: list[str], details: dict[str, Any]) -> Measurement:
+    def _value(
+        self,
+        gate: PerfGate,
+        candidate: float,
+        baseline: float | None,
+        estimate: Any,
+        notes: list[str],
+        details: dict[str, Any],
+    ) -> Measurement:
         measure = gate.measure
         return Measurement(
-            id=gate.id, kind="performance", name=measure.name, level=gate.budget.level,
-            thresholds=gate.thresholds, higher_is_better=measure.higher_is_better,
-            candidate=candidate, baseline=baseline, estimate=estimate, unit=measure.unit,
-            notes=tuple(notes), details=details,
+            id=gate.id,
+            kind="performance",
+            name=measure.name,
+            level=gate.budget.level,
+            thresholds=gate.thresholds,
+            higher_is_better=measure.higher_is_better,
+            candidate=candidate,
+            baseline=baseline,
+            estimate=estimate,
+            unit=measure.unit,
+            notes=tuple(notes),
+            details=details,
         )
 
 
@@ -258,9 +339,11 @@ def _floor_notes(gate: PerfGate, floor: float | None, baseline: float | None) ->
     if relative >= floor:
         return []
     word = "drop" if gate.measure.higher_is_better else "increase"
-    return [f"the budget ({relative:.0%}) is tighter than this runner's noise floor "
-            f"(±{floor:.0%}, the production model against itself): a smaller {word} cannot be "
-            "proven here, so it does not block; only a larger, proven one does"]
+    return [
+        f"the budget ({relative:.0%}) is tighter than this runner's noise floor "
+        f"(±{floor:.0%}, the production model against itself): a smaller {word} cannot be "
+        "proven here, so it does not block; only a larger, proven one does"
+    ]
 
 
 def _arange(n: int) -> Any:

@@ -117,8 +117,9 @@ def expansion(n: int, alpha: float) -> float:
 
     from scipy.stats import t
 
-    return float(math.sqrt(n / (n - 1)) * t.ppf(1 - alpha / 2, n - 1)
-                 / NormalDist().inv_cdf(1 - alpha / 2))
+    return float(
+        math.sqrt(n / (n - 1)) * t.ppf(1 - alpha / 2, n - 1) / NormalDist().inv_cdf(1 - alpha / 2)
+    )
 
 
 def paired(
@@ -151,8 +152,14 @@ def paired(
     diffs = cv - bv
     center = float(diffs.mean())
     c0, b0 = float(np.mean(cv)), float(np.mean(bv))
-    return Paired(c0, b0, n, c0 / b0 if b0 > 0 else None, None,
-                  center + (diffs[idx].mean(axis=1) - center) * widen)
+    return Paired(
+        c0,
+        b0,
+        n,
+        c0 / b0 if b0 > 0 else None,
+        None,
+        center + (diffs[idx].mean(axis=1) - center) * widen,
+    )
 
 
 def noise_floor(

@@ -169,8 +169,11 @@ def _call(task: Task, label: str, model: Model, cursors: dict[Any, int], *, chec
     try:
         out = model.predict_raw(frame)
     except Exception as exc:
-        what = "cannot predict a single row" if task.rows == 1 else (
-            f"cannot predict a batch of {task.rows} rows")
+        what = (
+            "cannot predict a single row"
+            if task.rows == 1
+            else (f"cannot predict a batch of {task.rows} rows")
+        )
         reason = exc.lines()[0] if isinstance(exc, MlgateError) else _reason(exc)
         raise _CallFailed(f"{where}: {what}: {reason}") from None
     elapsed = (time.perf_counter_ns() - start) / 1e6

@@ -27,8 +27,12 @@ def body(report: Report, *, limit: int) -> str:
 def digest(report: Report) -> str:
     """A fingerprint of the results (not the commit, time or duration), for `comment: on-change`."""
     doc = report.to_dict()
-    facts = {"verdict": doc["verdict"], "errors": doc["errors"], "gates": doc["gates"],
-             "accepted": doc["context"].get("accepted")}
+    facts = {
+        "verdict": doc["verdict"],
+        "errors": doc["errors"],
+        "gates": doc["gates"],
+        "accepted": doc["context"].get("accepted"),
+    }
     return hashlib.sha256(json.dumps(facts, sort_keys=True).encode()).hexdigest()[:20]
 
 

@@ -63,8 +63,14 @@ def find_target(report: Report, env: Mapping[str, str], event: Mapping[str, Any]
         sha, number = pull.get("head", {}).get("sha"), pull.get("number")
     elif run:
         sha = run.get("head_sha")
-        number = next((p.get("number") for p in run.get("pull_requests") or []
-                       if p.get("head", {}).get("sha") == sha), None)
+        number = next(
+            (
+                p.get("number")
+                for p in run.get("pull_requests") or []
+                if p.get("head", {}).get("sha") == sha
+            ),
+            None,
+        )
     else:
         sha, number = env.get("GITHUB_SHA"), None
     if run and not claimed_sha:
@@ -82,9 +88,13 @@ def find_target(report: Report, env: Mapping[str, str], event: Mapping[str, Any]
     if from_report:
         number = claimed["number"]
     fork = bool(pull and env.get("GITHUB_EVENT_NAME") == "pull_request" and _is_fork(pull))
-    return Target(sha=sha or claimed_sha, pr=number if isinstance(number, int) else None,
-                  pr_from_report=from_report, fork=fork,
-                  run_url=run.get("html_url") if run else None)
+    return Target(
+        sha=sha or claimed_sha,
+        pr=number if isinstance(number, int) else None,
+        pr_from_report=from_report,
+        fork=fork,
+        run_url=run.get("html_url") if run else None,
+    )
 
 
 @dataclass(frozen=True)
@@ -131,8 +141,11 @@ class GitHubPublisher:
         failures: list[str] = []
         done = self._runner_outputs(report, out_dir, env, failures)
         if target.fork and not failures:
-            return [*done, "fork pull request: the token is read-only, nothing posted to the PR "
-                    "(post from a workflow_run job with `mlgate publish`, see docs/github.md)"]
+            return [
+                *done,
+                "fork pull request: the token is read-only, nothing posted to the PR "
+                "(post from a workflow_run job with `mlgate publish`, see docs/github.md)",
+            ]
         try:
             gh = api.connect(settings)
             repo = gh.get_repo(api.repository_of(settings))
@@ -170,15 +183,23 @@ class GitHubPublisher:
             issue = api.connect(settings).get_repo(api.repository_of(settings)).get_issue(number)
             if label not in [item.name for item in issue.get_labels()]:
                 return None
-            actors = [e.actor.login for e in issue.get_events()
-                      if e.event == "labeled" and e.label is not None and e.label.name == label
-                      and e.actor is not None]
+            actors = [
+                e.actor.login
+                for e in issue.get_events()
+                if e.event == "labeled"
+                and e.label is not None
+                and e.label.name == label
+                and e.actor is not None
+            ]
             who = f" added by @{actors[-1]}" if actors else ""
             return f"PR label {label!r} on #{number}{who}"
         except (PublishError, *api.api_errors()) as exc:  # type: ignore[misc]
             why = exc.message if isinstance(exc, PublishError) else api.describe(exc, settings)
-            print(f"mlgate: warning: cannot read the labels of PR #{number} ({why}); "
-                  "using the event payload", file=sys.stderr)
+            print(
+                f"mlgate: warning: cannot read the labels of PR #{number} ({why}); "
+                "using the event payload",
+                file=sys.stderr,
+            )
         names = [item.get("name") for item in pull.get("labels") or [] if isinstance(item, dict)]
         if label not in names:
             return None
@@ -186,8 +207,9 @@ class GitHubPublisher:
 
     # --- the steps --------------------------------------------------------------------------
 
-    def _runner_outputs(self, report: Report, out_dir: Path, env: Mapping[str, str],
-                        failures: list[str]) -> list[str]:
+    def _runner_outputs(
+        self, report: Report, out_dir: Path, env: Mapping[str, str], failures: list[str]
+    ) -> list[str]:
         """Job summary, step outputs and annotation commands: files and stdout, no network."""
         from mlgate.report.markdown import render_markdown
 
@@ -196,14 +218,18 @@ class GitHubPublisher:
             print(line, flush=True)
         if env.get("GITHUB_STEP_SUMMARY"):
             try:
-                workflow.append_summary(Path(env["GITHUB_STEP_SUMMARY"]),
-                                        lambda limit: render_markdown(report, max_chars=limit))
+                workflow.append_summary(
+                    Path(env["GITHUB_STEP_SUMMARY"]),
+                    lambda limit: render_markdown(report, max_chars=limit),
+                )
                 done.append("job summary written")
             except OSError as exc:
                 failures.append(f"job summary: {exc}")
         if env.get("GITHUB_OUTPUT"):
-            outputs = {"verdict": report.verdict,
-                       "report-path": str((out_dir / "report.json").resolve())}
+            outputs = {
+                "verdict": report.verdict,
+                "report-path": str((out_dir / "report.json").resolve()),
+            }
             try:
                 workflow.write_outputs(Path(env["GITHUB_OUTPUT"]), outputs)
                 done.append(f"step outputs: verdict={report.verdict}")
@@ -222,8 +248,11 @@ class GitHubPublisher:
         details = report.context.get("job_url")
         try:
             run = repo.create_check_run(
-                name=CHECK_NAME, head_sha=target.sha, status="completed",
-                conclusion=_conclusion(report), output={
+                name=CHECK_NAME,
+                head_sha=target.sha,
+                status="completed",
+                conclusion=_conclusion(report),
+                output={
                     "title": summary,
                     "summary": _check_markdown(report),
                     "annotations": _annotations(posting),
@@ -236,8 +265,12 @@ class GitHubPublisher:
                 raise
             why = api.describe(exc, posting.settings)
         commit = repo.get_commit(target.sha)
-        commit.create_status(state=STATE[report.verdict], description=summary[:140],
-                             context=CHECK_NAME, **({"target_url": details} if details else {}))
+        commit.create_status(
+            state=STATE[report.verdict],
+            description=summary[:140],
+            context=CHECK_NAME,
+            **({"target_url": details} if details else {}),
+        )
         return f"commit status {CHECK_NAME}: {STATE[report.verdict]} (no check run: {why})"
 
     def _comment(self, posting: Posting) -> str:
@@ -251,15 +284,20 @@ class GitHubPublisher:
         if target.pr_from_report:
             head = repo.get_pull(target.pr).head.sha
             if head != target.sha:
-                return (f"comment: skipped (PR #{target.pr} is now at {head[:12]}, this report is "
-                        f"for {(target.sha or '')[:12]}; its own run will post)")
+                return (
+                    f"comment: skipped (PR #{target.pr} is now at {head[:12]}, this report is "
+                    f"for {(target.sha or '')[:12]}; its own run will post)"
+                )
         from mlgate.report.markdown import MARKER
 
         body = comment_body(report)
         login = api.whoami(posting.gh, posting.settings).lower()
         issue = repo.get_issue(target.pr)
-        ours = [c for c in issue.get_comments() if MARKER in (c.body or "")
-                and c.user is not None and c.user.login.lower() == login]
+        ours = [
+            c
+            for c in issue.get_comments()
+            if MARKER in (c.body or "") and c.user is not None and c.user.login.lower() == login
+        ]
         step = comment.plan(options.comment, report.verdict, ours[0].body if ours else None, body)
         if step == "skip":
             return "comment: not posted (passed; comment: on-failure)"
@@ -284,8 +322,10 @@ def _failed(message: str, done: list[str], hint: str | None = None) -> PublishEr
 
 def _conclusion(report: Report) -> str:
     """success / failure; neutral when a blocking regression passed only because it was accepted."""
-    accepted = any(g.status == "warn" and any("regression accepted" in n for n in g.notes)
-                   for g in report.gates)
+    accepted = any(
+        g.status == "warn" and any("regression accepted" in n for n in g.notes)
+        for g in report.gates
+    )
     if report.verdict == "pass" and report.context.get("accepted") and accepted:
         return "neutral"
     return CONCLUSION[report.verdict]
@@ -293,8 +333,11 @@ def _conclusion(report: Report) -> str:
 
 def _summary(report: Report) -> str:
     counts = report.summary
-    parts = [f"{counts[key]} {key}" for key in ("failed", "errored", "warned", "passed", "waived")
-             if counts[key]]
+    parts = [
+        f"{counts[key]} {key}"
+        for key in ("failed", "errored", "warned", "passed", "waived")
+        if counts[key]
+    ]
     errors = f"{len(report.errors)} run errors" if report.errors else ""
     details = ", ".join([*parts, errors] if errors else parts) or "no gates"
     return f"mlgate {VERDICT_TITLE[report.verdict]}: {details}"
@@ -314,11 +357,16 @@ def _annotations(posting: Posting) -> list[dict[str, Any]]:
         where = posting.locate(gate) if level else None
         if not where:
             continue
-        annotations.append({
-            "path": where[0], "start_line": where[1], "end_line": where[1],
-            "annotation_level": level if gate.blocking or level == "warning" else "warning",
-            "title": gate.id[:255], "message": (gate.message or gate.status)[:4000],
-        })
+        annotations.append(
+            {
+                "path": where[0],
+                "start_line": where[1],
+                "end_line": where[1],
+                "annotation_level": level if gate.blocking or level == "warning" else "warning",
+                "title": gate.id[:255],
+                "message": (gate.message or gate.status)[:4000],
+            }
+        )
     return annotations[:MAX_ANNOTATIONS]
 
 

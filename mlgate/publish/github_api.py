@@ -103,10 +103,19 @@ def connect(settings: Settings) -> Github:
 
     pacing: dict[str, Any] = {}
     if settings.throttle is not None:
-        pacing = {"seconds_between_requests": settings.throttle,
-                  "seconds_between_writes": settings.throttle}
-    return Github(auth=Auth.Token(settings.token), base_url=settings.api_url, timeout=30,
-                  per_page=100, retry=retry_policy(settings), lazy=True, **pacing)
+        pacing = {
+            "seconds_between_requests": settings.throttle,
+            "seconds_between_writes": settings.throttle,
+        }
+    return Github(
+        auth=Auth.Token(settings.token),
+        base_url=settings.api_url,
+        timeout=30,
+        per_page=100,
+        retry=retry_policy(settings),
+        lazy=True,
+        **pacing,
+    )
 
 
 def scrub(text: str, settings: Settings) -> str:

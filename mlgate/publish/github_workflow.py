@@ -72,8 +72,10 @@ def annotation_commands(report: Report, locate: Locate | None = None) -> list[st
     for level, found in by_level.items():
         if len(found) > COMMANDS_PER_LEVEL:
             rest = len(found) - (COMMANDS_PER_LEVEL - 1)
-            found = [*found[: COMMANDS_PER_LEVEL - 1],
-                     command(level, f"{rest} more gates — see the job summary", title="mlgate")]
+            found = [
+                *found[: COMMANDS_PER_LEVEL - 1],
+                command(level, f"{rest} more gates — see the job summary", title="mlgate"),
+            ]
         lines.extend(found)
     return lines
 
@@ -97,4 +99,6 @@ def write_outputs(path: Path, outputs: Mapping[str, str]) -> None:
     with path.open("a", encoding="utf-8") as handle:
         for name, value in outputs.items():
             delimiter = f"ghadelimiter_{uuid.uuid4()}"
-            handle.write(f"{name}<<{delimiter}{os.linesep}{value}{os.linesep}{delimiter}{os.linesep}")
+            handle.write(
+                f"{name}<<{delimiter}{os.linesep}{value}{os.linesep}{delimiter}{os.linesep}"
+            )

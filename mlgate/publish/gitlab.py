@@ -187,8 +187,11 @@ class GitLabPublisher:
         where = target(env)
         token = private_token(env)
         if token is None:
-            job = " (CI_JOB_TOKEN cannot post MR notes or commit statuses)" if env.get(
-                "CI_JOB_TOKEN") else ""
+            job = (
+                " (CI_JOB_TOKEN cannot post MR notes or commit statuses)"
+                if env.get("CI_JOB_TOKEN")
+                else ""
+            )
             raise PublishError(NO_TOKEN.format(job=job))
         client = connect(where.server, private=token)
         done: list[str] = []
@@ -210,7 +213,10 @@ class GitLabPublisher:
 
 
 def post_note(
-    client: gitlab.Gitlab, where: Target, report: Report, options: PublishOptions,
+    client: gitlab.Gitlab,
+    where: Target,
+    report: Report,
+    options: PublishOptions,
     env: Mapping[str, str],
 ) -> str:
     """Create or edit this token's marked note on the MR, as the comment mode says."""
@@ -218,8 +224,10 @@ def post_note(
         return "MR note: not posted (comment: never)"
     iid = where.merge_request
     if iid is None:
-        return ("MR note: not posted, this is not a merge-request pipeline "
-                "(CI_MERGE_REQUEST_IID is not set)")
+        return (
+            "MR note: not posted, this is not a merge-request pipeline "
+            "(CI_MERGE_REQUEST_IID is not set)"
+        )
     body = note_body(report)
     with api_errors("finding the token's user (GET /user)", env):
         user = client.http_get("/user", max_retries=RETRIES)
@@ -273,7 +281,10 @@ def _note_url(where: Target, note: Any) -> str:
 
 
 def post_status(
-    client: gitlab.Gitlab, where: Target, report: Report, options: PublishOptions,
+    client: gitlab.Gitlab,
+    where: Target,
+    report: Report,
+    options: PublishOptions,
     env: Mapping[str, str],
 ) -> str:
     """Set the `mlgate` status on this pipeline's commit (success, or failed when not passed)."""

@@ -94,7 +94,11 @@ class Repo:
     ) -> subprocess.CompletedProcess[str]:
         try:
             out = subprocess.run(
-                ["git", *args], cwd=self.root, capture_output=True, text=True, timeout=timeout,
+                ["git", *args],
+                cwd=self.root,
+                capture_output=True,
+                text=True,
+                timeout=timeout,
                 env=_quiet_env(),
             )
         except subprocess.TimeoutExpired:
@@ -128,8 +132,11 @@ class Repo:
         command = ["fetch", "--quiet", "--no-tags", *depth, "origin", remote_ref]
         shown = "git " + " ".join(c for c in command if c not in ("--quiet", "--no-tags"))
         if re.search(r"[~^@{}]", ref):  # HEAD~1, main^: history, not a name a remote knows
-            hint = FETCH_HINT.format(fetch="git fetch --unshallow") if shallow == "true" else (
-                "check the ref with: git rev-parse " + ref)
+            hint = (
+                FETCH_HINT.format(fetch="git fetch --unshallow")
+                if shallow == "true"
+                else ("check the ref with: git rev-parse " + ref)
+            )
             raise BaselineError(f"{self.where}: git ref {ref!r} is not in this clone", hint=hint)
         out = self.git(*command, check=False, timeout=FETCH_TIMEOUT_S)
         if out.returncode == 0:
@@ -148,8 +155,12 @@ class Repo:
         tmp = target.with_name(f".{target.name}.part")
         with tmp.open("wb") as out:
             done = subprocess.run(
-                ["git", "cat-file", "blob", f"{sha}:{self.spec.path}"], cwd=self.root,
-                stdout=out, stderr=subprocess.PIPE, timeout=LOCAL_TIMEOUT_S, env=_quiet_env(),
+                ["git", "cat-file", "blob", f"{sha}:{self.spec.path}"],
+                cwd=self.root,
+                stdout=out,
+                stderr=subprocess.PIPE,
+                timeout=LOCAL_TIMEOUT_S,
+                env=_quiet_env(),
             )
         if done.returncode != 0:
             tmp.unlink(missing_ok=True)
@@ -176,8 +187,11 @@ class Repo:
             )
         data = pointer.read_bytes()
         done = subprocess.run(
-            ["git", "lfs", "smudge", "--", self.spec.path], cwd=self.root, input=data,
-            capture_output=True, timeout=FETCH_TIMEOUT_S,
+            ["git", "lfs", "smudge", "--", self.spec.path],
+            cwd=self.root,
+            input=data,
+            capture_output=True,
+            timeout=FETCH_TIMEOUT_S,
         )
         if done.returncode != 0 or done.stdout.startswith(LFS_POINTER):
             pointer.unlink(missing_ok=True)
@@ -196,8 +210,12 @@ class Repo:
         archive = target.with_name(f".{target.name}.tar")
         with archive.open("wb") as out:
             done = subprocess.run(
-                ["git", "archive", "--format=tar", f"{sha}:{self.spec.path}"], cwd=self.root,
-                stdout=out, stderr=subprocess.PIPE, timeout=LOCAL_TIMEOUT_S, env=_quiet_env(),
+                ["git", "archive", "--format=tar", f"{sha}:{self.spec.path}"],
+                cwd=self.root,
+                stdout=out,
+                stderr=subprocess.PIPE,
+                timeout=LOCAL_TIMEOUT_S,
+                env=_quiet_env(),
             )
         try:
             if done.returncode != 0:

@@ -26,8 +26,15 @@ if TYPE_CHECKING:
 
     from mlgate.baseline import SourceContext
 
-PR_EVENTS = frozenset({"pull_request", "pull_request_target", "pull_request_review",
-                       "pull_request_review_comment", "merge_group"})
+PR_EVENTS = frozenset(
+    {
+        "pull_request",
+        "pull_request_target",
+        "pull_request_review",
+        "pull_request_review_comment",
+        "merge_group",
+    }
+)
 MAX_ARTIFACTS = 200  # how far back to look for a run that qualifies
 CHUNK = 1 << 20
 
@@ -36,17 +43,20 @@ def fetch(rest: str, ctx: SourceContext) -> Path:
     """Download and unpack the artifact; return the model file or the folder of the baseline."""
     name, _, inner = rest.partition(":")
     if not name or not re.fullmatch(r"[^\\/\":<>|*?\r\n]+", name):
-        raise ConfigError(f"{ctx.where}: expected github-artifact:NAME[:PATH], got "
-                          f"'github-artifact:{rest}'",
-                          hint="NAME is the artifact's name, as given to actions/upload-artifact")
+        raise ConfigError(
+            f"{ctx.where}: expected github-artifact:NAME[:PATH], got 'github-artifact:{rest}'",
+            hint="NAME is the artifact's name, as given to actions/upload-artifact",
+        )
     env = environ(ctx)
     settings = api.Settings.from_env(env)
     try:
         repo = api.connect(settings).get_repo(api.repository_of(settings))
     except PublishError as exc:
-        raise BaselineError(f"{ctx.where}: github-artifact:{name}: {exc.message}",
-                            hint="the workflow needs `permissions: actions: read` and "
-                            "GITHUB_TOKEN in the environment") from None
+        raise BaselineError(
+            f"{ctx.where}: github-artifact:{name}: {exc.message}",
+            hint="the workflow needs `permissions: actions: read` and "
+            "GITHUB_TOKEN in the environment",
+        ) from None
     try:
         artifact = _latest(repo, name, env)
         dest = ctx.cache / "github-artifact" / f"{_safe(name)}-{artifact.id}"
@@ -64,8 +74,11 @@ def fetch(rest: str, ctx: SourceContext) -> Path:
 def _latest(repo: Repository, name: str, env: Mapping[str, str]) -> Artifact:
     """The newest unexpired artifact NAME of a successful non-PR run on the default branch."""
     event = api.read_event(env)
-    branch = env.get("MLGATE_DEFAULT_BRANCH") or (event.get("repository") or {}).get(
-        "default_branch") or repo.default_branch
+    branch = (
+        env.get("MLGATE_DEFAULT_BRANCH")
+        or (event.get("repository") or {}).get("default_branch")
+        or repo.default_branch
+    )
     seen = 0
     for artifact in repo.get_artifacts(name=name):
         seen += 1
@@ -94,15 +107,21 @@ def _download(artifact: Artifact, dest: Path, settings: api.Settings, ctx: Sourc
     session = requests.Session()
     session.mount("http://", HTTPAdapter(max_retries=api.retry_policy(settings)))
     session.mount("https://", HTTPAdapter(max_retries=api.retry_policy(settings)))
-    headers = {"Authorization": f"Bearer {settings.token}", "Accept": "application/vnd.github+json",
-               "X-GitHub-Api-Version": "2022-11-28"}
+    headers = {
+        "Authorization": f"Bearer {settings.token}",
+        "Accept": "application/vnd.github+json",
+        "X-GitHub-Api-Version": "2022-11-28",
+    }
     dest.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=".artifact.", suffix=".zip")
     try:
         # requests drops Authorization when the redirect leaves the API host (presigned storage)
-        with os.fdopen(fd, "wb") as out, session.get(
-            artifact.archive_download_url, headers=headers, stream=True, timeout=60
-        ) as response:
+        with (
+            os.fdopen(fd, "wb") as out,
+            session.get(
+                artifact.archive_download_url, headers=headers, stream=True, timeout=60
+            ) as response,
+        ):
             if response.status_code != 200:
                 raise BaselineError(
                     f"{ctx.where}: github-artifact:{artifact.name}: download failed: HTTP "
@@ -131,12 +150,16 @@ def _choose(folder: Path, inner: str, name: str, ctx: SourceContext) -> Path:
     if inner:
         parts = PurePosixPath(inner).parts
         if inner.startswith("/") or ".." in parts:
-            raise ConfigError(f"{ctx.where}: github-artifact:{name}:{inner}: the path must stay "
-                              "inside the artifact")
+            raise ConfigError(
+                f"{ctx.where}: github-artifact:{name}:{inner}: the path must stay "
+                "inside the artifact"
+            )
         path = folder.joinpath(*parts)
         if not path.exists():
-            raise BaselineError(f"{ctx.where}: artifact {name!r} has no {inner!r}",
-                                hint=f"it holds: {_listing(folder)}")
+            raise BaselineError(
+                f"{ctx.where}: artifact {name!r} has no {inner!r}",
+                hint=f"it holds: {_listing(folder)}",
+            )
         return path
     if (folder / "baseline.json").is_file() or (folder / "report.json").is_file():
         return folder

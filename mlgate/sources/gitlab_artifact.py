@@ -62,8 +62,15 @@ def fetch(rest: str, ctx: SourceContext) -> Path:
 class _Reader:
     """Downloads artifact files of one job on one ref, with one error style."""
 
-    def __init__(self, client: gitlab.Gitlab, project: str, ref: str, job: str,
-                 env: Mapping[str, str], ctx: SourceContext) -> None:
+    def __init__(
+        self,
+        client: gitlab.Gitlab,
+        project: str,
+        ref: str,
+        job: str,
+        env: Mapping[str, str],
+        ctx: SourceContext,
+    ) -> None:
         self.client, self.project, self.ref, self.job = client, project, ref, job
         self.env, self.ctx = env, ctx
 
@@ -78,13 +85,24 @@ class _Reader:
         fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.")
         found = True
         try:
-            with os.fdopen(fd, "wb") as out, api_errors(
-                f"{self.ctx.where}: downloading artifact {path} of job {self.job!r}",
-                self.env, BaselineError,
+            with (
+                os.fdopen(fd, "wb") as out,
+                api_errors(
+                    f"{self.ctx.where}: downloading artifact {path} of job {self.job!r}",
+                    self.env,
+                    BaselineError,
+                ),
             ):
                 try:  # ref and path are URL path segments: a branch may hold "/"
-                    artifacts.raw(quote(self.ref, safe=""), quote(path), self.job, streamed=True,
-                                  action=out.write, chunk_size=1 << 20, max_retries=RETRIES)
+                    artifacts.raw(
+                        quote(self.ref, safe=""),
+                        quote(path),
+                        self.job,
+                        streamed=True,
+                        action=out.write,
+                        chunk_size=1 << 20,
+                        max_retries=RETRIES,
+                    )
                 except gitlab.exceptions.GitlabGetError as exc:
                     if exc.response_code != 404:
                         raise

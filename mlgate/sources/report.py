@@ -23,8 +23,10 @@ def fetch(rest: str, ctx: SourceContext) -> Path:
     from mlgate.baseline import fetch_spec, split_spec
 
     if not rest.strip():
-        raise ConfigError(f"{ctx.where}: report: needs a path or URL",
-                          hint="e.g. report:mlgate-baseline/report.json")
+        raise ConfigError(
+            f"{ctx.where}: report: needs a path or URL",
+            hint="e.g. report:mlgate-baseline/report.json",
+        )
     scheme, _ = split_spec(rest)
     if scheme == "report":
         raise ConfigError(f"{ctx.where}: report:{rest} names report: twice")
@@ -42,8 +44,10 @@ def fetch(rest: str, ctx: SourceContext) -> Path:
     if path.is_dir():
         inner = path / "report.json"
         if not inner.is_file():
-            raise BaselineError(f"{ctx.where}: report:{rest} is a folder without report.json",
-                                hint="point at what `mlgate baseline save` wrote")
+            raise BaselineError(
+                f"{ctx.where}: report:{rest} is a folder without report.json",
+                hint="point at what `mlgate baseline save` wrote",
+            )
         return inner
     if path.suffix.lower() != ".json":  # e.g. a URL without an extension
         named = path.with_name(path.name + ".report.json")

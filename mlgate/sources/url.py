@@ -57,8 +57,14 @@ def settings(env: Mapping[str, str]) -> HttpSettings:
     )
 
 
-def _number(env: Mapping[str, str], name: str, default: float, *, positive: bool = False,
-            whole: bool = False) -> float:
+def _number(
+    env: Mapping[str, str],
+    name: str,
+    default: float,
+    *,
+    positive: bool = False,
+    whole: bool = False,
+) -> float:
     raw = env.get(name, "").strip()
     if not raw:
         return default
@@ -67,8 +73,13 @@ def _number(env: Mapping[str, str], name: str, default: float, *, positive: bool
     except ValueError:
         value = float("nan")
     if not value >= (1e-9 if positive else 0) or (whole and value != int(value)):
-        what = ("a whole number" if whole else
-                "a positive number of seconds" if positive else "a number")
+        what = (
+            "a whole number"
+            if whole
+            else "a positive number of seconds"
+            if positive
+            else "a number"
+        )
         raise ConfigError(f"{name}: expected {what}, got {raw!r}")
     return value
 
@@ -86,8 +97,10 @@ def download(url: str, ctx: SourceContext) -> Path:
     url, pin = _pin(url, ctx)
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ConfigError(f"{ctx.where}: {redact(url)} is not an http(s) URL",
-                          hint="e.g. https://example.com/models/model.skops")
+        raise ConfigError(
+            f"{ctx.where}: {redact(url)} is not an http(s) URL",
+            hint="e.g. https://example.com/models/model.skops",
+        )
     name = unquote(PurePosixPath(parts.path).name) or "download"
     folder = ctx.cache / "url" / hashlib.sha256(f"{url}\n{pin or ''}".encode()).hexdigest()[:24]
     target = folder / name
@@ -102,13 +115,17 @@ def _pin(url: str, ctx: SourceContext) -> tuple[str, str | None]:
     base, _, fragment = url.partition("#")
     from_url = fragment.removeprefix("sha256=") if fragment.startswith("sha256=") else None
     if fragment and from_url is None:
-        raise ConfigError(f"{ctx.where}: unexpected URL fragment #{fragment} in {redact(base)}",
-                          hint="only #sha256=HEX is understood")
+        raise ConfigError(
+            f"{ctx.where}: unexpected URL fragment #{fragment} in {redact(base)}",
+            hint="only #sha256=HEX is understood",
+        )
     given = (_normal(from_url, ctx.where), _normal(ctx.sha256, f"{ctx.where}.sha256"))
     pins = {p for p in given if p}
     if len(pins) > 1:
-        raise ConfigError(f"{ctx.where}: the URL's #sha256= and models.baseline.sha256 disagree",
-                          hint="keep one of them")
+        raise ConfigError(
+            f"{ctx.where}: the URL's #sha256= and models.baseline.sha256 disagree",
+            hint="keep one of them",
+        )
     return base, next(iter(pins), None)
 
 
@@ -123,8 +140,9 @@ def _normal(value: str | None, where: str) -> str | None:
 
 def _local(target: Path, ctx: SourceContext, url: str) -> Path:
     if is_archive(target.name):
-        return unpack(target, target.with_name(target.name + ".d"), where=ctx.where,
-                      label=redact(url))
+        return unpack(
+            target, target.with_name(target.name + ".d"), where=ctx.where, label=redact(url)
+        )
     return target
 
 
@@ -146,8 +164,12 @@ class _Download:
             for attempt in range(attempts):
                 wait = min(self.settings.backoff * 2**attempt, MAX_BACKOFF_S)
                 try:
-                    response = session.get(self.url, stream=True, timeout=self.settings.timeouts,
-                                           headers=self._headers())
+                    response = session.get(
+                        self.url,
+                        stream=True,
+                        timeout=self.settings.timeouts,
+                        headers=self._headers(),
+                    )
                     with response:
                         if response.status_code in RETRY_STATUS:
                             problem = f"HTTP {response.status_code} {response.reason}".rstrip()
@@ -187,16 +209,19 @@ class _Download:
         if status == 304 and self.target.is_file():
             return
         if status == 404:
-            raise BaselineError(f"{self.ctx.where}: {self.shown} was not found (HTTP 404)",
-                                hint="check the URL; has the baseline been published there?")
+            raise BaselineError(
+                f"{self.ctx.where}: {self.shown} was not found (HTTP 404)",
+                hint="check the URL; has the baseline been published there?",
+            )
         if status in (401, 403):
             raise BaselineError(
                 f"{self.ctx.where}: {self.shown} refused access (HTTP {status})",
                 hint="mlgate sends no credentials to URLs: use a presigned URL or an artifact spec",
             )
         if status != 200:
-            raise BaselineError(f"{self.ctx.where}: {self.shown} answered HTTP {status} "
-                                f"{response.reason}".rstrip())
+            raise BaselineError(
+                f"{self.ctx.where}: {self.shown} answered HTTP {status} {response.reason}".rstrip()
+            )
         digest = hashlib.sha256()
         self.target.parent.mkdir(parents=True, exist_ok=True)
         part = self.target.with_name(f".{self.target.name}.part")
@@ -216,8 +241,11 @@ class _Download:
             part.replace(self.target)
         finally:
             part.unlink(missing_ok=True)
-        meta: dict[str, Any] = {"sha256": actual, "etag": response.headers.get("ETag"),
-                                "last_modified": response.headers.get("Last-Modified")}
+        meta: dict[str, Any] = {
+            "sha256": actual,
+            "etag": response.headers.get("ETag"),
+            "last_modified": response.headers.get("Last-Modified"),
+        }
         store(self.meta, json.dumps(meta).encode())
 
 

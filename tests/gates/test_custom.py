@@ -44,7 +44,7 @@ def test_single_rows_match_batch(mlgate_candidate, mlgate_eval_data, mlgate_feat
     assert single == list(mlgate_candidate.predict_raw(X))
 '''
 
-DATA = '''
+DATA = """
 import pytest
 
 
@@ -56,9 +56,9 @@ def test_no_missing(mlgate_eval_data, column):
 
 def test_rows(mlgate_eval_data, mlgate_target):
     assert len(mlgate_eval_data) >= 1000 and mlgate_target == "label"
-'''
+"""
 
-BROKEN = '''
+BROKEN = """
 import numpy as np
 import pytest
 
@@ -117,7 +117,7 @@ def test_b_sees_the_original(mlgate_eval_data):
 
 def test_rows(mlgate_eval_data):
     assert len(mlgate_eval_data) > 0
-'''
+"""
 
 
 def checks(project: Project, **files: str) -> None:
@@ -139,8 +139,9 @@ def gates(project: Project) -> dict[str, dict[str, Any]]:
 
 
 def test_every_outcome_of_a_check_becomes_a_gate(project: Project) -> None:
-    checks(project, test_fairness=FAIRNESS, test_serving=SERVING, test_data=DATA,
-           test_broken=BROKEN)
+    checks(
+        project, test_fairness=FAIRNESS, test_serving=SERVING, test_data=DATA, test_broken=BROKEN
+    )
     doc = base_config("models/retrain.skops")
     doc["gates"]["custom"] = [{"pytest": "checks/"}]
     project.config(doc)
@@ -281,8 +282,12 @@ def test_warn_level_checks_never_block(project: Project) -> None:
 
 
 def test_unimportable_files_and_empty_folders_are_errors(project: Project) -> None:
-    checks(project, test_data=DATA, test_syntax="def test_x(:\n    pass\n",
-           test_imports="import no_such_module_here\n\ndef test_y():\n    pass\n")
+    checks(
+        project,
+        test_data=DATA,
+        test_syntax="def test_x(:\n    pass\n",
+        test_imports="import no_such_module_here\n\ndef test_y():\n    pass\n",
+    )
     (project.root / "empty").mkdir()
     (project.root / "empty" / "helpers.py").write_text("def test_not_collected(): pass\n")
     doc = custom_config("models/retrain.skops")
@@ -322,17 +327,31 @@ def test_unimportable_files_and_empty_folders_are_errors(project: Project) -> No
     )
 
 
-@pytest.mark.parametrize(("entry", "line"), [
-    ({"pytest": "checks/"}, "mlgate.yaml: gates.custom[0].pytest: no such file or folder: checks/"),
-    ({"pytest": ["tests/", "tests/test_nope.py::test_y"]},
-     "mlgate.yaml: gates.custom[0].pytest[1]: no such file or folder: tests/test_nope.py"),
-    ({"pytest": "tests/", "id_prefx": "x"},
-     'mlgate.yaml: gates.custom[0].id_prefx: unknown key; did you mean "id_prefix"?'),
-    ({"pytest": "tests/", "level": "warning"},
-     "mlgate.yaml: gates.custom[0].level: expected 'error' or 'warn', got \"warning\""),
-    ({"pytest": "tests/", "args": ["--no-such-flag"]},
-     "mlgate.yaml: gates.custom[0].args: pytest: unrecognized arguments: --no-such-flag"),
-])
+@pytest.mark.parametrize(
+    ("entry", "line"),
+    [
+        (
+            {"pytest": "checks/"},
+            "mlgate.yaml: gates.custom[0].pytest: no such file or folder: checks/",
+        ),
+        (
+            {"pytest": ["tests/", "tests/test_nope.py::test_y"]},
+            "mlgate.yaml: gates.custom[0].pytest[1]: no such file or folder: tests/test_nope.py",
+        ),
+        (
+            {"pytest": "tests/", "id_prefx": "x"},
+            'mlgate.yaml: gates.custom[0].id_prefx: unknown key; did you mean "id_prefix"?',
+        ),
+        (
+            {"pytest": "tests/", "level": "warning"},
+            "mlgate.yaml: gates.custom[0].level: expected 'error' or 'warn', got \"warning\"",
+        ),
+        (
+            {"pytest": "tests/", "args": ["--no-such-flag"]},
+            "mlgate.yaml: gates.custom[0].args: pytest: unrecognized arguments: --no-such-flag",
+        ),
+    ],
+)
 def test_config_mistakes_are_located_lines(
     project: Project, entry: dict[str, Any], line: str
 ) -> None:
@@ -351,7 +370,11 @@ def plain_pytest(project: Project, *args: str) -> subprocess.CompletedProcess[st
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
     return subprocess.run(
         [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-rfs", *args],
-        cwd=project.root, env=env, capture_output=True, text=True, timeout=300,
+        cwd=project.root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
 
 
@@ -370,8 +393,10 @@ def test_without_a_config_the_fixtures_skip_and_say_how(project: Project) -> Non
     result = plain_pytest(project, "checks/")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "1 passed, 3 skipped" in result.stdout
-    assert ("no mlgate inputs: run through `mlgate run` or pass --mlgate-config mlgate.yaml"
-            in result.stdout)
+    assert (
+        "no mlgate inputs: run through `mlgate run` or pass --mlgate-config mlgate.yaml"
+        in result.stdout
+    )
 
 
 def test_a_bad_config_under_plain_pytest_is_a_usage_error(project: Project) -> None:
@@ -387,14 +412,25 @@ def test_the_plugin_adds_only_prefixed_fixtures_to_every_session(tmp_path: Path)
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
     result = subprocess.run(
         [sys.executable, "-m", "pytest", "--fixtures", "-p", "no:cacheprovider"],
-        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120,
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     section = result.stdout.split("fixtures defined from mlgate.pytest_plugin", 1)[1]
     section = section.split("\n-", 1)[0]
-    names = {line.split()[0] for line in section.splitlines()[1:]
-             if line and not line[0].isspace()}
+    names = {line.split()[0] for line in section.splitlines()[1:] if line and not line[0].isspace()}
     assert names == {
-        "mlgate_inputs", "mlgate_eval_data", "mlgate_reference_data", "mlgate_features",
-        "mlgate_target", "mlgate_labels", "mlgate_task", "mlgate_candidate", "mlgate_baseline",
-        "mlgate_candidate_predictions", "mlgate_baseline_predictions",
+        "mlgate_inputs",
+        "mlgate_eval_data",
+        "mlgate_reference_data",
+        "mlgate_features",
+        "mlgate_target",
+        "mlgate_labels",
+        "mlgate_task",
+        "mlgate_candidate",
+        "mlgate_baseline",
+        "mlgate_candidate_predictions",
+        "mlgate_baseline_predictions",
     }

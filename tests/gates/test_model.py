@@ -6,8 +6,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from projects import Project, base_config, fit, make_data
+
 from mlgate.config import load_config
 from mlgate.errors import ConfigError, ExitCode
 from mlgate.records import Report
@@ -42,9 +42,13 @@ def test_model_missing_its_best_features_is_blocked(project: Project) -> None:
 
 
 def test_same_inputs_same_numbers_same_verdict(project: Project) -> None:
-    doc = base_config("models/retrain.skops", model=[
-        {"metric": "f1", "max_drop": 0.01}, {"metric": "accuracy", "slice": "segment", "max_drop": 0.02},
-    ])
+    doc = base_config(
+        "models/retrain.skops",
+        model=[
+            {"metric": "f1", "max_drop": 0.01},
+            {"metric": "accuracy", "slice": "segment", "max_drop": 0.02},
+        ],
+    )
     first, second = run(project, doc), run(project, doc)
     strip = lambda r: [(g.id, g.status, g.candidate, g.baseline, g.ci) for g in r.gates]  # noqa: E731
     assert strip(first) == strip(second)
@@ -60,11 +64,18 @@ def test_seed_changes_the_resamples_not_the_point_estimates(project: Project) ->
 
 
 def test_slices_are_gated_with_row_counts_and_small_ones_reported(project: Project) -> None:
-    doc = base_config("models/regressed.skops", model=[
-        {"metric": "accuracy", "slice": "segment", "max_drop": 0.01, "min_rows": 700},
-    ])
+    doc = base_config(
+        "models/regressed.skops",
+        model=[
+            {"metric": "accuracy", "slice": "segment", "max_drop": 0.01, "min_rows": 700},
+        ],
+    )
     gates = by_id(run(project, doc))
-    assert set(gates) == {"model.accuracy[segment=a]", "model.accuracy[segment=b]", "model.accuracy[segment=c]"}
+    assert set(gates) == {
+        "model.accuracy[segment=a]",
+        "model.accuracy[segment=b]",
+        "model.accuracy[segment=c]",
+    }
     assert gates["model.accuracy[segment=a]"].status == "fail"
     small = gates["model.accuracy[segment=c]"]
     assert small.status == "skipped" and "reported, not gated" in small.message
@@ -90,11 +101,20 @@ def test_regression_metrics_and_lower_is_better(project: Project, tmp_path: Path
     data.to_csv(project.root / "data" / "reg.csv", index=False)
     X, y = data.drop(columns=["label"]), data["label"]
     sio.dump(Ridge(alpha=1.0).fit(X, y), project.root / "models" / "r1.skops")
-    sio.dump(Ridge(alpha=1.0).fit(X[["x1"]].assign(**{c: 0.0 for c in X.columns if c != "x1"})[X.columns], y),
-             project.root / "models" / "r2.skops")
-    doc = {"version": 1, "data": {"eval": "data/reg.csv", "target": "label"},
-           "models": {"candidate": "models/r2.skops", "baseline": "models/r1.skops"},
-           "gates": {"model": [{"metric": "rmse", "max_increase": 0.05}, {"metric": "r2", "max_drop": 0.05}]}}
+    sio.dump(
+        Ridge(alpha=1.0).fit(
+            X[["x1"]].assign(**{c: 0.0 for c in X.columns if c != "x1"})[X.columns], y
+        ),
+        project.root / "models" / "r2.skops",
+    )
+    doc = {
+        "version": 1,
+        "data": {"eval": "data/reg.csv", "target": "label"},
+        "models": {"candidate": "models/r2.skops", "baseline": "models/r1.skops"},
+        "gates": {
+            "model": [{"metric": "rmse", "max_increase": 0.05}, {"metric": "r2", "max_drop": 0.05}]
+        },
+    }
     report = run(project, doc)
     assert [g.status for g in report.gates] == ["fail", "fail"]
     assert report.diagnostics["task"] == "regression"
@@ -104,8 +124,12 @@ def test_module_function_metric(project: Project) -> None:
     (project.root / "my_metrics.py").write_text(
         "def hit_rate(y_true, y_pred):\n    return float((y_true == y_pred).mean())\n"
     )
-    report = run(project, base_config("models/regressed.skops", model=[
-        {"metric": "my_metrics:hit_rate", "max_drop": 0.01}]))
+    report = run(
+        project,
+        base_config(
+            "models/regressed.skops", model=[{"metric": "my_metrics:hit_rate", "max_drop": 0.01}]
+        ),
+    )
     assert report.gates[0].id == "model.my_metrics:hit_rate"
     assert report.gates[0].status == "fail"
 
@@ -113,12 +137,16 @@ def test_module_function_metric(project: Project) -> None:
 @pytest.mark.parametrize(
     ("gates", "expected"),
     [
-        ([{"metric": "rocauc", "min": 0.5}],
-         'mlgate.yaml: gates.model[0].metric: unknown metric "rocauc"; did you mean "roc_auc"? '
-         "(any scikit-learn scorer name, or module:function)"),
-        ([{"metric": "log_loss", "max_drop": 0.1}],
-         "mlgate.yaml: gates.model[0].max_drop: log_loss is better when lower, so a regression is an "
-         "increase (use max_increase)"),
+        (
+            [{"metric": "rocauc", "min": 0.5}],
+            'mlgate.yaml: gates.model[0].metric: unknown metric "rocauc"; did you mean "roc_auc"? '
+            "(any scikit-learn scorer name, or module:function)",
+        ),
+        (
+            [{"metric": "log_loss", "max_drop": 0.1}],
+            "mlgate.yaml: gates.model[0].max_drop: log_loss is better when lower, so a regression is an "
+            "increase (use max_increase)",
+        ),
     ],
 )
 def test_metric_config_errors(project: Project, gates: list[dict[str, Any]], expected: str) -> None:
@@ -154,14 +182,25 @@ def test_single_class_eval_set_errors_roc_auc_not_passes(project: Project) -> No
 @pytest.mark.parametrize(
     ("setup", "needle"),
     [
-        ("corrupt", "mlgate.yaml: models.candidate: models/model.skops is not a readable skops file: BadZipFile"),
+        (
+            "corrupt",
+            "mlgate.yaml: models.candidate: models/model.skops is not a readable skops file: BadZipFile",
+        ),
         ("missing", "mlgate.yaml: models.candidate: model file not found: models/model.skops"),
-        ("pickle", "mlgate.yaml: models.candidate: model.pkl is a pickle file: loading it runs arbitrary code"),
-        ("nan", "mlgate.yaml: models.candidate: the model failed to predict: ValueError: Input X contains NaN"),
+        (
+            "pickle",
+            "mlgate.yaml: models.candidate: model.pkl is a pickle file: loading it runs arbitrary code",
+        ),
+        (
+            "nan",
+            "mlgate.yaml: models.candidate: the model failed to predict: ValueError: Input X contains NaN",
+        ),
         ("no_target", "mlgate.yaml: data.target: column 'label' is not in data/nolabel.csv"),
     ],
 )
-def test_bad_inputs_error_the_gate_with_the_culprit(project: Project, setup: str, needle: str) -> None:
+def test_bad_inputs_error_the_gate_with_the_culprit(
+    project: Project, setup: str, needle: str
+) -> None:
     import joblib
     import pandas as pd
 
@@ -210,14 +249,19 @@ def test_predictions_file_mode(project: Project) -> None:
     frame = pd.read_parquet(project.root / "data" / "holdout.parquet")
     X = frame.drop(columns=["label"])
     for name in ("production", "regressed"):
-        model = sio.load(project.root / "models" / f"{name}.skops",
-                         trusted=sio.get_untrusted_types(file=project.root / "models" / f"{name}.skops"))
+        model = sio.load(
+            project.root / "models" / f"{name}.skops",
+            trusted=sio.get_untrusted_types(file=project.root / "models" / f"{name}.skops"),
+        )
         proba = model.predict_proba(X)
-        pd.DataFrame({"prediction": model.predict(X), "proba_0": proba[:, 0], "proba_1": proba[:, 1]}
-                     ).to_csv(project.root / f"{name}.csv", index=False)
+        pd.DataFrame(
+            {"prediction": model.predict(X), "proba_0": proba[:, 0], "proba_1": proba[:, 1]}
+        ).to_csv(project.root / f"{name}.csv", index=False)
     doc = base_config()
-    doc["models"] = {"candidate": {"predictions": "regressed.csv"},
-                     "baseline": {"predictions": "production.csv"}}
+    doc["models"] = {
+        "candidate": {"predictions": "regressed.csv"},
+        "baseline": {"predictions": "production.csv"},
+    }
     report = run(project, doc)
     assert by_id(report)["model.roc_auc"].status == "fail"
 
@@ -235,9 +279,12 @@ def test_onnx_model_matches_its_sklearn_source(project: Project) -> None:
     model = LogisticRegression().fit(X, numeric["label"])
     onx = to_onnx(model, X[:1], options={id(model): {"zipmap": False}})
     (project.root / "models" / "m.onnx").write_bytes(onx.SerializeToString())
-    doc = {"version": 1, "data": {"eval": "data/numeric.parquet", "target": "label"},
-           "models": {"candidate": "models/m.onnx"},
-           "gates": {"model": [{"metric": "roc_auc", "min": 0.5}, {"metric": "accuracy", "min": 0.5}]}}
+    doc = {
+        "version": 1,
+        "data": {"eval": "data/numeric.parquet", "target": "label"},
+        "models": {"candidate": "models/m.onnx"},
+        "gates": {"model": [{"metric": "roc_auc", "min": 0.5}, {"metric": "accuracy", "min": 0.5}]},
+    }
     report = run(project, doc)
     from sklearn.metrics import roc_auc_score
 
@@ -245,7 +292,9 @@ def test_onnx_model_matches_its_sklearn_source(project: Project) -> None:
     assert by_id(report)["model.roc_auc"].candidate == pytest.approx(expected, abs=1e-5)
 
 
-def test_skops_file_with_untrusted_types_stops_and_names_the_key(project: Project, tmp_path: Path) -> None:
+def test_skops_file_with_untrusted_types_stops_and_names_the_key(
+    project: Project, tmp_path: Path
+) -> None:
     import skops.io as sio
     from sklearn.preprocessing import FunctionTransformer
 
@@ -259,5 +308,9 @@ def test_skops_file_with_untrusted_types_stops_and_names_the_key(project: Projec
         messages = [g.message for g in report_or_error.gates]
     except Exception as exc:  # pragma: no cover - either path must name the types and the key
         messages = [str(exc)]
-    assert any("contains types mlgate does not trust" in m and "double" in m
-               and "models.candidate.trust" in m for m in messages), messages
+    assert any(
+        "contains types mlgate does not trust" in m
+        and "double" in m
+        and "models.candidate.trust" in m
+        for m in messages
+    ), messages

@@ -22,7 +22,7 @@ from mlgate.runner import RunOptions, execute
 
 # Factories in the user's project (trusted code, as `factory:` is): the production model doing
 # its work ten times (same predictions, ten times slower), and one that refuses single rows.
-FACTORIES = textwrap.dedent('''\
+FACTORIES = textwrap.dedent("""\
     from pathlib import Path
 
     import skops.io as sio
@@ -62,11 +62,16 @@ FACTORIES = textwrap.dedent('''\
 
     def batches_only():
         return BatchesOnly(production(), 1)
-''')
+""")
 
 
-def config(candidate: Any, *budgets: dict[str, Any], baseline: Any = "models/production.skops",
-           budget_s: float = 3, **perf: Any) -> dict[str, Any]:
+def config(
+    candidate: Any,
+    *budgets: dict[str, Any],
+    baseline: Any = "models/production.skops",
+    budget_s: float = 3,
+    **perf: Any,
+) -> dict[str, Any]:
     models = {"candidate": candidate}
     if baseline is not None:
         models["baseline"] = baseline
@@ -97,8 +102,12 @@ def gates(report: Report) -> dict[str, GateResult]:
 def test_ten_times_slower_candidate_is_blocked_with_both_figures_and_ratio(
     project: Project,
 ) -> None:
-    report = run(project, config({"factory": "factories:ten_times_slower"},
-                                 {"latency_p95_ms": {"max_increase": "10%"}}))
+    report = run(
+        project,
+        config(
+            {"factory": "factories:ten_times_slower"}, {"latency_p95_ms": {"max_increase": "10%"}}
+        ),
+    )
     gate = gates(report)["perf.latency_p95_ms"]
     assert gate.status == "fail" and gate.blocking, gate.message
     assert gate.kind == "performance" and gate.unit == "ms"
@@ -118,9 +127,14 @@ def test_ten_times_slower_candidate_is_blocked_with_both_figures_and_ratio(
 
 @pytest.mark.slow
 def test_same_speed_retrain_passes(project: Project) -> None:
-    report = run(project, config("models/retrain.skops",
-                                 {"latency_p95_ms": {"max_increase": "10%"}},
-                                 {"latency_p50_ms": {"max_increase": "10%"}}))
+    report = run(
+        project,
+        config(
+            "models/retrain.skops",
+            {"latency_p95_ms": {"max_increase": "10%"}},
+            {"latency_p50_ms": {"max_increase": "10%"}},
+        ),
+    )
     assert report.verdict == "pass", [g.message for g in report.gates]
     for gate in report.gates:
         assert gate.baseline is not None and gate.details["ratio_ci"] is not None
@@ -138,11 +152,14 @@ def test_a_bigger_model_is_blocked_on_size_and_memory(project: Project) -> None:
     X, y = frame.drop(columns=["label", "segment"]), frame["label"]
     big = RandomForestClassifier(n_estimators=80, random_state=0).fit(X, y)
     sio.dump(big, project.root / "models" / "big.skops")
-    doc = config("models/big.skops",
-                 {"model_size_mb": {"max_increase": "10%"}},
-                 {"peak_memory_mb": {"max_increase": "20%"}},
-                 {"throughput_rows_per_s": {"min": 1}},
-                 {"load_time_ms": {"max": 600_000}}, budget_s=4)
+    doc = config(
+        "models/big.skops",
+        {"model_size_mb": {"max_increase": "10%"}},
+        {"peak_memory_mb": {"max_increase": "20%"}},
+        {"throughput_rows_per_s": {"min": 1}},
+        {"load_time_ms": {"max": 600_000}},
+        budget_s=4,
+    )
     doc["data"]["features"] = list(X.columns)
     report = run(project, doc)
     found = gates(report)
@@ -166,10 +183,20 @@ def test_probe_in_one_process_per_measurement(project: Project) -> None:
     from mlgate.perf.memory import probe_memory
 
     frame = __import__("pandas").read_parquet(project.root / "data" / "holdout.parquet").head(200)
-    ref = ref_for(ModelSpec(path="models/production.skops"), key="models.candidate",
-                  where="mlgate.yaml: models.candidate", root=project.root)
-    result = probe_memory({"candidate": load(ref)}, frame.drop(columns=["label"]), budget_s=0,
-                          mode="process", min_pairs=1, max_pairs=1)
+    ref = ref_for(
+        ModelSpec(path="models/production.skops"),
+        key="models.candidate",
+        where="mlgate.yaml: models.candidate",
+        root=project.root,
+    )
+    result = probe_memory(
+        {"candidate": load(ref)},
+        frame.drop(columns=["label"]),
+        budget_s=0,
+        mode="process",
+        min_pairs=1,
+        max_pairs=1,
+    )
     assert result.error is None and result.mode == "process"
     assert len(result.observations["candidate"]) == 1
     assert result.observations["candidate"][0] >= 0
@@ -179,46 +206,71 @@ def test_probe_in_one_process_per_measurement(project: Project) -> None:
 
 
 def test_a_model_that_cannot_predict_single_rows_is_an_error_naming_it(project: Project) -> None:
-    report = run(project, config({"factory": "factories:batches_only"},
-                                 {"latency_p95_ms": {"max": 1000}},
-                                 {"throughput_rows_per_s": {"min": 1}}, baseline=None, budget_s=2))
+    report = run(
+        project,
+        config(
+            {"factory": "factories:batches_only"},
+            {"latency_p95_ms": {"max": 1000}},
+            {"throughput_rows_per_s": {"min": 1}},
+            baseline=None,
+            budget_s=2,
+        ),
+    )
     found = gates(report)
     latency = found["perf.latency_p95_ms"]
     assert latency.status == "error" and latency.blocking
     assert latency.message == (
         "mlgate.yaml: models.candidate: cannot predict a single row: "
-        "ValueError: this model scores batches of at least 2 rows")
+        "ValueError: this model scores batches of at least 2 rows"
+    )
     assert found["perf.throughput_rows_per_s"].status == "pass"  # batches still work
     assert report.verdict == "error"
 
 
 def test_a_batch_larger_than_the_eval_set_is_an_error(project: Project) -> None:
-    report = run(project, config("models/retrain.skops",
-                                 {"throughput_rows_per_s": {"min": 1, "batch_size": 5000}},
-                                 baseline=None, budget_s=1))
+    report = run(
+        project,
+        config(
+            "models/retrain.skops",
+            {"throughput_rows_per_s": {"min": 1, "batch_size": 5000}},
+            baseline=None,
+            budget_s=1,
+        ),
+    )
     gate = report.gates[0]
     assert gate.status == "error"
     assert gate.message == (
         "mlgate.yaml: gates.performance[0].throughput_rows_per_s.batch_size: 5000 rows per call, "
-        "but the eval set (data/holdout.parquet) has only 3000 rows; lower batch_size")
+        "but the eval set (data/holdout.parquet) has only 3000 rows; lower batch_size"
+    )
 
 
 def test_the_default_batch_shrinks_to_a_small_eval_set_and_says_so(project: Project) -> None:
     frame = __import__("pandas").read_parquet(project.root / "data" / "holdout.parquet")
     frame.head(300).to_csv(project.root / "data" / "small.csv", index=False)
-    doc = config("models/retrain.skops", {"throughput_rows_per_s": {"min": 1}}, baseline=None,
-                 budget_s=1)
+    doc = config(
+        "models/retrain.skops", {"throughput_rows_per_s": {"min": 1}}, baseline=None, budget_s=1
+    )
     doc["data"]["eval"] = "data/small.csv"
     gate = run(project, doc).gates[0]
     assert gate.status == "pass" and gate.details["batch_size"] == 300
-    assert "batches of 300 rows, the whole eval set (policy.performance.batch_size asks for 1000)" \
+    assert (
+        "batches of 300 rows, the whole eval set (policy.performance.batch_size asks for 1000)"
         in gate.notes
+    )
 
 
 def test_a_relative_budget_without_production_is_a_config_error(project: Project) -> None:
     with pytest.raises(ConfigError) as caught:
-        run(project, config("models/retrain.skops", {"latency_p95_ms": {"max": 50}},
-                            {"latency_p99_ms": {"max_increase": "10%"}}, baseline=None))
+        run(
+            project,
+            config(
+                "models/retrain.skops",
+                {"latency_p95_ms": {"max": 50}},
+                {"latency_p99_ms": {"max_increase": "10%"}},
+                baseline=None,
+            ),
+        )
     assert caught.value.lines() == [
         "mlgate.yaml: gates.performance[1].latency_p99_ms: a relative budget "
         "(max_increase/max_drop) needs the production model, and there is no models.baseline "
@@ -229,38 +281,60 @@ def test_a_relative_budget_without_production_is_a_config_error(project: Project
 def test_a_saved_report_baseline_cannot_be_timed(project: Project) -> None:
     saved = project.root / "prod-report.json"
     saved.write_text(json.dumps({"schema": "mlgate.report/v1", "verdict": "pass", "gates": []}))
-    report = run(project, config("models/retrain.skops",
-                                 {"latency_p50_ms": {"max_increase": "10%"}},
-                                 {"latency_p95_ms": {"max": 10_000}},
-                                 baseline="prod-report.json", budget_s=1))
+    report = run(
+        project,
+        config(
+            "models/retrain.skops",
+            {"latency_p50_ms": {"max_increase": "10%"}},
+            {"latency_p95_ms": {"max": 10_000}},
+            baseline="prod-report.json",
+            budget_s=1,
+        ),
+    )
     found = gates(report)
     relative = found["perf.latency_p50_ms"]
     assert relative.status == "error"
     assert relative.message == (
         "mlgate.yaml: models.baseline: the production baseline prod-report.json is a saved "
-        "report: there is no model to time (point models.baseline at the model file)")
+        "report: there is no model to time (point models.baseline at the model file)"
+    )
     absolute = found["perf.latency_p95_ms"]
     assert absolute.status == "pass" and absolute.baseline is None
     assert any(n.startswith("production not measured: ") for n in absolute.notes)
 
 
 def test_too_few_rounds_for_a_relative_budget_is_an_error_not_a_pass(project: Project) -> None:
-    report = run(project, config({"factory": "factories:ten_times_slower"},
-                                 {"latency_p99_ms": {"max_increase": "10%"}}, budget_s=0.05))
+    report = run(
+        project,
+        config(
+            {"factory": "factories:ten_times_slower"},
+            {"latency_p99_ms": {"max_increase": "10%"}},
+            budget_s=0.05,
+        ),
+    )
     gate = report.gates[0]
     assert gate.status == "error" and gate.blocking
     assert gate.message.startswith("only ")
     assert gate.message.endswith(
         "blocks fit the time budget (6 are needed to compare with production); raise "
-        "mlgate.yaml: policy.performance.time_budget_s (now 0.05 s)")
+        "mlgate.yaml: policy.performance.time_budget_s (now 0.05 s)"
+    )
 
 
 def test_an_unreadable_candidate_errors_every_budget(project: Project) -> None:
-    report = run(project, config("models/missing.skops", {"latency_p50_ms": {"max": 10}},
-                                 {"model_size_mb": {"max": 10}}, baseline=None))
+    report = run(
+        project,
+        config(
+            "models/missing.skops",
+            {"latency_p50_ms": {"max": 10}},
+            {"model_size_mb": {"max": 10}},
+            baseline=None,
+        ),
+    )
     assert [g.status for g in report.gates] == ["error", "error"]
-    assert all("models.candidate" in g.message and "missing.skops" in g.message
-               for g in report.gates)
+    assert all(
+        "models.candidate" in g.message and "missing.skops" in g.message for g in report.gates
+    )
 
 
 # --- config problems (exit 2), located ------------------------------------------------------
@@ -274,31 +348,47 @@ def problems(project: Project, doc: dict[str, Any]) -> list[str]:
 @pytest.mark.parametrize(
     ("budget", "expected"),
     [
-        ({"latency_p95_ms": {"max_drop": "10%"}},
-         "mlgate.yaml: gates.performance[0].latency_p95_ms.max_drop: latency_p95_ms is better when "
-         "lower, so a regression is an increase; use max_increase"),
-        ({"throughput_rows_per_s": {"max_increase": "10%"}},
-         "mlgate.yaml: gates.performance[0].throughput_rows_per_s.max_increase: "
-         "throughput_rows_per_s is better when higher, so a regression is a drop; use max_drop"),
-        ({"load_time_ms": {"level": "warn"}},
-         "mlgate.yaml: gates.performance[0].load_time_ms: no budget: add max, min or max_increase"),
-        ({"model_size_mb": {"max": 10, "batch_size": 100}},
-         "mlgate.yaml: gates.performance[0].model_size_mb.batch_size: model_size_mb does not "
-         "predict, so batch_size does not apply"),
-        ({"throughput_rows_per_s": {"min": 500, "max": 100}},
-         "mlgate.yaml: gates.performance[0].throughput_rows_per_s: min 500 is above max 100"),
-        ({"peak_memory_mb": {"max": -1}},
-         "mlgate.yaml: gates.performance[0].peak_memory_mb.max: expected a number >= 0, got -1"),
+        (
+            {"latency_p95_ms": {"max_drop": "10%"}},
+            "mlgate.yaml: gates.performance[0].latency_p95_ms.max_drop: latency_p95_ms is better when "
+            "lower, so a regression is an increase; use max_increase",
+        ),
+        (
+            {"throughput_rows_per_s": {"max_increase": "10%"}},
+            "mlgate.yaml: gates.performance[0].throughput_rows_per_s.max_increase: "
+            "throughput_rows_per_s is better when higher, so a regression is a drop; use max_drop",
+        ),
+        (
+            {"load_time_ms": {"level": "warn"}},
+            "mlgate.yaml: gates.performance[0].load_time_ms: no budget: add max, min or max_increase",
+        ),
+        (
+            {"model_size_mb": {"max": 10, "batch_size": 100}},
+            "mlgate.yaml: gates.performance[0].model_size_mb.batch_size: model_size_mb does not "
+            "predict, so batch_size does not apply",
+        ),
+        (
+            {"throughput_rows_per_s": {"min": 500, "max": 100}},
+            "mlgate.yaml: gates.performance[0].throughput_rows_per_s: min 500 is above max 100",
+        ),
+        (
+            {"peak_memory_mb": {"max": -1}},
+            "mlgate.yaml: gates.performance[0].peak_memory_mb.max: expected a number >= 0, got -1",
+        ),
     ],
 )
-def test_budgets_that_cannot_mean_anything(project: Project, budget: dict[str, Any],
-                                           expected: str) -> None:
+def test_budgets_that_cannot_mean_anything(
+    project: Project, budget: dict[str, Any], expected: str
+) -> None:
     assert problems(project, config("models/retrain.skops", budget)) == [expected]
 
 
 def test_predictions_files_cannot_be_timed(project: Project) -> None:
-    doc = config({"predictions": "preds.csv"}, {"latency_p50_ms": {"max_increase": "5%"}},
-                 baseline={"predictions": "base.csv"})
+    doc = config(
+        {"predictions": "preds.csv"},
+        {"latency_p50_ms": {"max_increase": "5%"}},
+        baseline={"predictions": "base.csv"},
+    )
     assert problems(project, doc) == [
         "mlgate.yaml: models.candidate.predictions: performance budgets need a model to time, "
         "not a predictions file (use path: or factory:)",
@@ -321,19 +411,27 @@ def test_an_unknown_measure_suggests_the_right_one(project: Project) -> None:
 def test_ids_and_overrides(project: Project) -> None:
     from mlgate.gates.performance import parse
 
-    project.config(config("models/retrain.skops", {"latency_p95_ms": {"max": 5}},
-                          {"latency_p95_ms": {"max": 9, "batch_size": 32}},
-                          {"throughput_rows_per_s": {"min": 1, "id": "perf.bulk"}}))
+    project.config(
+        config(
+            "models/retrain.skops",
+            {"latency_p95_ms": {"max": 5}},
+            {"latency_p95_ms": {"max": 9, "batch_size": 32}},
+            {"throughput_rows_per_s": {"min": 1, "id": "perf.bulk"}},
+        )
+    )
     ids = [g.id for g in parse(load_config("mlgate.yaml", cwd=project.root))]
     assert ids == ["perf.latency_p95_ms", "perf.latency_p95_ms#2", "perf.bulk"]
 
 
 @pytest.mark.slow
 def test_cli_exit_code_for_a_relative_budget_without_production(project: Project) -> None:
-    project.config(config("models/retrain.skops", {"latency_p95_ms": {"max_increase": "10%"}},
-                          baseline=None))
+    project.config(
+        config("models/retrain.skops", {"latency_p95_ms": {"max_increase": "10%"}}, baseline=None)
+    )
     done = project.run("run")
     assert done.returncode == 2, done.stderr
-    assert ("mlgate.yaml: gates.performance[0].latency_p95_ms: a relative budget "
-            "(max_increase/max_drop) needs the production model") in done.stderr
+    assert (
+        "mlgate.yaml: gates.performance[0].latency_p95_ms: a relative budget "
+        "(max_increase/max_drop) needs the production model"
+    ) in done.stderr
     assert "Traceback" not in done.stderr

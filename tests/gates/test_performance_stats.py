@@ -14,7 +14,7 @@ from mlgate.records import Measurement
 
 
 def rounds_of(values: np.ndarray, calls: int = 1) -> list[list[float]]:
-    return [list(values[i:i + calls]) for i in range(0, len(values), calls)]
+    return [list(values[i : i + calls]) for i in range(0, len(values), calls)]
 
 
 def machine(n: int, seed: int, spread: float = 0.5) -> np.ndarray:
@@ -39,8 +39,9 @@ def timed(base_ms: float, load: np.ndarray, seed: int, jitter: float = 0.05) -> 
         ([[1, 2], [3], [4, 5, 6]], 3, [[1, 2, 3], [4, 5, 6]]),
     ],
 )
-def test_blocks_merge_consecutive_rounds(rounds: list[list[float]], least: int,
-                                         expected: list[list[float]]) -> None:
+def test_blocks_merge_consecutive_rounds(
+    rounds: list[list[float]], least: int, expected: list[list[float]]
+) -> None:
     (got,) = stats.blocks(rounds, min_calls=least)
     assert got == expected
 
@@ -81,8 +82,9 @@ def test_paired_ratio_sees_through_machine_load(slowdown: float, lo: float, hi: 
 
 def test_values_ratio_and_delta_agree() -> None:
     load = machine(40, seed=4)
-    result = stats.paired(timed(3.0, load, 5), timed(2.0, load, 6), "p50",
-                          rng=np.random.default_rng(0))
+    result = stats.paired(
+        timed(3.0, load, 5), timed(2.0, load, 6), "p50", rng=np.random.default_rng(0)
+    )
     assert result.ratio == pytest.approx(result.candidate / result.baseline)
     assert result.delta == pytest.approx(result.candidate - result.baseline)
     samples = result.delta_samples
@@ -90,8 +92,9 @@ def test_values_ratio_and_delta_agree() -> None:
 
 
 def test_a_zero_baseline_compares_differences_not_ratios() -> None:
-    result = stats.paired([[0.5], [0.7], [0.6]], [[0.0], [0.0], [0.0]], "median",
-                          rng=np.random.default_rng(0))
+    result = stats.paired(
+        [[0.5], [0.7], [0.6]], [[0.0], [0.0], [0.0]], "median", rng=np.random.default_rng(0)
+    )
     assert result.ratio is None and result.ratio_ci is None
     assert result.delta == pytest.approx(0.6)
 
@@ -127,9 +130,14 @@ def measurement(
     key = "max_drop" if higher_is_better else "max_increase"
     value = float(tolerance.rstrip("%")) / 100 if tolerance.endswith("%") else float(tolerance)
     return Measurement(
-        id="perf.x", kind="performance", name="x", higher_is_better=higher_is_better,
+        id="perf.x",
+        kind="performance",
+        name="x",
+        higher_is_better=higher_is_better,
         thresholds={key: Tolerance(value, relative=tolerance.endswith("%"))},
-        candidate=result.candidate, baseline=result.baseline, unit="ms",
+        candidate=result.candidate,
+        baseline=result.baseline,
+        unit="ms",
         estimate=stats.estimate(result, method="paired"),
     )
 
@@ -149,11 +157,16 @@ def measurement(
         (1.3, 0.05, "1", "pass"),  # absolute: 0.6 ms added, 1 ms allowed
     ],
 )
-def test_relative_budget_decision(slowdown: float, spread: float, tolerance: str,
-                                  status: str) -> None:
+def test_relative_budget_decision(
+    slowdown: float, spread: float, tolerance: str, status: str
+) -> None:
     load = machine(60, seed=9, spread=spread)
-    result = stats.paired(timed(2.0 * slowdown, load, 10), timed(2.0, load, 11), "median",
-                          rng=np.random.default_rng(0))
+    result = stats.paired(
+        timed(2.0 * slowdown, load, 10),
+        timed(2.0, load, 11),
+        "median",
+        rng=np.random.default_rng(0),
+    )
     gate = compare(measurement(result, tolerance), Policy())
     assert gate.status == status, gate.message
 

@@ -61,7 +61,8 @@ class FakeGitHub:
     zips: dict[int, bytes] = field(default_factory=dict)
     seen: list[Seen] = field(default_factory=list)
     _faults: list[tuple[str, re.Pattern[str], list[tuple[int, dict[str, str], str | None]]]] = (
-        field(default_factory=list))
+        field(default_factory=list)
+    )
     _next_id: int = 5000
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -85,8 +86,13 @@ class FakeGitHub:
             return ACTIONS_BOT
         return {"login": "mlgate-bot", "id": 77, "type": "User"}
 
-    def env(self, tmp: Any, event: dict[str, Any] | None = None, name: str = "pull_request",
-            **extra: str) -> dict[str, str]:
+    def env(
+        self,
+        tmp: Any,
+        event: dict[str, Any] | None = None,
+        name: str = "pull_request",
+        **extra: str,
+    ) -> dict[str, str]:
         """The variables of a GitHub Actions job pointed at this fake (files under `tmp`)."""
         event_path = tmp / "event.json"
         event_path.write_text(json.dumps(event if event is not None else self.pr_event()))
@@ -113,76 +119,134 @@ class FakeGitHub:
         env.update(extra)
         return env
 
-    def pr_event(self, number: int = PR, sha: str = HEAD_SHA, fork: bool = False,
-                 labels: tuple[str, ...] = ()) -> dict[str, Any]:
+    def pr_event(
+        self,
+        number: int = PR,
+        sha: str = HEAD_SHA,
+        fork: bool = False,
+        labels: tuple[str, ...] = (),
+    ) -> dict[str, Any]:
         """A `pull_request` webhook payload (and the PR it describes, served by GET pulls/N)."""
         head_repo = f"mallory/{NAME}" if fork else REPO
         pull = {
-            "number": number, "url": self.repo_url(f"/pulls/{number}"),
+            "number": number,
+            "url": self.repo_url(f"/pulls/{number}"),
             "head": {"sha": sha, "ref": "better-model", "repo": {"full_name": head_repo}},
             "base": {"sha": "b" * 40, "ref": "main", "repo": {"full_name": REPO}},
             "labels": [{"name": name} for name in labels],
         }
         self.pulls.setdefault(number, pull)
-        return {"action": "synchronize", "number": number, "pull_request": pull,
-                "repository": {"full_name": REPO, "default_branch": self.default_branch}}
+        return {
+            "action": "synchronize",
+            "number": number,
+            "pull_request": pull,
+            "repository": {"full_name": REPO, "default_branch": self.default_branch},
+        }
 
-    def workflow_run_event(self, head_sha: str = HEAD_SHA, pull_requests: tuple[int, ...] = (),
-                           run_id: int = 777) -> dict[str, Any]:
+    def workflow_run_event(
+        self, head_sha: str = HEAD_SHA, pull_requests: tuple[int, ...] = (), run_id: int = 777
+    ) -> dict[str, Any]:
         """A `workflow_run` payload; `pull_requests` is empty for forks, as on GitHub."""
-        return {"action": "completed", "workflow_run": {
-            "id": run_id, "head_sha": head_sha, "event": "pull_request", "conclusion": "failure",
-            "html_url": f"{self.web_url}/{REPO}/actions/runs/{run_id}",
-            "pull_requests": [{"number": n, "head": {"sha": head_sha}} for n in pull_requests],
-        }, "repository": {"full_name": REPO}}
+        return {
+            "action": "completed",
+            "workflow_run": {
+                "id": run_id,
+                "head_sha": head_sha,
+                "event": "pull_request",
+                "conclusion": "failure",
+                "html_url": f"{self.web_url}/{REPO}/actions/runs/{run_id}",
+                "pull_requests": [{"number": n, "head": {"sha": head_sha}} for n in pull_requests],
+            },
+            "repository": {"full_name": REPO},
+        }
 
     # --- arranging ------------------------------------------------------------------------------
 
-    def add_comment(self, issue: int, body: str,
-                    user: dict[str, Any] | None = None) -> dict[str, Any]:
+    def add_comment(
+        self, issue: int, body: str, user: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
         cid = self._new_id()
         comment = {
-            "id": cid, "body": body, "user": dict(user or HUMAN),
+            "id": cid,
+            "body": body,
+            "user": dict(user or HUMAN),
             "url": self.repo_url(f"/issues/comments/{cid}"),
             "issue_url": self.repo_url(f"/issues/{issue}"),
             "html_url": f"{self.web_url}/{REPO}/pull/{issue}#issuecomment-{cid}",
-            "created_at": "2024-05-01T12:00:00Z", "updated_at": "2024-05-01T12:00:00Z",
+            "created_at": "2024-05-01T12:00:00Z",
+            "updated_at": "2024-05-01T12:00:00Z",
         }
         self.comments.setdefault(issue, []).append(comment)
         return comment
 
     def add_label(self, issue: int, name: str, actor: str = "bob") -> None:
         self.labels.setdefault(issue, []).append(name)
-        self.events.setdefault(issue, []).append({
-            "id": self._new_id(), "event": "labeled", "label": {"name": name, "color": "ededed"},
-            "actor": {"login": actor, "id": 3, "type": "User"},
-            "url": self.repo_url(f"/issues/events/{self._next_id}"),
-            "created_at": "2024-05-01T12:00:00Z",
-        })
+        self.events.setdefault(issue, []).append(
+            {
+                "id": self._new_id(),
+                "event": "labeled",
+                "label": {"name": name, "color": "ededed"},
+                "actor": {"login": actor, "id": 3, "type": "User"},
+                "url": self.repo_url(f"/issues/events/{self._next_id}"),
+                "created_at": "2024-05-01T12:00:00Z",
+            }
+        )
 
-    def add_artifact(self, name: str, data: bytes, *, branch: str = "main", event: str = "push",
-                     conclusion: str = "success", fork: bool = False, expired: bool = False) -> int:
+    def add_artifact(
+        self,
+        name: str,
+        data: bytes,
+        *,
+        branch: str = "main",
+        event: str = "push",
+        conclusion: str = "success",
+        fork: bool = False,
+        expired: bool = False,
+    ) -> int:
         """An artifact of a workflow run (newest first, as GitHub lists them)."""
         run_id, art_id = self._new_id(), self._new_id()
         repo_id, head_repo_id = 1, (99 if fork else 1)
-        self.runs[run_id] = {"id": run_id, "head_branch": branch, "event": event,
-                             "status": "completed", "conclusion": conclusion,
-                             "head_sha": HEAD_SHA, "url": self.repo_url(f"/actions/runs/{run_id}"),
-                             "repository": {"id": repo_id}, "head_repository": {"id": head_repo_id}}
-        self.artifacts.insert(0, {
-            "id": art_id, "name": name, "size_in_bytes": len(data), "expired": expired,
-            "url": self.repo_url(f"/actions/artifacts/{art_id}"),
-            "archive_download_url": self.repo_url(f"/actions/artifacts/{art_id}/zip"),
-            "created_at": "2024-05-01T12:00:00Z",
-            "workflow_run": {"id": run_id, "repository_id": repo_id,
-                             "head_repository_id": head_repo_id, "head_branch": branch,
-                             "head_sha": HEAD_SHA},
-        })
+        self.runs[run_id] = {
+            "id": run_id,
+            "head_branch": branch,
+            "event": event,
+            "status": "completed",
+            "conclusion": conclusion,
+            "head_sha": HEAD_SHA,
+            "url": self.repo_url(f"/actions/runs/{run_id}"),
+            "repository": {"id": repo_id},
+            "head_repository": {"id": head_repo_id},
+        }
+        self.artifacts.insert(
+            0,
+            {
+                "id": art_id,
+                "name": name,
+                "size_in_bytes": len(data),
+                "expired": expired,
+                "url": self.repo_url(f"/actions/artifacts/{art_id}"),
+                "archive_download_url": self.repo_url(f"/actions/artifacts/{art_id}/zip"),
+                "created_at": "2024-05-01T12:00:00Z",
+                "workflow_run": {
+                    "id": run_id,
+                    "repository_id": repo_id,
+                    "head_repository_id": head_repo_id,
+                    "head_branch": branch,
+                    "head_sha": HEAD_SHA,
+                },
+            },
+        )
         self.zips[art_id] = data
         return art_id
 
-    def fail(self, method: str, path: str, *codes: int, headers: dict[str, str] | None = None,
-             message: str | None = None) -> None:
+    def fail(
+        self,
+        method: str,
+        path: str,
+        *codes: int,
+        headers: dict[str, str] | None = None,
+        message: str | None = None,
+    ) -> None:
         """Answer the next len(codes) matching requests with these statuses, then normally."""
         faults = [(c, headers or {}, message) for c in codes]
         self._faults.append((method, re.compile(path), faults))
@@ -259,8 +323,16 @@ class FakeGitHub:
         return _json({**self.me, "url": f"{self.api_url}/users/{self.me['login']}"})
 
     def _repo(self, request: Request, body: Any) -> Response:
-        return _json({"id": 1, "name": NAME, "full_name": REPO, "url": self.repo_url(),
-                      "default_branch": self.default_branch, "owner": {"login": OWNER}})
+        return _json(
+            {
+                "id": 1,
+                "name": NAME,
+                "full_name": REPO,
+                "url": self.repo_url(),
+                "default_branch": self.default_branch,
+                "owner": {"login": OWNER},
+            }
+        )
 
     def _list_comments(self, request: Request, body: Any, n: str) -> Response:
         return self._page(request, self.comments.get(int(n), []))
@@ -268,9 +340,20 @@ class FakeGitHub:
     def _create_comment(self, request: Request, body: Any, n: str) -> Response:
         text = (body or {}).get("body", "")
         if len(text) > 65536:
-            return _json({"message": "Validation Failed", "errors": [
-                {"resource": "IssueComment", "code": "custom", "field": "body",
-                 "message": "body is too long (maximum is 65536 characters)"}]}, 422)
+            return _json(
+                {
+                    "message": "Validation Failed",
+                    "errors": [
+                        {
+                            "resource": "IssueComment",
+                            "code": "custom",
+                            "field": "body",
+                            "message": "body is too long (maximum is 65536 characters)",
+                        }
+                    ],
+                },
+                422,
+            )
         return _json(self.add_comment(int(n), text, self.me), 201)
 
     def _find(self, cid: str) -> dict[str, Any] | None:
@@ -300,8 +383,10 @@ class FakeGitHub:
         return Response(status=204)
 
     def _labels(self, request: Request, body: Any, n: str) -> Response:
-        labels = [{"name": name, "color": "ededed", "url": self.repo_url(f"/labels/{name}")}
-                  for name in self.labels.get(int(n), [])]
+        labels = [
+            {"name": name, "color": "ededed", "url": self.repo_url(f"/labels/{name}")}
+            for name in self.labels.get(int(n), [])
+        ]
         return self._page(request, labels)
 
     def _events(self, request: Request, body: Any, n: str) -> Response:
@@ -320,8 +405,12 @@ class FakeGitHub:
         if len(output.get("annotations") or []) > 50 or problems:
             return _json({"message": "Validation Failed"}, 422)
         rid = self._new_id()
-        run = {**data, "id": rid, "url": self.repo_url(f"/check-runs/{rid}"),
-               "html_url": f"{self.web_url}/{REPO}/runs/{rid}"}
+        run = {
+            **data,
+            "id": rid,
+            "url": self.repo_url(f"/check-runs/{rid}"),
+            "html_url": f"{self.web_url}/{REPO}/runs/{rid}",
+        }
         self.check_runs.append(run)
         return _json(run, 201)
 
@@ -336,8 +425,12 @@ class FakeGitHub:
             return _json({"message": "Validation Failed"}, 422)
         if len(data.get("description") or "") > 140:
             return _json({"message": "Validation Failed"}, 422)
-        status = {**data, "id": self._new_id(), "sha": sha,
-                  "url": self.repo_url(f"/statuses/{sha}")}
+        status = {
+            **data,
+            "id": self._new_id(),
+            "sha": sha,
+            "url": self.repo_url(f"/statuses/{sha}"),
+        }
         self.statuses.append(status)
         return _json(status, 201)
 
@@ -354,8 +447,9 @@ class FakeGitHub:
         return Response(status=302, headers={"Location": f"{host}/blob/{aid}?sig=signed"})
 
     def _blob(self, request: Request) -> Response:
-        seen = Seen(request.method, request.path, request.args.to_dict(), dict(request.headers),
-                    None)
+        seen = Seen(
+            request.method, request.path, request.args.to_dict(), dict(request.headers), None
+        )
         self.seen.append(seen)
         aid = int(request.path.rsplit("/", 1)[-1])
         if "Authorization" in request.headers:  # blob storage rejects a second credential
@@ -370,19 +464,21 @@ class FakeGitHub:
 
     # --- helpers --------------------------------------------------------------------------------
 
-    def _page(self, request: Request, items: list[dict[str, Any]],
-              key: str | None = None) -> Response:
+    def _page(
+        self, request: Request, items: list[dict[str, Any]], key: str | None = None
+    ) -> Response:
         per_page = min(int(request.args.get("per_page", 30)), 100)
         page = int(request.args.get("page", 1))
-        chunk = items[(page - 1) * per_page: page * per_page]
+        chunk = items[(page - 1) * per_page : page * per_page]
         pages = max(1, -(-len(items) // per_page))
         headers = {}
         if page < pages:
             base = f"{self.api_url}{request.path.removeprefix('/api/v3')}"
             nxt = {**request.args.to_dict(), "page": str(page + 1), "per_page": str(per_page)}
             last = {**nxt, "page": str(pages)}
-            headers["Link"] = (f'<{base}?{urlencode(nxt)}>; rel="next", '
-                               f'<{base}?{urlencode(last)}>; rel="last"')
+            headers["Link"] = (
+                f'<{base}?{urlencode(nxt)}>; rel="next", <{base}?{urlencode(last)}>; rel="last"'
+            )
         doc: Any = {"total_count": len(items), key: chunk} if key else chunk
         return _json(doc, 200, headers)
 

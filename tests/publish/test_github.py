@@ -22,29 +22,48 @@ def gh(httpserver_ipv4: Any) -> FakeGitHub:
     return FakeGitHub(httpserver_ipv4).install()
 
 
-def gate(gid: str, status: str = "pass", *, blocking: bool | None = None, message: str = "",
-         **extra: Any) -> GateResult:
+def gate(
+    gid: str, status: str = "pass", *, blocking: bool | None = None, message: str = "", **extra: Any
+) -> GateResult:
     blocking = status in ("fail", "error") if blocking is None else blocking
-    return GateResult(id=gid, kind="model", status=status, blocking=blocking,  # type: ignore[arg-type]
-                      message=message or f"{gid} {status}", name=gid.split(".", 1)[-1], **extra)
+    return GateResult(
+        id=gid,
+        kind="model",
+        status=status,
+        blocking=blocking,  # type: ignore[arg-type]
+        message=message or f"{gid} {status}",
+        name=gid.split(".", 1)[-1],
+        **extra,
+    )
 
 
 def failing_report(**context: Any) -> Report:
     gates = (
-        gate("model.roc_auc", "fail", candidate=0.81, baseline=0.9, delta=-0.09, ci=(-0.11, -0.07),
-             message="roc_auc dropped 0.090 (95% CI -0.110 … -0.070), allowed 0.005"),
+        gate(
+            "model.roc_auc",
+            "fail",
+            candidate=0.81,
+            baseline=0.9,
+            delta=-0.09,
+            ci=(-0.11, -0.07),
+            message="roc_auc dropped 0.090 (95% CI -0.110 … -0.070), allowed 0.005",
+        ),
         gate("model.accuracy", "pass", candidate=0.85, baseline=0.86, delta=-0.01),
     )
     return Report(verdict="fail", gates=gates, context={"ci": "github", **context})
 
 
 def passing_report(**context: Any) -> Report:
-    return Report(verdict="pass", gates=(gate("model.roc_auc", candidate=0.91, baseline=0.9),),
-                  context={"ci": "github", **context})
+    return Report(
+        verdict="pass",
+        gates=(gate("model.roc_auc", candidate=0.91, baseline=0.9),),
+        context={"ci": "github", **context},
+    )
 
 
-def run(gh: FakeGitHub, tmp_path: Path, report: Report, comment: str = "always",
-        **env_kw: Any) -> list[str]:
+def run(
+    gh: FakeGitHub, tmp_path: Path, report: Report, comment: str = "always", **env_kw: Any
+) -> list[str]:
     env = gh.env(tmp_path, **env_kw)
     options = PublishOptions(comment=comment)  # type: ignore[arg-type]
     return PUBLISHER.publish(report, tmp_path / "mlgate-report", options, env)
@@ -94,10 +113,12 @@ def test_personal_token_identifies_itself_through_the_api(gh: FakeGitHub, tmp_pa
 
 def test_check_run_on_the_pr_head_with_annotations(gh: FakeGitHub, tmp_path: Path) -> None:
     config = tmp_path / "mlgate.yaml"
-    config.write_text("version: 1\ngates:\n  model:\n    - metric: accuracy\n"
-                      "    - metric: roc_auc\n")
-    many = tuple(gate(f"model.roc_auc[s={i}]", "fail", message=f"slice {i} dropped")
-                 for i in range(60))
+    config.write_text(
+        "version: 1\ngates:\n  model:\n    - metric: accuracy\n    - metric: roc_auc\n"
+    )
+    many = tuple(
+        gate(f"model.roc_auc[s={i}]", "fail", message=f"slice {i} dropped") for i in range(60)
+    )
     report = Report(verdict="fail", gates=many, context={"config": str(config)})
     lines = run(gh, tmp_path, report)
     [check] = gh.check_runs
@@ -131,16 +152,22 @@ def test_error_verdict_is_an_error_status(gh: FakeGitHub, tmp_path: Path) -> Non
 def test_transient_failures_are_retried(gh: FakeGitHub, tmp_path: Path) -> None:
     gh.fail("GET", rf"/issues/{PR}/comments$", 429, headers={"Retry-After": "0"})
     gh.fail("POST", rf"/issues/{PR}/comments$", 502, 503)
-    gh.fail("POST", r"/check-runs$", 403, message="You have exceeded a secondary rate limit. "
-            "Please wait a few minutes before you try again.")
+    gh.fail(
+        "POST",
+        r"/check-runs$",
+        403,
+        message="You have exceeded a secondary rate limit. "
+        "Please wait a few minutes before you try again.",
+    )
     lines = run(gh, tmp_path, failing_report())
     assert len(gh.ours()) == 1 and len(gh.check_runs) == 1, lines
     assert [s.status for s in gh.requests("POST", "/comments")] == [502, 503, 201]
     assert [s.status for s in gh.requests("POST", "/check-runs")] == [403, 201]
 
 
-def test_lasting_outage_is_a_warning_and_keeps_runner_outputs(gh: FakeGitHub,
-                                                              tmp_path: Path) -> None:
+def test_lasting_outage_is_a_warning_and_keeps_runner_outputs(
+    gh: FakeGitHub, tmp_path: Path
+) -> None:
     gh.fail("POST", r"/issues/\d+/comments$", *[502] * 20)
     env = gh.env(tmp_path)
     with pytest.raises(PublishError) as caught:
@@ -166,14 +193,23 @@ def test_required_publish_raises(gh: FakeGitHub, tmp_path: Path) -> None:
         publish(passing_report(), tmp_path, PublishOptions(require=True), env)
 
 
-@pytest.mark.parametrize(("mode", "report", "existing", "expected"), [
-    ("never", failing_report(), False, "comment: not posted (comment: never)"),
-    ("on-failure", passing_report(), False, "comment: not posted (passed; comment: on-failure)"),
-    ("on-failure", failing_report(), False, "comment: posted"),
-    ("on-failure", passing_report(), True, "comment: updated"),  # a stale failure is corrected
-])
-def test_comment_modes(gh: FakeGitHub, tmp_path: Path, mode: str, report: Report, existing: bool,
-                       expected: str) -> None:
+@pytest.mark.parametrize(
+    ("mode", "report", "existing", "expected"),
+    [
+        ("never", failing_report(), False, "comment: not posted (comment: never)"),
+        (
+            "on-failure",
+            passing_report(),
+            False,
+            "comment: not posted (passed; comment: on-failure)",
+        ),
+        ("on-failure", failing_report(), False, "comment: posted"),
+        ("on-failure", passing_report(), True, "comment: updated"),  # a stale failure is corrected
+    ],
+)
+def test_comment_modes(
+    gh: FakeGitHub, tmp_path: Path, mode: str, report: Report, existing: bool, expected: str
+) -> None:
     if existing:
         gh.add_comment(PR, f"{MARKER}\nBlocked earlier", ACTIONS_BOT)
     lines = run(gh, tmp_path, report, comment=mode)
@@ -207,12 +243,15 @@ def test_fork_pull_request_writes_runner_outputs_only(gh: FakeGitHub, tmp_path: 
     assert gh.seen == [] and (tmp_path / "step_summary.md").read_text()
 
 
-def test_workflow_run_posts_a_fork_report_after_checking_its_commit(gh: FakeGitHub,
-                                                                    tmp_path: Path) -> None:
+def test_workflow_run_posts_a_fork_report_after_checking_its_commit(
+    gh: FakeGitHub, tmp_path: Path
+) -> None:
     gh.pr_event(fork=True)  # the PR exists, at HEAD_SHA
-    report = failing_report(pull_request={"number": PR, "head_sha": HEAD_SHA},
-                            job_url="https://evil.example/phish",
-                            report_url="https://evil.example/report")
+    report = failing_report(
+        pull_request={"number": PR, "head_sha": HEAD_SHA},
+        job_url="https://evil.example/phish",
+        report_url="https://evil.example/report",
+    )
     lines = run(gh, tmp_path, report, event=gh.workflow_run_event(), name="workflow_run")
     assert len(gh.ours()) == 1 and gh.check_runs[0]["head_sha"] == HEAD_SHA, lines
     assert gh.requests("GET", f"/pulls/{PR}")  # the PR number from the report was verified
@@ -223,8 +262,11 @@ def test_workflow_run_posts_a_fork_report_after_checking_its_commit(gh: FakeGitH
 
 def test_workflow_run_refuses_a_report_for_another_commit(gh: FakeGitHub, tmp_path: Path) -> None:
     report = failing_report(pull_request={"number": PR, "head_sha": "9" * 40})
-    with pytest.raises(PublishError, match="report is for commit 999999999999 but this run is for "
-                       "0123456789ab: refusing to post"):
+    with pytest.raises(
+        PublishError,
+        match="report is for commit 999999999999 but this run is for "
+        "0123456789ab: refusing to post",
+    ):
         run(gh, tmp_path, report, event=gh.workflow_run_event(), name="workflow_run")
     assert gh.comments == {} and gh.check_runs == [] and gh.statuses == []
 
@@ -234,8 +276,9 @@ def test_workflow_run_refuses_a_report_without_a_commit(gh: FakeGitHub, tmp_path
         run(gh, tmp_path, failing_report(), event=gh.workflow_run_event(), name="workflow_run")
 
 
-def test_workflow_run_does_not_comment_on_a_pr_that_moved_on(gh: FakeGitHub,
-                                                             tmp_path: Path) -> None:
+def test_workflow_run_does_not_comment_on_a_pr_that_moved_on(
+    gh: FakeGitHub, tmp_path: Path
+) -> None:
     gh.pr_event(sha="8" * 40)  # the PR head is a newer commit now (or the number was forged)
     report = failing_report(pull_request={"number": PR, "head_sha": HEAD_SHA})
     lines = run(gh, tmp_path, report, event=gh.workflow_run_event(), name="workflow_run")
@@ -247,8 +290,9 @@ def test_workflow_run_does_not_comment_on_a_pr_that_moved_on(gh: FakeGitHub,
 # --- accepted regressions -----------------------------------------------------------------------
 
 
-def test_accept_label_is_read_from_the_api_with_who_added_it(gh: FakeGitHub,
-                                                             tmp_path: Path) -> None:
+def test_accept_label_is_read_from_the_api_with_who_added_it(
+    gh: FakeGitHub, tmp_path: Path
+) -> None:
     env = gh.env(tmp_path)
     assert PUBLISHER.accepted("mlgate:accept-regression", env) is None
     gh.add_label(PR, "mlgate:accept-regression", actor="carol")
@@ -256,8 +300,9 @@ def test_accept_label_is_read_from_the_api_with_who_added_it(gh: FakeGitHub,
     assert reason == f"PR label 'mlgate:accept-regression' on #{PR} added by @carol"
 
 
-def test_accept_label_falls_back_to_the_event_payload(gh: FakeGitHub, tmp_path: Path,
-                                                      capsys: pytest.CaptureFixture[str]) -> None:
+def test_accept_label_falls_back_to_the_event_payload(
+    gh: FakeGitHub, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     gh.fail("GET", r"/labels$", *[500] * 10)
     env = gh.env(tmp_path, event=gh.pr_event(labels=("mlgate:accept-regression",)))
     reason = PUBLISHER.accepted("mlgate:accept-regression", env)
@@ -283,7 +328,7 @@ def read_outputs(path: Path) -> dict[str, str]:
         if "<<" in line:
             name, delimiter = line.split("<<", 1)
             end = lines.index(delimiter, i + 1)
-            found[name] = "\n".join(lines[i + 1:end])
+            found[name] = "\n".join(lines[i + 1 : end])
             i = end + 1
         else:
             if "=" in line:
@@ -306,21 +351,26 @@ def test_summary_stays_within_the_step_limit(gh: FakeGitHub, tmp_path: Path) -> 
     summary = tmp_path / "step_summary.md"
     env = gh.env(tmp_path)
     summary.write_bytes(b"x" * (1024 * 1024 - 3000))  # an earlier tool used most of it
-    big = Report(verdict="fail", gates=tuple(gate(f"data.col{i}", "fail", message="é" * 200)
-                                             for i in range(400)))
+    big = Report(
+        verdict="fail",
+        gates=tuple(gate(f"data.col{i}", "fail", message="é" * 200) for i in range(400)),
+    )
     PUBLISHER.publish(big, tmp_path, PublishOptions(comment="never"), env)
     assert 1024 * 1024 - 3000 < summary.stat().st_size <= 1024 * 1024
 
 
-def test_error_commands_are_escaped_and_capped(gh: FakeGitHub, tmp_path: Path,
-                                               capsys: pytest.CaptureFixture[str]) -> None:
+def test_error_commands_are_escaped_and_capped(
+    gh: FakeGitHub, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     evil = gate("data.x[col=a,b:c]", "fail", message="50% worse\r\n::set-env name=X::pwned")
     many = tuple(gate(f"model.m{i}", "fail") for i in range(12))
-    PUBLISHER.publish(Report(verdict="fail", gates=(evil, *many)), tmp_path, PublishOptions(),
-                      gh.env(tmp_path))
+    PUBLISHER.publish(
+        Report(verdict="fail", gates=(evil, *many)), tmp_path, PublishOptions(), gh.env(tmp_path)
+    )
     commands = [line for line in capsys.readouterr().out.splitlines() if line.startswith("::")]
-    assert commands[0] == ("::error title=mlgate%3A data.x[col=a%2Cb%3Ac]::"
-                           "50%25 worse%0D%0A::set-env name=X::pwned")
+    assert commands[0] == (
+        "::error title=mlgate%3A data.x[col=a%2Cb%3Ac]::50%25 worse%0D%0A::set-env name=X::pwned"
+    )
     assert len(commands) == 10
     assert commands[-1] == "::error title=mlgate::4 more gates — see the job summary"
 
@@ -349,17 +399,28 @@ def test_cli_publish_prints_no_token(gh: FakeGitHub, tmp_path: Path) -> None:
     gh.fail("PATCH", r".*", 422, message=f"echo {gh.token}")
     gh.add_comment(PR, f"{MARKER}\nold", ACTIONS_BOT)
     env = {**gh.env(tmp_path), "PATH": "/usr/bin:/bin"}
-    done = subprocess.run([sys.executable, "-m", "mlgate", "publish", "mlgate-report"],
-                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "mlgate", "publish", "mlgate-report"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     assert "warning: publishing to github failed" in done.stderr and "***" in done.stderr
     assert gh.token not in done.stdout + done.stderr
     for file in tmp_path.rglob("*"):
         if file.is_file():
             assert gh.token not in file.read_text(errors="replace"), file
-    done = subprocess.run([sys.executable, "-m", "mlgate", "publish", "mlgate-report",
-                           "--require-publish"], cwd=tmp_path, env=env, capture_output=True,
-                          text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "mlgate", "publish", "mlgate-report", "--require-publish"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr  # the PATCH fault was used up: posted this time
     assert json.loads((tmp_path / "mlgate-report" / "report.json").read_text())["verdict"] == "fail"
     assert re.search(r"comment: updated", done.stderr)

@@ -31,8 +31,9 @@ def zipped(files: dict[str, bytes | str]) -> bytes:
 
 def context(gh: FakeGitHub, tmp_path: Path) -> SourceContext:
     env = gh.env(tmp_path, event=gh.pr_event())
-    return SourceContext(root=tmp_path, cache=tmp_path / "cache",
-                         where="mlgate.yaml: models.baseline", env=env)
+    return SourceContext(
+        root=tmp_path, cache=tmp_path / "cache", where="mlgate.yaml: models.baseline", env=env
+    )
 
 
 def test_latest_successful_default_branch_artifact(gh: FakeGitHub, tmp_path: Path) -> None:
@@ -53,10 +54,18 @@ def test_latest_successful_default_branch_artifact(gh: FakeGitHub, tmp_path: Pat
 
 def test_saved_baseline_folder_and_cache(gh: FakeGitHub, tmp_path: Path) -> None:
     manifest = {"schema": "mlgate.baseline/v1", "model": "model.skops", "report": "report.json"}
-    gh.add_artifact("mlgate-baseline", zipped({
-        "baseline.json": json.dumps(manifest), "model.skops": b"m",
-        "report.json": json.dumps({"schema": "mlgate.report/v1", "verdict": "pass", "gates": []}),
-    }))
+    gh.add_artifact(
+        "mlgate-baseline",
+        zipped(
+            {
+                "baseline.json": json.dumps(manifest),
+                "model.skops": b"m",
+                "report.json": json.dumps(
+                    {"schema": "mlgate.report/v1", "verdict": "pass", "gates": []}
+                ),
+            }
+        ),
+    )
     ctx = context(gh, tmp_path)
     folder = github_artifact.fetch("mlgate-baseline", ctx)
     assert (folder / "baseline.json").is_file()
@@ -92,8 +101,9 @@ def test_missing_artifact_says_what_to_do(gh: FakeGitHub, tmp_path: Path) -> Non
     gh.add_artifact("model", zipped({"m": b"m"}), branch="feature")
     with pytest.raises(BaselineError) as caught:
         github_artifact.fetch("model", context(gh, tmp_path))
-    assert caught.value.message == ("no successful run on 'main' has an artifact named 'model' "
-                                    "(looked at 1)")
+    assert caught.value.message == (
+        "no successful run on 'main' has an artifact named 'model' (looked at 1)"
+    )
 
 
 def test_api_errors_and_missing_token_are_baseline_errors(gh: FakeGitHub, tmp_path: Path) -> None:
@@ -102,7 +112,8 @@ def test_api_errors_and_missing_token_are_baseline_errors(gh: FakeGitHub, tmp_pa
     with pytest.raises(BaselineError, match=r"github-artifact:model: HTTP 500") as caught:
         github_artifact.fetch("model", ctx)
     assert gh.token not in str(caught.value)
-    no_token = SourceContext(root=tmp_path, cache=tmp_path, where="w",
-                             env={**ctx.env, "GITHUB_TOKEN": ""})
+    no_token = SourceContext(
+        root=tmp_path, cache=tmp_path, where="w", env={**ctx.env, "GITHUB_TOKEN": ""}
+    )
     with pytest.raises(BaselineError, match="GITHUB_TOKEN is not set"):
         github_artifact.fetch("model", no_token)

@@ -48,8 +48,11 @@ def test_regression_blocks_and_explains_on_the_pr(gh: FakeGitHub, project: Proje
 
     report = project.report()
     assert report["context"]["pull_request"] == {"number": PR, "head_sha": HEAD_SHA}
-    leaked = [p for p in project.root.rglob("*") if p.is_file()
-              and gh.token in p.read_text(errors="replace")]
+    leaked = [
+        p
+        for p in project.root.rglob("*")
+        if p.is_file() and gh.token in p.read_text(errors="replace")
+    ]
     assert leaked == [] and gh.token not in done.stdout + done.stderr
 
 
@@ -67,7 +70,8 @@ def test_api_outage_does_not_change_the_verdict(gh: FakeGitHub, project: Project
 
 
 def test_accept_label_turns_the_regression_into_an_audited_warning(
-        gh: FakeGitHub, project: Project) -> None:
+    gh: FakeGitHub, project: Project
+) -> None:
     project.config(base_config("models/regressed.skops"))
     gh.add_label(PR, "mlgate:accept-regression", actor="carol")
     done = project.run("run", "--publish", env=job_env(gh, project))
@@ -75,8 +79,11 @@ def test_accept_label_turns_the_regression_into_an_audited_warning(
     report = project.report()
     reason = f"PR label 'mlgate:accept-regression' on #{PR} added by @carol"
     assert report["context"]["accepted"] == reason
-    assert any(f"regression accepted: {reason}" in note
-               for gate in report["gates"] for note in gate["notes"])
+    assert any(
+        f"regression accepted: {reason}" in note
+        for gate in report["gates"]
+        for note in gate["notes"]
+    )
     assert gh.check_runs[0]["conclusion"] == "neutral"
     assert "carol" in gh.ours()[0]["body"]
 

@@ -219,8 +219,8 @@ def _baseline(inputs: Inputs) -> tuple[Model | None, str | None]:
     return model, None
 
 
-def error(gate: PerfGate, message: str) -> Measurement:
-    """The gate could not be measured: an error gate (it never passes)."""
+def measurement(gate: PerfGate, **values: Any) -> Measurement:
+    """This gate's Measurement (id, measure, budget) with the measured `values`."""
     measure = gate.measure
     return Measurement(
         id=gate.id,
@@ -230,5 +230,10 @@ def error(gate: PerfGate, message: str) -> Measurement:
         thresholds=gate.thresholds,
         higher_is_better=measure.higher_is_better,
         unit=measure.unit,
-        error=message,
+        **values,
     )
+
+
+def error(gate: PerfGate, message: str) -> Measurement:
+    """The gate could not be measured: an error gate (it never passes)."""
+    return measurement(gate, error=message)

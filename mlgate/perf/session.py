@@ -6,7 +6,7 @@ import time
 import zlib
 from typing import TYPE_CHECKING, Any
 
-from mlgate.gates.performance import BATCHED, RELATIVE, PerfGate, error
+from mlgate.gates.performance import BATCHED, RELATIVE, PerfGate, error, measurement
 from mlgate.records import Measurement
 
 if TYPE_CHECKING:
@@ -313,18 +313,11 @@ class Session:
         notes: list[str],
         details: dict[str, Any],
     ) -> Measurement:
-        measure = gate.measure
-        return Measurement(
-            id=gate.id,
-            kind="performance",
-            name=measure.name,
-            level=gate.budget.level,
-            thresholds=gate.thresholds,
-            higher_is_better=measure.higher_is_better,
+        return measurement(
+            gate,
             candidate=candidate,
             baseline=baseline,
             estimate=estimate,
-            unit=measure.unit,
             notes=tuple(notes),
             details=details,
         )

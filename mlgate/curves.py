@@ -10,6 +10,7 @@ if TYPE_CHECKING:
     from mlgate.metrics import Predictions
 
 MAX_POINTS = 101
+CURVE_ROWS = 100_000  # curves are drawn from a seeded sample this large: charts have ≤ 101 points
 
 
 def curves(
@@ -26,16 +27,23 @@ def curves(
     out: dict[str, Any] = {}
     if task != "regression":
         out["classes"] = [_plain(c) for c in np.unique(y)]
+    sample = None
+    if len(y) > CURVE_ROWS:  # the same rows for both models, the same rows every run
+        sample = np.sort(np.random.default_rng(0).choice(len(y), CURVE_ROWS, replace=False))
+        out["curve_rows"] = CURVE_ROWS
     sides = {"candidate": candidate, "baseline": baseline}
     out["curves"] = {
-        name: _one(y, pred, task=task, pos_label=pos_label)
+        name: _one(y, pred, task=task, pos_label=pos_label, sample=sample)
         for name, pred in sides.items()
         if pred is not None
     }
     return out
 
 
-def _one(y: np.ndarray, pred: Predictions, *, task: str, pos_label: Any) -> dict[str, Any]:
+def _one(
+    y: np.ndarray, pred: Predictions, *, task: str, pos_label: Any, sample: np.ndarray | None
+) -> dict[str, Any]:
+    """Curves of one model; `sample` (row indices) bounds the cost of the sorted curves."""
     import numpy as np
     from sklearn import metrics
 
@@ -44,9 +52,9 @@ def _one(y: np.ndarray, pred: Predictions, *, task: str, pos_label: Any) -> dict
         counts, edges = np.histogram(residuals, bins=30)
         return {"residuals": {"counts": counts.tolist(), "edges": _round(edges)}}
     labels = np.unique(y)
-    result: dict[str, Any] = {
-        "confusion": metrics.confusion_matrix(y, pred.label, labels=labels).tolist()
-    }
+    result: dict[str, Any] = {"confusion": _confusion(y, pred.label, labels)}
+    if sample is not None:
+        y, pred = y[sample], pred.take(sample)
     if task == "binary" and pred.proba is not None and pred.classes is not None:
         positive = pos_label if pos_label is not None else labels[-1]
         column = list(pred.classes).index(positive) if positive in list(pred.classes) else -1
@@ -66,6 +74,18 @@ def _one(y: np.ndarray, pred: Predictions, *, task: str, pos_label: Any) -> dict
                 calibration={"mean_predicted": prob_pred, "fraction_positive": prob_true},
             )
     return result
+
+
+def _confusion(y: np.ndarray, predicted: np.ndarray, labels: np.ndarray) -> list[list[int]]:
+    """Rows: true label, columns: predicted label (all rows; labels never seen are dropped)."""
+    import numpy as np
+
+    k = len(labels)
+    true_code = np.searchsorted(labels, y)
+    pred_code = np.searchsorted(labels, predicted)
+    known = (pred_code < k) & (labels[np.minimum(pred_code, k - 1)] == predicted)
+    counts = np.bincount(true_code[known] * k + pred_code[known], minlength=k * k)
+    return counts.reshape(k, k).tolist()
 
 
 def _calibration(

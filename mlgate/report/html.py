@@ -28,6 +28,7 @@ def render_html(report: Report) -> str:
         gates=view.ordered(report.gates),
         forest=charts.forest(report),
         curves=charts.curves(report),
+        curve_rows=report.diagnostics.get("curve_rows"),
         confusions=charts.confusions(report),
         residuals=charts.residuals(report),
         slices=breakdowns.slices(report),

@@ -50,6 +50,11 @@ def finish(report: Report, out_dir: Path, *, quiet: bool = False) -> int:
 
         print_report(report)
         print(f"reports: {paths['json'].parent}", file=sys.stderr)
+    elif report.verdict != "pass":  # quiet, but a blocked run still says why in one line
+        from mlgate.report.view import headline
+
+        head = headline(report)
+        print(f"mlgate: {head.word.lower()}: {head.reason}", file=sys.stderr)
     return int(exit_code(report))
 
 

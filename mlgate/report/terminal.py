@@ -59,7 +59,9 @@ def print_report(report: Report, console: Console | None = None) -> None:
         console.print(
             Text.assemble(("  note: ", "cyan"), f"{f.clip(gate_id, 120)}: ", f.clip(note, 400))
         )
-    console.print(Text.assemble(("  baseline: ", "cyan"), view.baseline_sentence(report)))
+    baseline = view.baseline_sentence(report)
+    if baseline:
+        console.print(Text.assemble(("  baseline: ", "cyan"), baseline))
     summary = ", ".join(f"{n} {k}" for k, n in report.summary.items() if n)
     if summary:
         console.print(Text(f"  {summary}", style="dim"))

@@ -292,8 +292,13 @@ def detectable(report: Report, limit: int = 8) -> list[tuple[str, float, str]]:
 
 
 def baseline_sentence(report: Report) -> str:
-    """Which production baseline the candidate was compared with, in one sentence."""
+    """Which production baseline the candidate was compared with, in one sentence.
+
+    Empty when the run stopped before any baseline was looked at (nothing to say).
+    """
     base = f.mapping(report.context.get("baseline"))
+    if not base and not report.gates:
+        return ""
     spec = f.clip(base.get("spec"), 200)
     kind = base.get("kind")
     rows = f.mapping(report.context.get("eval")).get("rows")
@@ -307,6 +312,8 @@ def baseline_sentence(report: Report) -> str:
             text += " (not paired)"
     elif kind == "report":
         text = f"stored report {spec}: metrics only, no paired statistics"
+    elif kind == "error":
+        text = f"{spec} could not be resolved" if spec else "could not be resolved"
     else:
         text = "none configured, so only absolute thresholds apply"
     note = f.clip(base.get("note"), 300)

@@ -314,3 +314,39 @@ def test_skops_file_with_untrusted_types_stops_and_names_the_key(
         and "models.candidate.trust" in m
         for m in messages
     ), messages
+
+
+def test_empty_eval_set_is_exit_3_naming_the_file(project: Project) -> None:
+    import pandas as pd
+
+    frame = pd.read_parquet(project.root / "data" / "holdout.parquet")
+    frame.iloc[:0].to_csv(project.root / "data" / "empty.csv", index=False)
+    doc = base_config()
+    doc["data"]["eval"] = "data/empty.csv"
+    project.config(doc)
+    result = project.run("run")
+    assert result.returncode == 3
+    assert (
+        result.stderr.strip() == "mlgate: error: mlgate.yaml: data.eval: the eval data has no rows"
+    )
+    assert project.report()["verdict"] == "error"
+
+
+def test_nan_predictions_error_the_gates_never_pass(project: Project) -> None:
+    import numpy as np
+    import pandas as pd
+
+    n = len(pd.read_parquet(project.root / "data" / "holdout.parquet"))
+    proba = np.full(n, 0.5)
+    proba[:7] = np.nan
+    pd.DataFrame({"prediction": np.ones(n, dtype=int), "proba": proba}).to_csv(
+        project.root / "preds.csv", index=False
+    )
+    doc = base_config({"predictions": "preds.csv"})  # type: ignore[arg-type]
+    report = run(project, doc)
+    assert report.verdict == "error"
+    assert {g.status for g in report.gates} == {"error"}
+    assert (
+        "models.candidate: the model's probabilities are NaN or inf for 7 rows"
+        in report.gates[0].message
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import shutil
 import sys
 from pathlib import Path
 
@@ -39,8 +40,9 @@ def run(args: argparse.Namespace) -> int:
             f"{'' if ok else f'  UNEXPECTED: meant {scenario.expected}'}  -> {out_dir}/report.md"
         )
     print("\nmlgate demo: done\n" + "\n".join(lines), file=sys.stderr)
+    prog = "mlgate" if shutil.which("mlgate") else f"{sys.executable} -m mlgate"  # works as typed
     print(
-        f"  try it yourself: cd {root} && mlgate run   (or -c mlgate-regressed.yaml)",
+        f"  try it yourself: cd {root} && {prog} run   (or -c mlgate-regressed.yaml)",
         file=sys.stderr,
     )
     return ExitCode.OK if as_intended else ExitCode.BUG

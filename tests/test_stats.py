@@ -14,12 +14,12 @@ from sklearn.ensemble import RandomForestClassifier
 from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 
+from mlgate.kernels import make_kernel
 from mlgate.metrics import MetricError, Predictions, resolve
 from mlgate.stats import (
     delong,
     detectable_worsening,
     holm,
-    make_kernel,
     paired_estimate,
     replicate_scores,
 )

@@ -13,12 +13,15 @@ command -v rsync >/dev/null 2>&1 || need_apt+=(rsync)
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
   echo "test tools: installing ${need_apt[*]} (apt)"
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
+  # a failed install is a warning: the tests that drive the tool then skip and say why
+  { $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+      $SUDO apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null; } ||
+    echo "test tools: WARNING: apt could not install ${need_apt[*]}; their tests will skip" >&2
 fi
 
 if command -v npm >/dev/null 2>&1 && [ ! -x .tools/node_modules/.bin/gitlab-ci-local ]; then
   echo "test tools: installing gitlab-ci-local (npm)"
-  npm install --silent --no-audit --no-fund --prefix .tools gitlab-ci-local@4.75 >/dev/null
+  npm install --silent --no-audit --no-fund --prefix .tools gitlab-ci-local@4.75 >/dev/null ||
+    echo "test tools: WARNING: npm could not install gitlab-ci-local; its tests will skip" >&2
 fi
 echo "test tools: ready"

@@ -196,7 +196,7 @@ def _relative(m: Measurement, key: str, bound: Any, policy: Policy, alpha: float
     if inconclusive:
         notes.append(
             f"inconclusive: the {level} of the {word} ({_fmt(worse_lo)}…{_fmt(worse_hi)}) spans "
-            f"the allowed {_fmt(allowed)}; this eval set detects a {word} of about "
+            f"the allowed {_fmt(allowed)}; this eval set detects {_article(word)} {word} of about "
             f"{_fmt(detectable)}{_unit(m)} or more ({est.n} {SAMPLES.get(m.kind, 'samples')})"
         )
     failure = None
@@ -270,6 +270,10 @@ def _pvalue(m: Measurement, policy: Policy) -> float:
     if m.higher_is_better:
         return 1.0 - m.estimate.prob_at_most(-allowed)
     return m.estimate.prob_at_most(allowed)
+
+
+def _article(word: str) -> str:
+    return "an" if word[:1] in "aeiou" else "a"
 
 
 def _unit(m: Measurement) -> str:

@@ -122,7 +122,10 @@ def build(spec: Spec, index: int | None = None) -> tuple[Any | None, list[str]]:
             if close
             else ("see https://greatexpectations.io/expectations for the list")
         )
-        return None, [f"{spec.type_key}: unknown expectation type {json.dumps(spec.type)}; {hint}"]
+        return None, [
+            f"{spec.type_key}: unknown expectation type "
+            f"{json.dumps(spec.type, ensure_ascii=False)}; {hint}"
+        ]
     problems = [
         f"{spec.args}.{key}: {why}; remove it"
         for key, why in RESERVED.items()
@@ -166,7 +169,7 @@ def _argument_problems(spec: Spec, errors: list[Any]) -> list[str]:
         elif error["type"] == "value_error.extra":
             close = difflib.get_close_matches(loc, fields, n=1, cutoff=0.6)
             hint = (
-                f"did you mean {json.dumps(close[0])}?"
+                f"did you mean {json.dumps(close[0], ensure_ascii=False)}?"
                 if close
                 else (
                     f"it takes {', '.join(k for k in fields if k not in ('id', 'meta', 'notes'))}"
@@ -343,19 +346,19 @@ def _first_line(exc: BaseException) -> str:
 
 
 def _either(names: list[str]) -> str:
-    quoted = [json.dumps(n) for n in names]
+    quoted = [json.dumps(n, ensure_ascii=False) for n in names]
     return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " or " + quoted[-1]
 
 
 def _did_you_mean(key: str, allowed: tuple[str, ...]) -> str:
     close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
     return (
-        f"; did you mean {json.dumps(close[0])}?"
+        f"; did you mean {json.dumps(close[0], ensure_ascii=False)}?"
         if close
         else f"; expected one of {', '.join(allowed)}"
     )
 
 
 def _show(value: Any) -> str:
-    text = json.dumps(value, default=str)
+    text = json.dumps(value, default=str, ensure_ascii=False)
     return text if len(text) <= 60 else text[:57] + "..."

@@ -21,7 +21,7 @@ PERCENT = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*%\s*$")
 
 def _show(value: Any) -> str:
     """A user's value as it appeared, JSON-quoted (short)."""
-    text = json.dumps(value, default=str) if not isinstance(value, str) else json.dumps(value)
+    text = json.dumps(value, default=str, ensure_ascii=False)
     return text if len(text) <= 60 else text[:57] + "..."
 
 

@@ -187,7 +187,7 @@ def _text(value: Any) -> str:
     if isinstance(value, float) and math.isnan(value):
         return "null"
     if isinstance(value, (dict, list, tuple)):
-        return json.dumps(plain(value), default=str)
+        return json.dumps(plain(value), default=str, ensure_ascii=False)
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)
@@ -205,7 +205,7 @@ def _value(value: Any) -> str:
     """A value as it appears in a message: numbers compact, text quoted, long lists cut."""
     value = plain(value)
     if isinstance(value, bool) or value is None:
-        return json.dumps(value)
+        return json.dumps(value, ensure_ascii=False)
     if isinstance(value, int):
         return f"{value:,}"
     if isinstance(value, float):
@@ -216,4 +216,4 @@ def _value(value: Any) -> str:
         return "[" + ", ".join(_value(v) for v in value[:5]) + f", … {len(value) - 5} more]"
     if isinstance(value, list):
         return "[" + ", ".join(_value(v) for v in value) + "]"
-    return _clip(json.dumps(value) if isinstance(value, str) else str(value))
+    return _clip(json.dumps(value, ensure_ascii=False) if isinstance(value, str) else str(value))

@@ -117,6 +117,9 @@ def _map_message(spec: Spec, result: dict[str, Any], subject: str) -> str:
         else f"at most {_number((1 - mostly) * 100)}% allowed"
     )
     if count == 0:
+        for negative, positive in (("are not ", "are "), ("do not ", "")):
+            if phrase.startswith(negative):  # no double negatives: "all … are in the set"
+                return f"{subject}: all {total:,} {noun} {positive}{phrase[len(negative):]}"
         return f"{subject}: none of {total:,} {noun} {phrase}"
     pct = result.get("unexpected_percent")
     share = f" ({_number(float(pct))}%)" if pct is not None else ""

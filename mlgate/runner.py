@@ -171,14 +171,18 @@ def ci_context(env: Mapping[str, str], root: Path) -> dict[str, Any]:
             folder = env.get("MLGATE_REPORT_DIR", "mlgate-report")
             context["report_url"] = f"{env['CI_JOB_URL']}/artifacts/file/{folder}/report.html"
     else:
-        context["commit"] = _git(root, "rev-parse", "HEAD")
-        context["ref"] = _git(root, "rev-parse", "--abbrev-ref", "HEAD")
+        context["commit"] = git_output(root, "rev-parse", "HEAD", timeout=10)
+        context["ref"] = git_output(root, "rev-parse", "--abbrev-ref", "HEAD", timeout=10)
     return {k: v for k, v in context.items() if v}
 
 
-def _git(root: Path, *args: str) -> str | None:
+def git_output(root: Path, *args: str, timeout: float = 60) -> str | None:
+    """stdout of a git command ("" when it printed nothing), or None when it failed or git is
+    missing."""
     try:
-        out = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, timeout=10)
+        out = subprocess.run(
+            ["git", *args], cwd=root, capture_output=True, text=True, timeout=timeout
+        )
     except (OSError, subprocess.SubprocessError):
         return None
-    return out.stdout.strip() or None if out.returncode == 0 else None
+    return out.stdout.strip() if out.returncode == 0 else None

@@ -7,7 +7,6 @@ with the default branch (origin/HEAD, else main, else master): `git:<merge-base>
 from __future__ import annotations
 
 import argparse
-import subprocess
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -15,7 +14,7 @@ from typing import TYPE_CHECKING
 from mlgate.commands.run import finish, write_error_report
 from mlgate.config import LoadedConfig, ModelSpec, load_config
 from mlgate.errors import BaselineError, MlgateError
-from mlgate.runner import RunOptions, execute
+from mlgate.runner import RunOptions, execute, git_output
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -99,16 +98,18 @@ def with_default_baseline(loaded: LoadedConfig, console: Console) -> LoadedConfi
 
 def default_branch_spec(candidate: Path, root: Path) -> tuple[str, str]:
     """(`git:<merge-base>:<path from the top level>`, default branch) for the candidate file."""
-    top = _git(root, "rev-parse", "--show-toplevel")
+    top = git_output(root, "rev-parse", "--show-toplevel")
     if top is None:
         raise NoDefault(f"{root} is not inside a git repository")
-    branch = _git(root, "symbolic-ref", "--quiet", "--short", "refs/remotes/origin/HEAD")
+    branch = git_output(root, "symbolic-ref", "--quiet", "--short", "refs/remotes/origin/HEAD")
     for name in DEFAULT_BRANCHES:
-        if branch is None and _git(root, "rev-parse", "--verify", "--quiet", f"{name}^{{commit}}"):
+        if branch is None and git_output(
+            root, "rev-parse", "--verify", "--quiet", f"{name}^{{commit}}"
+        ):
             branch = name
     if branch is None:
         raise NoDefault("no default branch was found (no origin/HEAD, main or master)")
-    base = _git(root, "merge-base", "HEAD", branch)
+    base = git_output(root, "merge-base", "HEAD", branch)
     if base is None:
         raise NoDefault(
             f"HEAD and {branch} have no merge-base (a shallow clone? run `git fetch --unshallow`)"
@@ -117,7 +118,7 @@ def default_branch_spec(candidate: Path, root: Path) -> tuple[str, str]:
         relative = candidate.resolve().relative_to(Path(top).resolve()).as_posix()
     except ValueError:
         raise NoDefault(f"the candidate {candidate} is outside the repository {top}") from None
-    if _git(root, "cat-file", "-e", f"{base}:{relative}") is None:
+    if git_output(root, "cat-file", "-e", f"{base}:{relative}") is None:
         raise NoDefault(f"{relative} does not exist at the merge-base with {branch} ({base[:12]})")
     return f"git:{base[:12]}:{relative}", branch  # a short sha: the commit is local
 
@@ -139,12 +140,3 @@ def relative_gates(loaded: LoadedConfig) -> list[str]:
         if getattr(budget, key) is not None
     ]
     return found
-
-
-def _git(root: Path, *args: str) -> str | None:
-    """stdout of a git command, or None when it fails (or git is missing)."""
-    try:
-        out = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, timeout=60)
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return out.stdout.strip() if out.returncode == 0 else None

@@ -26,8 +26,12 @@ def paired_estimate(
     n_boot: int = 1000,
     seed: int = 0,
     max_rows: int = 20_000,
+    delta: float | None = None,
 ) -> Estimate:
     """delta = candidate - baseline on the same rows, with its sampling spread (DESIGN.md §5).
+
+    `delta`: the point delta when the caller already scored both models with this (bound)
+    metric on these rows — passed in so the models are not scored twice.
 
     n ≤ max_rows: seeded paired bootstrap (vectorised where the metric allows). Binary ROC AUC:
     DeLong at any n. n > max_rows: per-row paired differences for decomposable metrics, else a
@@ -38,7 +42,8 @@ def paired_estimate(
     y = np.asarray(y)
     n = len(y)
     metric = metric.bind(y, candidate, baseline)
-    delta = metric.score(y, candidate) - metric.score(y, baseline)
+    if delta is None:
+        delta = metric.score(y, candidate) - metric.score(y, baseline)
     if metric.family == "auc":
         y_bin, score_c, _ = metric.inputs(y, candidate)
         _, score_b, _ = metric.inputs(y, baseline)

@@ -276,6 +276,7 @@ def _measure(
                 n_boot=policy.bootstrap,
                 seed=policy.seed,
                 max_rows=policy.max_bootstrap_rows,
+                delta=m.candidate - m.baseline,  # type: ignore[operator]  # both scored above
             )
             m = replace(m, estimate=estimate)
     except MetricError as exc:

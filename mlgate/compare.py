@@ -228,10 +228,9 @@ def _pass_message(
 
 
 def _detectable(se: float, allowed: float, alpha: float) -> float:
-    from statistics import NormalDist
+    from mlgate.stats import detectable_worsening  # the formula lives with the statistics
 
-    z = NormalDist().inv_cdf(1 - alpha / 2) + NormalDist().inv_cdf(POWER)
-    return allowed + z * se
+    return detectable_worsening(se, allowed, alpha, POWER)
 
 
 def _holm_levels(measurements: Sequence[Measurement], policy: Policy) -> dict[int, float]:

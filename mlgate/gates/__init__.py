@@ -48,13 +48,3 @@ def load_kind(name: str) -> GateKind:
     module, _, attr = target.partition(":")
     kind: GateKind = getattr(importlib.import_module(module), attr)
     return kind
-
-
-def all_kinds() -> dict[str, GateKind]:
-    """Built-in kinds plus those installed under the `mlgate.checks` entry point."""
-    from importlib.metadata import entry_points
-
-    kinds = {name: load_kind(name) for name in GATE_KINDS}
-    for entry in entry_points(group="mlgate.checks"):
-        kinds.setdefault(entry.name, entry.load())
-    return kinds

@@ -122,8 +122,8 @@ def best(fn: Any, repeat: int) -> float:
 def mlgate_measure(root: Path, gates: list[dict[str, Any]], repeat: int) -> float:
     """KIND.measure on in-memory frames (files read before the clock starts)."""
     from mlgate.config import load_config
-    from mlgate.gates.data import KIND
-    from mlgate.inputs import Inputs
+    from mlgate.load.inputs import Inputs
+    from mlgate.measure.data.gate import KIND
 
     config = {
         "version": 1,
@@ -287,7 +287,7 @@ def agreement(reference: pd.DataFrame, current: pd.DataFrame, theirs: dict[str, 
     """Largest gap between Evidently's per-column scores and mlgate's on the same tests."""
     import math
 
-    from mlgate.drift import column_drift
+    from mlgate.measure.data.drift import column_drift
 
     gaps = []
     for column, score in theirs.items():
@@ -319,7 +319,7 @@ def main() -> None:
     )
 
     start = time.perf_counter()
-    from mlgate import gx
+    from mlgate.measure.data import gx
 
     gx.load()
     print(f"import great_expectations (once per run)      {time.perf_counter() - start:7.2f} s")

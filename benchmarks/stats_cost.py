@@ -14,8 +14,8 @@ import time
 
 import numpy as np
 
-from mlgate.metrics import Predictions, resolve
-from mlgate.stats import paired_estimate
+from mlgate.measure.model.metrics import Predictions, resolve
+from mlgate.measure.model.stats import paired_estimate
 
 METRICS = ["accuracy", "f1", "roc_auc", "log_loss"]
 

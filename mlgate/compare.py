@@ -228,7 +228,9 @@ def _pass_message(
 
 
 def _detectable(se: float, allowed: float, alpha: float) -> float:
-    from mlgate.stats import detectable_worsening  # the formula lives with the statistics
+    from mlgate.measure.model.stats import (
+        detectable_worsening,  # the formula lives with the statistics
+    )
 
     return detectable_worsening(se, allowed, alpha, POWER)
 

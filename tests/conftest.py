@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from projects import Project, fit, make_data
+from support.projects import Project, fit, make_data
 
 
 @pytest.fixture(scope="session")

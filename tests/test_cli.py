@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from projects import Project, base_config
+from support.projects import Project, base_config
 
 from mlgate.config import load_config
 

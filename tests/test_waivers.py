@@ -7,12 +7,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from projects import Project, base_config
+from support.projects import Project, base_config
 
 from mlgate.config import load_config
+from mlgate.decide import Rules, Waiver, decide
 from mlgate.errors import ConfigError
 from mlgate.records import GateResult
-from mlgate.verdict import Rules, Waiver, decide
 
 LIVE, EXPIRED = "2999-12-31", "2000-01-01"
 

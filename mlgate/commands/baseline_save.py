@@ -25,13 +25,13 @@ from pathlib import Path
 from typing import Any
 
 from mlgate import __version__
-from mlgate.baseline import MANIFEST_SCHEMA
 from mlgate.commands.check import RELATIVE_KEYS
 from mlgate.commands.run import finish, write_error_report
 from mlgate.config import LoadedConfig, load_config
 from mlgate.errors import ConfigError, MlgateError
+from mlgate.load.baseline.resolver import MANIFEST_SCHEMA
+from mlgate.pipeline import RunOptions, execute
 from mlgate.records import Report
-from mlgate.runner import RunOptions, execute
 
 DEFAULT_DIR = "mlgate-baseline"
 MANIFEST = "baseline.json"
@@ -145,7 +145,7 @@ def save(report: Report, loaded: LoadedConfig, target: Path) -> list[str]:
 
 def _copy_model(loaded: LoadedConfig, staging: Path) -> dict[str, Any]:
     """Copy the candidate's artifact (model or predictions file); a factory has none to copy."""
-    from mlgate.models import FORMATS_BY_SUFFIX
+    from mlgate.load.models import FORMATS_BY_SUFFIX
 
     models = loaded.config.models
     none: dict[str, Any] = dict.fromkeys(("model", "model_format", "model_sha256", "model_source"))

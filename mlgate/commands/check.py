@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from mlgate.commands.run import finish, write_error_report
 from mlgate.config import LoadedConfig, ModelSpec, load_config
 from mlgate.errors import BaselineError, MlgateError
-from mlgate.runner import RunOptions, execute, git_output
+from mlgate.pipeline import RunOptions, execute, git_output
 
 if TYPE_CHECKING:
     from rich.console import Console

@@ -12,8 +12,8 @@ from mlgate.errors import ConfigError, ExitCode
 
 def run(args: argparse.Namespace) -> int:
     from mlgate.config import load_config
-    from mlgate.demo import build
-    from mlgate.runner import RunOptions, execute
+    from mlgate.pipeline import RunOptions, execute
+    from mlgate.scaffold.demo import build
 
     from .run import finish
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 from mlgate.config import LoadedConfig, load_config
 from mlgate.errors import ExitCode, MlgateError
+from mlgate.pipeline import RunOptions, error_report, execute
 from mlgate.records import Report
-from mlgate.runner import RunOptions, error_report, execute
 
 
 def run(args: argparse.Namespace) -> int:
@@ -41,8 +41,8 @@ def gate(
 
 def finish(report: Report, out_dir: Path, *, quiet: bool = False) -> int:
     """Write every report file, show the terminal summary, and return the exit code."""
+    from mlgate.decide import exit_code
     from mlgate.report import write_reports
-    from mlgate.verdict import exit_code
 
     paths = write_reports(report, out_dir)
     if not quiet:

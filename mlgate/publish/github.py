@@ -20,8 +20,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mlgate.errors import PublishError
+from mlgate.platforms import github as api
 from mlgate.publish import PublishOptions, comment
-from mlgate.publish import github_api as api
 from mlgate.publish import github_workflow as workflow
 from mlgate.records import GateResult, Report
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from github_fake import ACTIONS_BOT, HEAD_SHA, HUMAN, PR, FakeGitHub
+from support.github_fake import ACTIONS_BOT, HEAD_SHA, HUMAN, PR, FakeGitHub
 
 from mlgate.errors import PublishError
 from mlgate.publish import PublishOptions, publish

@@ -7,9 +7,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from github_fake import HEAD_SHA, PR, FakeGitHub
-from projects import Project, base_config
-from test_github import read_outputs
+from support.github_fake import HEAD_SHA, PR, FakeGitHub
+from support.projects import Project, base_config
+
+from publish.test_github import read_outputs
 
 pytestmark = pytest.mark.slow
 

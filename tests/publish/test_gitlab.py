@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from gitlab_fake import BOT, HUMAN, FakeGitLab
+from support.gitlab_fake import BOT, HUMAN, FakeGitLab
 
 from mlgate.errors import PublishError
 from mlgate.publish import PublishOptions, publish

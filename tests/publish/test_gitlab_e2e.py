@@ -6,8 +6,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from gitlab_fake import BOT, FakeGitLab
-from projects import Project, base_config
+from support.gitlab_fake import BOT, FakeGitLab
+from support.projects import Project, base_config
 
 pytestmark = pytest.mark.slow
 

@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import pytest
-
-from mlgate.records import Report
-
-from .report_fixtures import (
+from support.report_fixtures import (
     BUILDERS,
     build_blocked,
     build_error,
@@ -14,6 +11,8 @@ from .report_fixtures import (
     build_huge,
     build_passing,
 )
+
+from mlgate.records import Report
 
 
 @pytest.fixture

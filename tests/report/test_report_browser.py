@@ -14,11 +14,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from support.report_fixtures import HOSTILE, SCRIPT
 
 from mlgate.records import Report
 from mlgate.report import write_reports
-
-from .report_fixtures import HOSTILE, SCRIPT
 
 CHROMIUM = os.environ.get("MLGATE_CHROMIUM", "/usr/bin/chromium")
 ARGS = [

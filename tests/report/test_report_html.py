@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 from html.parser import HTMLParser
 
+from support.report_fixtures import HOSTILE, SCRIPT, check_gold
+
 from mlgate.records import Report
 from mlgate.report.html import render_html
-
-from .report_fixtures import HOSTILE, SCRIPT, check_gold
 
 
 class Tags(HTMLParser):

@@ -5,11 +5,10 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 
 import pytest
+from support.report_fixtures import HOSTILE, HOSTILE_VALUES, SCRIPT, check_gold
 
 from mlgate.records import Report
 from mlgate.report.junit import render_junit
-
-from .report_fixtures import HOSTILE, HOSTILE_VALUES, SCRIPT, check_gold
 
 
 def test_gold(any_report: tuple[str, Report]) -> None:

@@ -7,11 +7,10 @@ import re
 
 import pytest
 from markdown_it import MarkdownIt
+from support.report_fixtures import HOSTILE, SCRIPT, check_gold
 
 from mlgate.records import Report
 from mlgate.report.markdown import MARKER, render_markdown
-
-from .report_fixtures import HOSTILE, SCRIPT, check_gold
 
 
 def to_html(text: str) -> str:
@@ -52,7 +51,7 @@ def test_error_without_gates_says_plainly_what_went_wrong(error_report: Report) 
 
 
 def test_errored_gate_outranks_failures() -> None:
-    from .report_fixtures import build_gate_error
+    from support.report_fixtures import build_gate_error
 
     first = render_markdown(build_gate_error()).splitlines()[0]
     assert first.startswith(r"**❗ Error:** model.f1 could not be evaluated: f1 could not be")

@@ -6,11 +6,10 @@ import re
 import shlex
 
 from prometheus_client.openmetrics.parser import text_string_to_metric_families
+from support.report_fixtures import check_gold
 
 from mlgate.records import Report
 from mlgate.report.openmetrics import render_metrics
-
-from .report_fixtures import check_gold
 
 
 def gitlab_read(text: str) -> dict[str, str]:

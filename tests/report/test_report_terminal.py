@@ -6,11 +6,10 @@ import io
 from dataclasses import replace
 
 from rich.console import Console
+from support.report_fixtures import HOSTILE
 
 from mlgate.records import Report
 from mlgate.report.terminal import print_report
-
-from .report_fixtures import HOSTILE
 
 
 def show(report: Report, *, color: bool = False) -> str:

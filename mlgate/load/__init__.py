@@ -1,0 +1,1 @@
+"""Load: the eval data, the candidate and the production baseline, from files and sources."""

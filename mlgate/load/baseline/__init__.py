@@ -1,0 +1,1 @@
+"""Baseline sources: one module per spec scheme, resolved by `resolver`."""

@@ -1,0 +1,181 @@
+"""`github-artifact:NAME[:PATH]`: the artifact NAME of the latest successful default-branch run.
+
+Listed through the REST API (`GET /repos/{repo}/actions/artifacts?name=NAME`, newest first) and
+taken from a run that pushed to the default branch of this repository itself: a fork PR's run on
+its own branch called `main` is not production. The zip is downloaded with `GITHUB_TOKEN`
+(`actions: read`), unpacked safely into the cache, and the baseline is the folder (a
+`mlgate baseline save` folder or a report), PATH inside it, or the single file it holds.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
+
+from mlgate.errors import BaselineError, ConfigError, PublishError
+from mlgate.load.baseline.common import environ, redact, unpack
+from mlgate.platforms import github as api
+
+if TYPE_CHECKING:
+    from github.Artifact import Artifact
+    from github.Repository import Repository
+
+    from mlgate.load.baseline.resolver import SourceContext
+
+PR_EVENTS = frozenset(
+    {
+        "pull_request",
+        "pull_request_target",
+        "pull_request_review",
+        "pull_request_review_comment",
+        "merge_group",
+    }
+)
+MAX_ARTIFACTS = 200  # how far back to look for a run that qualifies
+CHUNK = 1 << 20
+
+
+def fetch(rest: str, ctx: SourceContext) -> Path:
+    """Download and unpack the artifact; return the model file or the folder of the baseline."""
+    name, _, inner = rest.partition(":")
+    if not name or not re.fullmatch(r"[^\\/\":<>|*?\r\n]+", name):
+        raise ConfigError(
+            f"{ctx.where}: expected github-artifact:NAME[:PATH], got 'github-artifact:{rest}'",
+            hint="NAME is the artifact's name, as given to actions/upload-artifact",
+        )
+    env = environ(ctx)
+    settings = api.Settings.from_env(env)
+    try:
+        repo = api.connect(settings).get_repo(api.repository_of(settings))
+    except PublishError as exc:
+        raise BaselineError(
+            f"{ctx.where}: github-artifact:{name}: {exc.message}",
+            hint="the workflow needs `permissions: actions: read` and "
+            "GITHUB_TOKEN in the environment",
+        ) from None
+    try:
+        artifact = _latest(repo, name, env)
+        dest = ctx.cache / "github-artifact" / f"{_safe(name)}-{artifact.id}"
+        folder = dest if _complete(dest) else _download(artifact, dest, settings, ctx)
+    except PublishError as exc:  # an unreadable event payload
+        raise BaselineError(f"{ctx.where}: github-artifact:{name}: {exc.message}") from None
+    except api.api_errors() as exc:
+        raise BaselineError(
+            f"{ctx.where}: github-artifact:{name}: {api.describe(exc, settings)}",
+            hint="the workflow needs `permissions: actions: read`",
+        ) from None
+    return _choose(folder, inner, name, ctx)
+
+
+def _latest(repo: Repository, name: str, env: Mapping[str, str]) -> Artifact:
+    """The newest unexpired artifact NAME of a successful non-PR run on the default branch."""
+    event = api.read_event(env)
+    branch = (
+        env.get("MLGATE_DEFAULT_BRANCH")
+        or (event.get("repository") or {}).get("default_branch")
+        or repo.default_branch
+    )
+    seen = 0
+    for artifact in repo.get_artifacts(name=name):
+        seen += 1
+        if seen > MAX_ARTIFACTS:
+            break
+        origin = artifact.workflow_run
+        if artifact.expired or origin is None or origin.head_branch != branch:
+            continue
+        if origin.head_repository_id != origin.repository_id:  # a fork's branch of that name
+            continue
+        run = repo.get_workflow_run(origin.id)
+        if run.conclusion == "success" and run.event not in PR_EVENTS:
+            return artifact
+    raise BaselineError(
+        f"no successful run on {branch!r} has an artifact named {name!r} (looked at {seen})",
+        hint="upload it from the default branch, e.g. after `mlgate baseline save`, with "
+        "actions/upload-artifact; artifacts expire after the retention period",
+    )
+
+
+def _download(artifact: Artifact, dest: Path, settings: api.Settings, ctx: SourceContext) -> Path:
+    """Stream the zip (following GitHub's redirect to storage, without our token) and unpack it."""
+    import requests
+    from requests.adapters import HTTPAdapter
+
+    session = requests.Session()
+    session.mount("http://", HTTPAdapter(max_retries=api.retry_policy(settings)))
+    session.mount("https://", HTTPAdapter(max_retries=api.retry_policy(settings)))
+    headers = {
+        "Authorization": f"Bearer {settings.token}",
+        "Accept": "application/vnd.github+json",
+        "X-GitHub-Api-Version": "2022-11-28",
+    }
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=".artifact.", suffix=".zip")
+    try:
+        # requests drops Authorization when the redirect leaves the API host (presigned storage)
+        with (
+            os.fdopen(fd, "wb") as out,
+            session.get(
+                artifact.archive_download_url, headers=headers, stream=True, timeout=60
+            ) as response,
+        ):
+            if response.status_code != 200:
+                raise BaselineError(
+                    f"{ctx.where}: github-artifact:{artifact.name}: download failed: HTTP "
+                    f"{response.status_code} from {redact(response.url)}"
+                )
+            for chunk in response.iter_content(CHUNK):
+                out.write(chunk)
+        folder = unpack(Path(tmp), dest, where=ctx.where, label=f"artifact {artifact.name!r}")
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+        session.close()
+    return folder
+
+
+def _complete(dest: Path) -> bool:
+    """An earlier run of this job already unpacked this very artifact (ids never repeat)."""
+    return dest.is_dir() and any(dest.iterdir())
+
+
+def _choose(folder: Path, inner: str, name: str, ctx: SourceContext) -> Path:
+    """PATH inside the artifact, the folder itself (a saved baseline), or its only file."""
+    entries = [p for p in folder.iterdir() if not p.name.startswith(".")]
+    if len(entries) == 1 and entries[0].is_dir() and not inner:
+        folder = entries[0]  # a zip of one folder reads like the folder
+        entries = [p for p in folder.iterdir() if not p.name.startswith(".")]
+    if inner:
+        parts = PurePosixPath(inner).parts
+        if inner.startswith("/") or ".." in parts:
+            raise ConfigError(
+                f"{ctx.where}: github-artifact:{name}:{inner}: the path must stay "
+                "inside the artifact"
+            )
+        path = folder.joinpath(*parts)
+        if not path.exists():
+            raise BaselineError(
+                f"{ctx.where}: artifact {name!r} has no {inner!r}",
+                hint=f"it holds: {_listing(folder)}",
+            )
+        return path
+    if (folder / "baseline.json").is_file() or (folder / "report.json").is_file():
+        return folder
+    files = [p for p in entries if p.is_file()]
+    if len(files) == 1 and len(entries) == 1:
+        return files[0]
+    raise BaselineError(
+        f"{ctx.where}: artifact {name!r} holds several files and no baseline.json",
+        hint=f"name one: github-artifact:{name}:PATH (it holds: {_listing(folder)})",
+    )
+
+
+def _listing(folder: Path, limit: int = 10) -> str:
+    names = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
+    return ", ".join(names[:limit]) + (" …" if len(names) > limit else "") or "nothing"
+
+
+def _safe(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", name)[:80]

@@ -1,0 +1,274 @@
+"""`https://…` — a baseline downloaded with timeouts, retries and backoff, a sha256 pin, a cache.
+
+Settings (environment): MLGATE_HTTP_TIMEOUT (read timeout, s, default 60; the connect timeout is
+at most 10 s), MLGATE_HTTP_RETRIES (extra attempts on 5xx/429/timeouts/connection errors,
+default 3), MLGATE_HTTP_BACKOFF (first wait, s, doubled per attempt, default 1; a Retry-After
+header is honoured up to 60 s). A pinned download (`sha256:` or `#sha256=HEX`) is cached by
+URL and hash and never fetched twice; an unpinned one is revalidated (ETag / Last-Modified).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote, urlsplit
+
+from mlgate import __version__
+from mlgate.errors import BaselineError, ConfigError
+from mlgate.load.baseline.common import environ, is_archive, redact, store, unpack
+
+if TYPE_CHECKING:
+    import requests
+
+    from mlgate.load.baseline.resolver import SourceContext
+
+HEX64 = re.compile(r"^[0-9a-f]{64}$")
+RETRY_STATUS = frozenset({408, 425, 429, 500, 502, 503, 504})
+CHUNK = 1 << 20
+MAX_RETRY_AFTER_S = 60.0
+MAX_BACKOFF_S = 30.0
+
+
+@dataclass(frozen=True)
+class HttpSettings:
+    timeout: float = 60.0
+    retries: int = 3
+    backoff: float = 1.0
+
+    @property
+    def timeouts(self) -> tuple[float, float]:
+        """(connect, read) as requests takes them."""
+        return min(10.0, self.timeout), self.timeout
+
+
+def settings(env: Mapping[str, str]) -> HttpSettings:
+    """HTTP settings from MLGATE_HTTP_* variables; a bad value is a ConfigError naming it."""
+    defaults = HttpSettings()
+    return HttpSettings(
+        timeout=_number(env, "MLGATE_HTTP_TIMEOUT", defaults.timeout, positive=True),
+        retries=int(_number(env, "MLGATE_HTTP_RETRIES", defaults.retries, whole=True)),
+        backoff=_number(env, "MLGATE_HTTP_BACKOFF", defaults.backoff),
+    )
+
+
+def _number(
+    env: Mapping[str, str],
+    name: str,
+    default: float,
+    *,
+    positive: bool = False,
+    whole: bool = False,
+) -> float:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = float("nan")
+    if not value >= (1e-9 if positive else 0) or (whole and value != int(value)):
+        what = (
+            "a whole number"
+            if whole
+            else "a positive number of seconds"
+            if positive
+            else "a number"
+        )
+        raise ConfigError(f"{name}: expected {what}, got {raw!r}")
+    return value
+
+
+def fetch(rest: str, ctx: SourceContext) -> Path:
+    """The registry entry: `rest` is the whole URL (see resolver.WHOLE_SPEC)."""
+    return download(rest, ctx)
+
+
+def download(url: str, ctx: SourceContext) -> Path:
+    """Download `url` into the cache (verified against its pin) and return the local path.
+
+    Archives (.zip, .tar, .tar.gz) are unpacked and their folder is returned.
+    """
+    url, pin = _pin(url, ctx)
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(
+            f"{ctx.where}: {redact(url)} is not an http(s) URL",
+            hint="e.g. https://example.com/models/model.skops",
+        )
+    name = unquote(PurePosixPath(parts.path).name) or "download"
+    folder = ctx.cache / "url" / hashlib.sha256(f"{url}\n{pin or ''}".encode()).hexdigest()[:24]
+    target = folder / name
+    if pin and target.is_file() and _sha256(target) == pin:
+        return _local(target, ctx, url)
+    _Download(url, pin, target, ctx).run()
+    return _local(target, ctx, url)
+
+
+def _pin(url: str, ctx: SourceContext) -> tuple[str, str | None]:
+    """Split a `#sha256=HEX` fragment off; combine it with models.baseline.sha256."""
+    base, _, fragment = url.partition("#")
+    from_url = fragment.removeprefix("sha256=") if fragment.startswith("sha256=") else None
+    if fragment and from_url is None:
+        raise ConfigError(
+            f"{ctx.where}: unexpected URL fragment #{fragment} in {redact(base)}",
+            hint="only #sha256=HEX is understood",
+        )
+    given = (_normal(from_url, ctx.where), _normal(ctx.sha256, f"{ctx.where}.sha256"))
+    pins = {p for p in given if p}
+    if len(pins) > 1:
+        raise ConfigError(
+            f"{ctx.where}: the URL's #sha256= and models.baseline.sha256 disagree",
+            hint="keep one of them",
+        )
+    return base, next(iter(pins), None)
+
+
+def _normal(value: str | None, where: str) -> str | None:
+    if value is None:
+        return None
+    digest = value.strip().lower().removeprefix("sha256:")
+    if not HEX64.match(digest):
+        raise ConfigError(f"{where}: expected a SHA-256 (64 hex digits), got {value!r}")
+    return digest
+
+
+def _local(target: Path, ctx: SourceContext, url: str) -> Path:
+    if is_archive(target.name):
+        return unpack(
+            target, target.with_name(target.name + ".d"), where=ctx.where, label=redact(url)
+        )
+    return target
+
+
+class _Download:
+    """One download with its retry loop (state: the last problem seen, for the final message)."""
+
+    def __init__(self, url: str, pin: str | None, target: Path, ctx: SourceContext) -> None:
+        self.url, self.pin, self.target, self.ctx = url, pin, target, ctx
+        self.shown = redact(url)
+        self.settings = settings(environ(ctx))
+        self.meta = target.with_name(f".{target.name}.meta.json")
+
+    def run(self) -> None:
+        import requests
+
+        problem = ""
+        attempts = self.settings.retries + 1
+        with requests.Session() as session:
+            for attempt in range(attempts):
+                wait = min(self.settings.backoff * 2**attempt, MAX_BACKOFF_S)
+                try:
+                    response = session.get(
+                        self.url,
+                        stream=True,
+                        timeout=self.settings.timeouts,
+                        headers=self._headers(),
+                    )
+                    with response:
+                        if response.status_code in RETRY_STATUS:
+                            problem = f"HTTP {response.status_code} {response.reason}".rstrip()
+                            wait = _retry_after(response, wait)
+                        else:
+                            self._accept(response)
+                            return
+                except requests.Timeout:
+                    problem = f"timed out after {self.settings.timeout:g} s"
+                except requests.ConnectionError as exc:
+                    problem = _connection_problem(exc, self.settings.timeout)
+                if attempt + 1 < attempts:
+                    time.sleep(wait)
+        tries = f"{attempts} attempts" if attempts > 1 else "1 attempt"
+        raise BaselineError(
+            f"{self.ctx.where}: cannot download {self.shown}: {problem} ({tries})",
+            hint="check the URL and the network; MLGATE_HTTP_TIMEOUT and MLGATE_HTTP_RETRIES "
+            "set the timeout and the retries",
+        )
+
+    def _headers(self) -> dict[str, str]:
+        headers = {"User-Agent": f"mlgate/{__version__}"}
+        if self.pin is None and self.target.is_file() and self.meta.is_file():
+            try:
+                meta = json.loads(self.meta.read_text())
+            except (OSError, ValueError):
+                return headers
+            if meta.get("etag"):
+                headers["If-None-Match"] = meta["etag"]
+            if meta.get("last_modified"):
+                headers["If-Modified-Since"] = meta["last_modified"]
+        return headers
+
+    def _accept(self, response: requests.Response) -> None:
+        """Handle a final (non-retryable) response: store the body, or raise its error."""
+        status = response.status_code
+        if status == 304 and self.target.is_file():
+            return
+        if status == 404:
+            raise BaselineError(
+                f"{self.ctx.where}: {self.shown} was not found (HTTP 404)",
+                hint="check the URL; has the baseline been published there?",
+            )
+        if status in (401, 403):
+            raise BaselineError(
+                f"{self.ctx.where}: {self.shown} refused access (HTTP {status})",
+                hint="mlgate sends no credentials to URLs: use a presigned URL or an artifact spec",
+            )
+        if status != 200:
+            raise BaselineError(
+                f"{self.ctx.where}: {self.shown} answered HTTP {status} {response.reason}".rstrip()
+            )
+        digest = hashlib.sha256()
+        self.target.parent.mkdir(parents=True, exist_ok=True)
+        part = self.target.with_name(f".{self.target.name}.part")
+        try:
+            with part.open("wb") as out:  # streamed: a model may not fit in memory twice
+                for chunk in response.iter_content(CHUNK):
+                    digest.update(chunk)
+                    out.write(chunk)
+            actual = digest.hexdigest()
+            if self.pin is not None and actual != self.pin:
+                raise BaselineError(
+                    f"{self.ctx.where}: checksum mismatch for {self.shown}: expected sha256 "
+                    f"{self.pin}, got {actual}",
+                    hint="the file changed since it was pinned; if that is intended, update "
+                    "models.baseline.sha256",
+                )
+            part.replace(self.target)
+        finally:
+            part.unlink(missing_ok=True)
+        meta: dict[str, Any] = {
+            "sha256": actual,
+            "etag": response.headers.get("ETag"),
+            "last_modified": response.headers.get("Last-Modified"),
+        }
+        store(self.meta, json.dumps(meta).encode())
+
+
+def _retry_after(response: requests.Response, default: float) -> float:
+    value = response.headers.get("Retry-After", "")
+    try:
+        return min(max(float(value), 0.0), MAX_RETRY_AFTER_S)
+    except ValueError:
+        return default
+
+
+def _connection_problem(exc: Exception, timeout: float) -> str:
+    """A short reason without the URL (requests' messages repeat it, query string and all)."""
+    text = str(exc)
+    if "timed out" in text.lower():  # a read timeout while streaming the body
+        return f"timed out after {timeout:g} s"
+    match = re.search(r"\[Errno -?\d+\] ([^'\")\]]+)", text)
+    return f"cannot connect: {match.group(1).strip().lower()}" if match else "connection failed"
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(CHUNK), b""):
+            digest.update(chunk)
+    return digest.hexdigest()

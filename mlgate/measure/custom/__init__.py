@@ -1,0 +1,1 @@
+"""Custom checks: the user's pytest tests run in-process as gates."""

@@ -1,0 +1,1 @@
+"""Data gates: Great Expectations checks, the schema gate and drift."""

@@ -1,0 +1,1 @@
+"""Model gates: metrics, paired statistics, bootstrap kernels and curves."""

@@ -1,0 +1,362 @@
+"""Model gates: metrics of the candidate vs the production model, re-evaluated on the same rows."""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
+
+from mlgate.errors import ConfigError, MlgateError
+from mlgate.records import Measurement
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from mlgate.config import LoadedConfig, ModelGate
+    from mlgate.load.inputs import Inputs
+    from mlgate.measure.model.metrics import Metric, Predictions
+
+RELATIVE_KEYS = ("max_drop", "max_increase")
+MISSING_SLICE = "(missing)"
+
+
+@dataclass(frozen=True)
+class Sides:
+    """Predictions of both models on the eval rows (baseline None when not re-evaluated)."""
+
+    y: np.ndarray
+    candidate: Predictions
+    baseline: Predictions | None
+    saved: dict[str, Any] | None  # a saved report when the baseline is metrics-only
+    mismatch: str | None  # why a saved report's numbers are not comparable
+
+
+class ModelGates:
+    """The `gates.model` kind."""
+
+    name = "model"
+
+    def configured(self, loaded: LoadedConfig) -> bool:
+        return bool(loaded.config.gates.model)
+
+    def validate(self, loaded: LoadedConfig) -> list[str]:
+        config = loaded.config
+        problems = []
+        if config.models is None:
+            problems.append(f"{loaded.where('models')}: model gates need models.candidate")
+        if config.data.target is None:
+            problems.append(f"{loaded.where('data.target')}: model gates need the label column")
+        for i, gate in enumerate(config.gates.model):
+            problem = _unknown_metric(gate.metric)
+            if problem:
+                problems.append(f"{loaded.where(f'gates.model[{i}].metric')}: {problem}")
+            if gate.slice is not None and gate.slice == config.data.target:
+                problems.append(
+                    f"{loaded.where(f'gates.model[{i}].slice')}: cannot slice by the target column"
+                )
+        return problems
+
+    def measure(self, inputs: Inputs) -> list[Measurement]:
+        config = inputs.config
+        sides = _sides(inputs)
+        task = inputs.task
+        seen: dict[str, int] = {}
+        out: list[Measurement] = []
+        for i, gate in enumerate(config.gates.model):
+            key = f"gates.model[{i}]"
+            metric = _resolve(gate, task, inputs, key)
+            # fix the positive class once, so both models, every slice and resample agree
+            others = [sides.baseline] if sides.baseline is not None else []
+            metric = metric.bind(sides.y, sides.candidate, *others)
+            base_id = gate.id or f"model.{gate.metric}"
+            seen[base_id] = seen.get(base_id, 0) + 1
+            if seen[base_id] > 1:
+                base_id = f"{base_id}#{seen[base_id]}"
+            _check_direction(gate, metric, inputs, key)
+            if any(getattr(gate, k) is not None for k in RELATIVE_KEYS) and not _has_baseline(
+                sides
+            ):
+                raise ConfigError(
+                    f"{inputs.loaded.where(key)}: {gate.metric} has a relative threshold "
+                    "(max_drop/max_increase) but there is no production baseline",
+                    hint="set models.baseline, or pass --baseline SPEC",
+                )
+            if gate.slice is None:
+                out.append(_measure(base_id, gate, metric, sides, inputs, rows=None))
+            else:
+                out.extend(_measure_slices(base_id, gate, metric, sides, inputs, key))
+        return out
+
+    def diagnostics(self, inputs: Inputs) -> dict[str, Any]:
+        """Curves and confusion matrices of both models, for the HTML charts."""
+        sides = inputs.memo.get("model.sides")
+        if sides is None:
+            return {}
+        from mlgate.measure.model.curves import curves
+
+        try:
+            result: dict[str, Any] = {"task": inputs.task}
+            result.update(
+                curves(
+                    sides.y,
+                    sides.candidate,
+                    sides.baseline,
+                    task=inputs.task,
+                    pos_label=_pos_label(inputs),
+                )
+            )
+            return result
+        except Exception as exc:  # charts are a courtesy: never fail a gate over them
+            return {"task": inputs.task, "curves_error": f"{type(exc).__name__}: {exc}"}
+
+
+KIND = ModelGates()
+
+
+def _unknown_metric(name: str) -> str | None:
+    """A problem line for a metric name that cannot resolve (module:function is checked later)."""
+    if ":" in name:
+        module, _, func = name.partition(":")
+        return None if module and func else f'expected "module:function", got "{name}"'
+    from mlgate.measure.model import metrics
+
+    known = metrics.known_names()
+    if name in known:
+        return None
+    close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+    hint = f'did you mean "{close[0]}"? ' if close else ""
+    return f'unknown metric "{name}"; {hint}(any scikit-learn scorer name, or module:function)'
+
+
+def _resolve(gate: ModelGate, task: str, inputs: Inputs, key: str) -> Metric:
+    from mlgate.measure.model import metrics
+
+    root = str(inputs.loaded.root)
+    import sys
+
+    if ":" in gate.metric and root not in sys.path:
+        sys.path.insert(0, root)  # module:function metrics live in the user's project
+    try:
+        return metrics.resolve(
+            gate.metric,
+            task=task,  # type: ignore[arg-type]  # inputs.task is one of the three
+            params=gate.params,
+            greater_is_better=gate.greater_is_better,
+            response=gate.response,
+            pos_label=_pos_label(inputs),
+        )
+    except metrics.UnknownMetric as exc:
+        raise ConfigError(f"{inputs.loaded.where(key + '.metric')}: {exc}") from None
+
+
+def _check_direction(gate: ModelGate, metric: Metric, inputs: Inputs, key: str) -> None:
+    wrong = "max_increase" if metric.higher_is_better else "max_drop"
+    right = "max_drop" if metric.higher_is_better else "max_increase"
+    if getattr(gate, wrong) is not None:
+        better = "higher" if metric.higher_is_better else "lower"
+        raise ConfigError(
+            f"{inputs.loaded.where(f'{key}.{wrong}')}: {gate.metric} is better when {better}, "
+            f"so a regression is {'a drop' if metric.higher_is_better else 'an increase'}",
+            hint=f"use {right}",
+        )
+
+
+def _pos_label(inputs: Inputs) -> Any:
+    models = inputs.config.models
+    return models.pos_label if models is not None else None
+
+
+def _has_baseline(sides: Sides) -> bool:
+    return sides.baseline is not None or sides.saved is not None
+
+
+def _sides(inputs: Inputs) -> Sides:
+    """Predict with both models once (memoised for diagnostics)."""
+    if "model.sides" in inputs.memo:
+        return inputs.memo["model.sides"]  # type: ignore[no-any-return]
+    y, X, task = inputs.y, inputs.X, inputs.task
+    candidate = inputs.candidate.predictions(X, task=task)
+    _check_labels(candidate, y, inputs, "models.candidate", task)
+    baseline = None
+    saved = None
+    mismatch = None
+    base_model = inputs.baseline
+    if base_model is not None:
+        baseline = base_model.predictions(X, task=task)
+        _check_labels(baseline, y, inputs, "models.baseline", task)
+    else:
+        resolved = inputs.baseline_source
+        if resolved is not None and resolved.kind == "report":
+            saved = resolved.report
+            theirs = ((saved or {}).get("context", {}).get("eval", {}) or {}).get("fingerprint")
+            if theirs and theirs != inputs.fingerprint:
+                mismatch = (
+                    f"the saved baseline was measured on different eval data ({theirs} vs "
+                    f"{inputs.fingerprint})"
+                )
+            elif not theirs:
+                mismatch = "the saved baseline does not record which eval data it was measured on"
+    sides = Sides(y, candidate, baseline, saved, mismatch)
+    inputs.memo["model.sides"] = sides
+    return sides
+
+
+def _check_labels(pred: Predictions, y: np.ndarray, inputs: Inputs, key: str, task: str) -> None:
+    """Fail loudly when predicted labels and true labels cannot be the same kind of thing."""
+    if task == "regression":
+        return
+    import numpy as np
+
+    truth = set(np.unique(y).tolist())
+    predicted = set(np.unique(pred.label).tolist())
+    if truth and predicted and not truth & predicted:
+        from mlgate.errors import InputError
+
+        def show(values: set[Any]) -> str:
+            return ", ".join(repr(v) for v in sorted(values, key=str)[:4])
+
+        raise InputError(
+            f"{inputs.loaded.where(key)}: its predicted labels ({show(predicted)}) share none with "
+            f"the labels in column {inputs.target!r} ({show(truth)})",
+            hint="was it trained on a differently encoded target?",
+        )
+
+
+def _thresholds(gate: ModelGate) -> dict[str, Any]:
+    return {
+        k: getattr(gate, k)
+        for k in ("min", "max", "max_drop", "max_increase")
+        if getattr(gate, k) is not None
+    }
+
+
+def _measure(
+    gate_id: str,
+    gate: ModelGate,
+    metric: Metric,
+    sides: Sides,
+    inputs: Inputs,
+    rows: np.ndarray | None,
+    *,
+    family: str | None = None,
+    extra: dict[str, Any] | None = None,
+) -> Measurement:
+    """One gate (or one slice of it): both values, and the paired estimate when relative."""
+    from mlgate.measure.model.metrics import MetricError
+    from mlgate.measure.model.stats import paired_estimate
+
+    policy = inputs.config.policy
+    y = sides.y if rows is None else sides.y[rows]
+    cand = sides.candidate if rows is None else sides.candidate.take(rows)
+    base = None
+    if sides.baseline is not None:
+        base = sides.baseline if rows is None else sides.baseline.take(rows)
+    thresholds = _thresholds(gate)
+    relative = any(k in thresholds for k in RELATIVE_KEYS)
+    m = Measurement(
+        id=gate_id,
+        kind="model",
+        name=gate.metric,
+        level=gate.level,
+        thresholds=thresholds,
+        higher_is_better=metric.higher_is_better,
+        family=family,
+        details={"n": len(y), **(extra or {})},
+    )
+    try:
+        m = replace(m, candidate=metric.score(y, cand))
+        if base is not None:
+            m = replace(m, baseline=metric.score(y, base))
+        if base is not None and relative:
+            estimate = paired_estimate(
+                metric,
+                y,
+                cand,
+                base,
+                n_boot=policy.bootstrap,
+                seed=policy.seed,
+                max_rows=policy.max_bootstrap_rows,
+                delta=m.candidate - m.baseline,  # type: ignore[operator]  # both scored above
+            )
+            m = replace(m, estimate=estimate)
+    except MetricError as exc:
+        return replace(m, error=f"{gate_id}: {exc}")
+    if sides.saved is None or base is not None:
+        return m
+    # the baseline is a saved report: its value for this gate, unpaired
+    m = replace(
+        m,
+        baseline=_saved_value(sides.saved, gate_id),
+        notes=("baseline is a saved report: metrics only, no paired statistics",),
+    )
+    if relative and m.baseline is None:
+        return replace(m, error=f"{gate_id}: the saved baseline report has no value for this gate")
+    if sides.mismatch and relative:
+        reason = f"inconclusive: {sides.mismatch}; relative thresholds were not compared"
+        absolute = {k: v for k, v in thresholds.items() if k not in RELATIVE_KEYS}
+        if policy.mode == "strict":
+            return replace(m, error=f"{gate_id}: {reason} (strict mode)")
+        if not absolute:
+            return replace(m, skipped=reason)
+        return replace(m, thresholds=absolute, notes=(*m.notes, reason))
+    return m
+
+
+def _saved_value(report: dict[str, Any], gate_id: str) -> float | None:
+    """The production value of a gate in a saved report (its candidate then was production)."""
+    for gate in report.get("gates", []):
+        if gate.get("id") == gate_id and isinstance(gate.get("candidate"), (int, float)):
+            return float(gate["candidate"])
+    return None
+
+
+def _measure_slices(
+    base_id: str, gate: ModelGate, metric: Metric, sides: Sides, inputs: Inputs, key: str
+) -> list[Measurement]:
+    """One gate per segment of the slice column; small segments are reported, not gated."""
+    import numpy as np
+
+    column = gate.slice or ""
+    frame = inputs.eval
+    if column not in frame.columns:
+        close = difflib.get_close_matches(column, [str(c) for c in frame.columns], n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        return [
+            Measurement(
+                id=base_id,
+                kind="model",
+                name=gate.metric,
+                level=gate.level,
+                error=f"{inputs.loaded.where(key + '.slice')}: column {column!r} is not in "
+                f"{inputs.config.data.eval}{hint}",
+            )
+        ]
+    values = frame[column]
+    labels = values.astype(object).where(values.notna(), MISSING_SLICE).astype(str).to_numpy()
+    out = []
+    for value in sorted(set(labels.tolist())):
+        rows = np.flatnonzero(labels == value)
+        gate_id = f"{base_id}[{column}={value}]"
+        extra = {"slice": {"column": column, "value": value, "rows": len(rows)}}
+        if len(rows) < gate.min_rows:
+            out.append(
+                Measurement(
+                    id=gate_id,
+                    kind="model",
+                    name=gate.metric,
+                    level=gate.level,
+                    thresholds=_thresholds(gate),
+                    higher_is_better=metric.higher_is_better,
+                    skipped=f"{column}={value}: only {len(rows)} rows (min_rows {gate.min_rows}): "
+                    "reported, not gated",
+                    details={"n": len(rows), **extra},
+                )
+            )
+            continue
+        out.append(
+            _measure(gate_id, gate, metric, sides, inputs, rows, family=base_id, extra=extra)
+        )
+    return out
+
+
+__all__ = ["KIND", "MlgateError"]

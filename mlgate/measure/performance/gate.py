@@ -1,0 +1,239 @@
+"""Performance budgets: latency, throughput, load time, size and memory of candidate vs production.
+
+This module is the gate kind: the measures it knows, the config checks, and the entry point.
+Both models are measured in the same run by session.py: timings interleaved in pairs on
+the same rows (timing), memory in child processes (memory), sizes from the
+artifacts. Relative budgets are decided by the compare stage on a paired Estimate whose
+replicates come from a bootstrap over blocks of the ratio candidate / baseline (stats).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from mlgate.errors import ConfigError, MlgateError
+from mlgate.records import Measurement
+
+if TYPE_CHECKING:
+    from mlgate.config import LoadedConfig, PerfBudget
+    from mlgate.load.inputs import Inputs
+    from mlgate.load.models import Model
+
+RELATIVE = ("max_increase", "max_drop")
+THRESHOLDS = ("min", "max", "max_increase", "max_drop")
+
+
+@dataclass(frozen=True)
+class Measure:
+    name: str  # as shown to people
+    unit: str
+    higher_is_better: bool
+    source: str  # latency | throughput | load | size | memory
+    statistic: str  # a key of mlgate.measure.performance.stats.STATISTICS ("" for sizes)
+
+
+# Every measure the config may name (config.PerfMeasure), with its direction: one row each.
+MEASURES: dict[str, Measure] = {
+    "latency_p50_ms": Measure("latency p50", "ms", False, "latency", "p50"),
+    "latency_p95_ms": Measure("latency p95", "ms", False, "latency", "p95"),
+    "latency_p99_ms": Measure("latency p99", "ms", False, "latency", "p99"),
+    "throughput_rows_per_s": Measure("throughput", "rows/s", True, "throughput", "rows_per_s"),
+    "load_time_ms": Measure("load time", "ms", False, "load", "median"),
+    "model_size_mb": Measure("model size", "MB", False, "size", ""),
+    "peak_memory_mb": Measure("peak memory", "MB", False, "memory", "median"),
+}
+BATCHED = ("latency", "throughput", "memory")  # sources for which batch_size means something
+
+
+@dataclass(frozen=True)
+class PerfGate:
+    """One configured budget, resolved: its id, measure and where it sits in the config."""
+
+    index: int
+    key: str  # the measure, e.g. latency_p95_ms
+    budget: PerfBudget
+    id: str
+
+    @property
+    def measure(self) -> Measure:
+        return MEASURES[self.key]
+
+    @property
+    def loc(self) -> str:
+        return f"gates.performance[{self.index}].{self.key}"
+
+    @property
+    def thresholds(self) -> dict[str, Any]:
+        found = {k: getattr(self.budget, k) for k in THRESHOLDS}
+        return {k: v for k, v in found.items() if v is not None}
+
+    @property
+    def relative(self) -> bool:
+        return any(getattr(self.budget, k) is not None for k in RELATIVE)
+
+
+def parse(loaded: LoadedConfig) -> list[PerfGate]:
+    """The configured budgets with their ids (`perf.<measure>`, `id:` overrides, #2 for repeats)."""
+    gates: list[PerfGate] = []
+    seen: dict[str, int] = {}
+    for index, item in enumerate(loaded.config.gates.performance):
+        for key, budget in item.items():
+            gate_id = budget.id or f"perf.{key}"
+            seen[gate_id] = seen.get(gate_id, 0) + 1
+            if seen[gate_id] > 1:
+                gate_id = f"{gate_id}#{seen[gate_id]}"
+            gates.append(PerfGate(index, key, budget, gate_id))
+    return gates
+
+
+class PerformanceGates:
+    """The `gates.performance` kind."""
+
+    name = "performance"
+
+    def configured(self, loaded: LoadedConfig) -> bool:
+        return bool(loaded.config.gates.performance)
+
+    def validate(self, loaded: LoadedConfig) -> list[str]:
+        """Budgets that cannot mean anything, located (exit 2). Nothing is loaded here."""
+        problems: list[str] = []
+        models = loaded.config.models
+        if models is None:
+            problems.append(f"{loaded.where('models')}: performance budgets need models.candidate")
+        elif models.candidate.predictions:
+            problems.append(
+                f"{loaded.where('models.candidate.predictions')}: performance budgets need a model "
+                "to time, not a predictions file (use path: or factory:)"
+            )
+        for gate in parse(loaded):
+            problems.extend(_budget_problems(gate, loaded))
+            if (
+                gate.relative
+                and models is not None
+                and models.baseline is not None
+                and models.baseline.predictions
+            ):
+                problems.append(
+                    f"{loaded.where(gate.loc)}: a relative budget needs the production model to "
+                    "time, and models.baseline is a predictions file (use max:/min:, or point "
+                    "models.baseline at the model)"
+                )
+        return problems
+
+    def measure(self, inputs: Inputs) -> list[Measurement]:
+        """Measure every budget of both models within policy.performance.time_budget_s."""
+        started = time.perf_counter()
+        loaded = inputs.loaded
+        gates = parse(loaded)
+        missing = [g for g in gates if g.relative and not _baseline_configured(inputs)]
+        if missing:
+            raise ConfigError(
+                [
+                    f"{loaded.where(g.loc)}: a relative budget (max_increase/max_drop) needs the "
+                    "production model, and there is no models.baseline (set models.baseline, or "
+                    "pass --baseline SPEC)"
+                    for g in missing
+                ]
+            )
+        try:
+            candidate = inputs.candidate
+            features = inputs.X
+        except MlgateError as exc:
+            return [error(g, exc.lines()[0]) for g in gates]
+        if candidate.is_predictions_file:
+            return [
+                error(
+                    g,
+                    f"{candidate.ref.where}: a predictions file cannot be timed; "
+                    "performance budgets need a model file or factory",
+                )
+                for g in gates
+            ]
+        baseline, problem = _baseline(inputs)
+        arms = {"candidate": candidate, **({"baseline": baseline} if baseline else {})}
+        from mlgate.measure.performance.session import Session
+
+        return Session(inputs, gates, arms, problem, features, started).run()
+
+
+KIND = PerformanceGates()
+
+
+def _budget_problems(gate: PerfGate, loaded: LoadedConfig) -> list[str]:
+    budget, measure, where = gate.budget, gate.measure, loaded.where(gate.loc)
+    problems = []
+    if not gate.thresholds:
+        problems.append(f"{where}: no budget: add max, min or {_relative_key(measure)}")
+    wrong = "max_increase" if measure.higher_is_better else "max_drop"
+    if getattr(budget, wrong) is not None:
+        better = "higher" if measure.higher_is_better else "lower"
+        problems.append(
+            f"{loaded.where(f'{gate.loc}.{wrong}')}: {gate.key} is better when {better}, so a "
+            f"regression is {'a drop' if measure.higher_is_better else 'an increase'}; use "
+            f"{_relative_key(measure)}"
+        )
+    for key in ("min", "max"):
+        value = getattr(budget, key)
+        if value is not None and value < 0:
+            problems.append(
+                f"{loaded.where(f'{gate.loc}.{key}')}: expected a number >= 0, got {value:g}"
+            )
+    if budget.min is not None and budget.max is not None and budget.min > budget.max:
+        problems.append(f"{where}: min {budget.min:g} is above max {budget.max:g}")
+    if budget.batch_size is not None and measure.source not in BATCHED:
+        problems.append(
+            f"{loaded.where(f'{gate.loc}.batch_size')}: {gate.key} does not predict, so "
+            "batch_size does not apply"
+        )
+    return problems
+
+
+def _relative_key(measure: Measure) -> str:
+    return "max_drop" if measure.higher_is_better else "max_increase"
+
+
+def _baseline_configured(inputs: Inputs) -> bool:
+    models = inputs.config.models
+    factory = bool(models and models.baseline and models.baseline.factory)
+    return inputs.baseline_spec is not None or factory
+
+
+def _baseline(inputs: Inputs) -> tuple[Model | None, str | None]:
+    """The production model to time, or why there is none (relative budgets then error)."""
+    where = inputs.loaded.where("models.baseline")
+    if not _baseline_configured(inputs):
+        return None, None
+    try:
+        model = inputs.baseline
+    except MlgateError as exc:
+        return None, exc.lines()[0]
+    if model is None:
+        return None, (
+            f"{where}: the production baseline {inputs.baseline_spec} is a saved report: "
+            "there is no model to time (point models.baseline at the model file)"
+        )
+    if model.is_predictions_file:
+        return None, f"{where}: a predictions file cannot be timed"
+    return model, None
+
+
+def measurement(gate: PerfGate, **values: Any) -> Measurement:
+    """This gate's Measurement (id, measure, budget) with the measured `values`."""
+    measure = gate.measure
+    return Measurement(
+        id=gate.id,
+        kind="performance",
+        name=measure.name,
+        level=gate.budget.level,
+        thresholds=gate.thresholds,
+        higher_is_better=measure.higher_is_better,
+        unit=measure.unit,
+        **values,
+    )
+
+
+def error(gate: PerfGate, message: str) -> Measurement:
+    """The gate could not be measured: an error gate (it never passes)."""
+    return measurement(gate, error=message)

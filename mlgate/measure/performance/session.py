@@ -1,0 +1,345 @@
+"""One measurement run of the performance gate: plan, spend the time budget, build Measurements."""
+
+from __future__ import annotations
+
+import time
+import zlib
+from typing import TYPE_CHECKING, Any
+
+from mlgate.measure.performance.gate import BATCHED, RELATIVE, PerfGate, error, measurement
+from mlgate.records import Measurement
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from mlgate.config import PerfSettings
+    from mlgate.load.inputs import Inputs
+    from mlgate.load.models import Model
+    from mlgate.measure.performance.memory import MemoryResult
+    from mlgate.measure.performance.timing import Task, Timings
+
+MB = 1e6  # DESIGN.md §7: MB of 10^6 bytes
+SAMPLE_CAP = 200  # raw samples per model kept in report.json for the charts
+MEMORY_SHARE = 0.25  # of the time budget, when timings are measured too
+ANALYSIS_SHARE = 0.05  # kept free at the end for the bootstrap (at most 1 s)
+
+
+class Session:
+    """One measurement run: plan the tasks, spend the time budget, build the Measurements."""
+
+    def __init__(
+        self,
+        inputs: Inputs,
+        gates: list[PerfGate],
+        arms: dict[str, Model],
+        problem: str | None,
+        features: pd.DataFrame,
+        started: float,
+    ) -> None:
+        import numpy as np
+
+        self.inputs, self.gates, self.arms, self.problem = inputs, gates, arms, problem
+        self.features = features
+        self.started = started
+        self.policy = inputs.config.policy
+        self.settings: PerfSettings = self.policy.performance
+        self.order = np.random.default_rng(self.policy.seed).permutation(len(features))
+        self.errors: dict[str, str] = {}  # gate id -> why it cannot be measured
+        self.notes: dict[str, list[str]] = {g.id: [] for g in gates}
+        self.batch: dict[str, int] = {}  # gate id -> rows per call
+
+    def run(self) -> list[Measurement]:
+        from mlgate.measure.performance.stats import MIN_CALLS
+        from mlgate.measure.performance.timing import Task
+
+        for gate in self.gates:
+            self._plan(gate)
+        live = [g for g in self.gates if g.id not in self.errors]
+        tasks: dict[str, Task] = {}
+        for gate in live:
+            source = gate.measure.source
+            if source in ("latency", "throughput"):
+                rows = self.batch[gate.id]
+                task = tasks.setdefault(
+                    f"predict@{rows}", Task(f"predict@{rows}", "predict", rows, self._frames(rows))
+                )
+                task.min_calls = max(task.min_calls, MIN_CALLS[gate.measure.statistic])
+            elif source == "load":
+                tasks.setdefault("load", Task("load", "load"))
+        memory = [g for g in live if g.measure.source == "memory"]
+        budget = self.settings.time_budget_s
+        end = self.started + budget - min(1.0, ANALYSIS_SHARE * budget)
+        timings = None
+        if tasks:  # timings first: they need many rounds; the memory probes need only a few
+            share = 1.0 - (MEMORY_SHARE if memory else 0.0)
+            now = time.perf_counter()
+            timings = self._time(list(tasks.values()), now + (end - now) * share)
+        probes: dict[int, MemoryResult] = {}
+        sizes = sorted({self.batch[g.id] for g in memory})
+        for i, rows in enumerate(sizes):
+            probes[rows] = self._probe(rows, (end - time.perf_counter()) / (len(sizes) - i))
+        return [self._measurement(g, timings, probes) for g in self.gates]
+
+    # --- planning -----------------------------------------------------------------------------
+
+    def _plan(self, gate: PerfGate) -> None:
+        """Rows per call, and the problems known before measuring (they become error gates)."""
+        loaded, source = self.inputs.loaded, gate.measure.source
+        if gate.relative and "baseline" not in self.arms:
+            self.errors[gate.id] = self.problem or "no production model to compare with"
+        elif self.problem:
+            self.notes[gate.id].append(f"production not measured: {self.problem}")
+        if source not in BATCHED:
+            return
+        default = 1 if source == "latency" else self.settings.batch_size
+        rows = gate.budget.batch_size or default
+        n = len(self.features)
+        if rows <= n:
+            self.batch[gate.id] = rows
+            return
+        explicit = gate.budget.batch_size is not None or (
+            source != "latency" and "batch_size" in self.settings.model_fields_set
+        )
+        key = (
+            f"{gate.loc}.batch_size" if gate.budget.batch_size else "policy.performance.batch_size"
+        )
+        if explicit:
+            self.errors.setdefault(
+                gate.id,
+                (
+                    f"{loaded.where(key)}: {rows} rows per call, but the eval set "
+                    f"({self.inputs.config.data.eval}) has only {n} rows; lower batch_size"
+                ),
+            )
+        self.batch[gate.id] = min(rows, n)
+        self.notes[gate.id].append(
+            f"batches of {n} rows, the whole eval set "
+            f"(policy.performance.batch_size asks for {rows})"
+        )
+
+    def _frames(self, rows: int) -> list[Any]:
+        """Distinct frames of `rows` eval rows each, the same for both models (≥ 2 objects)."""
+        n = len(self.features)
+        count = max(2, -(-min(self.settings.rows, n) // rows))
+        # iloc makes a new object per frame: no model can cache a result by frame identity
+        picks = [self.order[(j * rows + _arange(rows)) % n] for j in range(count)]
+        return [self.features.iloc[pick] for pick in picks]
+
+    # --- measuring ----------------------------------------------------------------------------
+
+    def _time(self, tasks: list[Task], deadline: float) -> Timings:
+        from mlgate.measure.performance.timing import time_tasks
+
+        return time_tasks(tasks, self.arms, warmup=self.settings.warmup, deadline=deadline)
+
+    def _probe(self, rows: int, budget_s: float) -> MemoryResult:
+        from mlgate.measure.performance.memory import probe_memory
+
+        frame = self.features.iloc[self.order[:rows]]
+        return probe_memory(self.arms, frame, budget_s=max(budget_s, 0.0))
+
+    # --- results ------------------------------------------------------------------------------
+
+    def _measurement(
+        self, gate: PerfGate, timings: Timings | None, probes: dict[int, MemoryResult]
+    ) -> Measurement:
+        if gate.id in self.errors:
+            return error(gate, self.errors[gate.id])
+        source = gate.measure.source
+        if source == "size":
+            return self._size(gate)
+        if source == "memory":
+            memory = probes[self.batch[gate.id]]
+            if memory.error:
+                return error(gate, f"peak memory could not be measured: {memory.error}")
+            n = min(len(v) for v in memory.observations.values())
+            obs = {k: [[x] for x in v[:n]] for k, v in memory.observations.items()}
+            note = (
+                f"{n} probes per model in child processes ({memory.mode}), "
+                f"{memory.elapsed_s:.1f} s: "
+                f"peak RSS while loading the model and predicting {self.batch[gate.id]} rows, "
+                "above the process's RSS before loading"
+            )
+            return self._compared(
+                gate, obs, self.batch[gate.id], note, {"probes": n, "mode": memory.mode}
+            )
+        assert timings is not None
+        key = "load" if source == "load" else f"predict@{self.batch[gate.id]}"
+        result = timings.results[key]
+        if result.error:
+            return error(gate, result.error)
+        from mlgate.measure.performance.stats import MIN_CALLS
+
+        pairs = result.pairs
+        obs = {k: v[:pairs] for k, v in result.observations.items()}
+        task = result.task
+        calls = sorted(len(turn) for turn in obs["candidate"])
+        median = calls[len(calls) // 2]
+        what = ("reload" if source == "load" else "call") + ("s" if median != 1 else "")
+        if source != "load":
+            what += f" of {task.rows} row" + ("s" if task.rows != 1 else "")
+        spread = str(median) if calls[0] == calls[-1] else f"{median} ({calls[0]}-{calls[-1]})"
+        least = MIN_CALLS[gate.measure.statistic]
+        grouped = f"; compared in blocks of ≥ {least} calls" if least > 1 else ""
+        note = (
+            f"{pairs} pairs of turns of {spread} {what} per model, interleaved, in "
+            f"{timings.elapsed_s:.1f} s (time budget {self.settings.time_budget_s:g} s)" + grouped
+        )
+        extra = {"pairs": pairs, "calls_per_turn": median, "threads": timings.threads}
+        if source == "latency" and sum(calls) < least:
+            self.notes[gate.id].append(
+                f"{gate.measure.name} of only {sum(calls)} calls per model: it is close to "
+                "the maximum"
+            )
+        return self._compared(gate, obs, task.rows, note, extra)
+
+    def _compared(
+        self,
+        gate: PerfGate,
+        obs: dict[str, list[list[float]]],
+        rows: int,
+        note: str,
+        extra: dict[str, Any],
+    ) -> Measurement:
+        """Point values, the paired Estimate, the noise floor and the renderers' details."""
+        import numpy as np
+
+        from mlgate.measure.performance import stats
+
+        measure = gate.measure
+        rng = np.random.default_rng([self.policy.seed, zlib.crc32(gate.id.encode())])
+        common: dict[str, Any] = {
+            "rows": rows,
+            "resamples": self.policy.bootstrap,
+            "alpha": self.policy.significance,
+        }
+        cand, base = obs["candidate"], obs.get("baseline")
+        notes = [note, *self.notes[gate.id]]
+        candidate_value = stats.value(cand, measure.statistic, rows)
+        baseline_value, estimate, ratio, ratio_ci = None, None, None, None
+        counted = len(stats.blocks(cand, min_calls=stats.MIN_CALLS[measure.statistic])[0])
+        unit = "probes" if measure.source == "memory" else "blocks"
+        if base is not None:
+            result = stats.paired(cand, base, measure.statistic, rng=rng, **common)
+            candidate_value, baseline_value = result.candidate, result.baseline
+            ratio, ratio_ci = result.ratio, result.ratio_ci
+            least = stats.MIN_PROBES if measure.source == "memory" else stats.MIN_ROUNDS
+            if result.rounds < least and gate.relative:
+                return error(
+                    gate,
+                    (
+                        f"only {result.rounds} {unit} fit the time budget ({least} are needed to "
+                        "compare with production); raise "
+                        f"{self.inputs.loaded.where('policy.performance.time_budget_s')} (now "
+                        f"{self.settings.time_budget_s:g} s)"
+                    ),
+                )
+            estimate = stats.estimate(
+                result, method=f"paired {unit}: bootstrap of the ratio", min_rounds=least
+            )
+        floor = stats.noise_floor(
+            base if base is not None else cand, measure.statistic, rng=rng, **common
+        )
+        notes.extend(_floor_notes(gate, floor, baseline_value))
+        # latency charts show single calls; the other measures one value per pair (or probe)
+        samples = {
+            label: stats.thin(
+                [x for r in values for x in r]
+                if measure.source == "latency"
+                else stats.per_round(values, measure.statistic, rows),
+                SAMPLE_CAP,
+                rng,
+            )
+            for label, values in obs.items()
+        }
+        details = {
+            "samples": samples,
+            "ratio": ratio,
+            "ratio_ci": list(ratio_ci) if ratio_ci else None,
+            "rounds": counted,
+            "noise_floor": floor,
+            "batch_size": rows,
+            "time_budget_s": self.settings.time_budget_s,
+            **extra,
+        }
+        return self._value(gate, candidate_value, baseline_value, estimate, notes, details)
+
+    def _size(self, gate: PerfGate) -> Measurement:
+        from mlgate.measure.performance import stats
+
+        sizes = {label: model.size_bytes for label, model in self.arms.items()}
+        if sizes["candidate"] is None:
+            return error(
+                gate,
+                f"{self.arms['candidate'].ref.where}: model_size_mb needs a model "
+                "file (a factory has no artifact)",
+            )
+        if "baseline" in sizes and sizes["baseline"] is None:
+            if gate.relative:
+                return error(
+                    gate,
+                    f"{self.arms['baseline'].ref.where}: model_size_mb needs a "
+                    "model file (a factory has no artifact)",
+                )
+            sizes.pop("baseline")
+        mb = {label: size / MB for label, size in sizes.items() if size is not None}
+        base = mb.get("baseline")
+        estimate = stats.exact(mb["candidate"], base) if base is not None else None
+        ratio = mb["candidate"] / base if base else None
+        details = {
+            "samples": {k: [v] for k, v in mb.items()},
+            "ratio": ratio,
+            "ratio_ci": [ratio, ratio] if ratio is not None else None,
+            "rounds": 1,
+            "noise_floor": 0.0,
+            "batch_size": None,
+            "bytes": sizes,
+        }
+        return self._value(
+            gate,
+            mb["candidate"],
+            base,
+            estimate,
+            ["size of the serialized artifact", *self.notes[gate.id]],
+            details,
+        )
+
+    def _value(
+        self,
+        gate: PerfGate,
+        candidate: float,
+        baseline: float | None,
+        estimate: Any,
+        notes: list[str],
+        details: dict[str, Any],
+    ) -> Measurement:
+        return measurement(
+            gate,
+            candidate=candidate,
+            baseline=baseline,
+            estimate=estimate,
+            notes=tuple(notes),
+            details=details,
+        )
+
+
+def _floor_notes(gate: PerfGate, floor: float | None, baseline: float | None) -> list[str]:
+    """Say plainly when the budget asks for more precision than this machine's noise allows."""
+    tolerance = next((getattr(gate.budget, k) for k in RELATIVE if getattr(gate.budget, k)), None)
+    if floor is None or tolerance is None or not baseline:
+        return []
+    relative = tolerance.value if tolerance.relative else tolerance.value / abs(baseline)
+    if relative >= floor:
+        return []
+    word = "drop" if gate.measure.higher_is_better else "increase"
+    return [
+        f"the budget ({relative:.0%}) is tighter than this runner's noise floor "
+        f"(±{floor:.0%}, the production model against itself): a smaller {word} cannot be "
+        "proven here, so it does not block; only a larger, proven one does"
+    ]
+
+
+def _arange(n: int) -> Any:
+    import numpy as np
+
+    return np.arange(n)

@@ -1,0 +1,188 @@
+"""The pipeline: config → load → measure → compare → decide → Report. No rendering, no posting."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from mlgate import __version__
+from mlgate.compare import Policy, compare_all
+from mlgate.config import LoadedConfig
+from mlgate.decide import Rules, Waiver, decide, verdict_of
+from mlgate.errors import ConfigError, MlgateError
+from mlgate.load.inputs import Inputs
+from mlgate.measure import GATE_KINDS, GateKind, load_kind
+from mlgate.records import Measurement, Report
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    out_dir: Path
+    baseline: str | None = None  # overrides models.baseline (`--baseline`, `mlgate check`)
+    accepted: str | None = None  # regressions accepted (PR label), set by the caller
+    env: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
+    progress: Callable[[str], None] | None = None  # told each long step (`mlgate check` shows it)
+
+
+def configured_kinds(loaded: LoadedConfig) -> dict[str, GateKind]:
+    """The gate kinds the config uses, in run order (data, model, performance, plugins)."""
+    kinds = {
+        name: load_kind(name) for name in GATE_KINDS if getattr(loaded.config.gates, name, None)
+    }
+    from importlib.metadata import entry_points
+
+    for entry in entry_points(group="mlgate.checks"):
+        kind: GateKind = entry.load()
+        if entry.name not in kinds and kind.configured(loaded):
+            kinds[entry.name] = kind
+    return kinds
+
+
+def validate(loaded: LoadedConfig, kinds: Mapping[str, GateKind]) -> None:
+    """Semantic config checks of every kind, all problems collected into one ConfigError."""
+    problems: list[str] = []
+    for kind in kinds.values():
+        problems.extend(kind.validate(loaded))
+    if not kinds:
+        problems.append(
+            f"{loaded.where('gates')}: no gates configured; add gates.data, gates.model, "
+            "gates.performance or gates.custom"
+        )
+    if problems:
+        raise ConfigError(problems)
+
+
+def execute(loaded: LoadedConfig, options: RunOptions) -> Report:
+    """Run every configured gate and decide. Config problems raise; per-gate problems are gates."""
+    started = time.perf_counter()
+    kinds = configured_kinds(loaded)
+    validate(loaded, kinds)
+    inputs = Inputs(loaded, cache_dir=options.out_dir / ".cache", baseline_spec=options.baseline)
+    say = options.progress or (lambda _step: None)
+    say("reading the eval data")
+    _ = inputs.eval  # an unreadable eval file stops the run: nothing can be evaluated without it
+
+    measurements: list[Measurement] = []
+    diagnostics: dict[str, Any] = {}
+    for name, kind in kinds.items():
+        say(f"measuring the {name} gates")
+        try:
+            measurements.extend(kind.measure(inputs))
+        except ConfigError:
+            raise
+        except MlgateError as exc:
+            measurements.append(
+                Measurement(id=name, kind=_kind_of(name), name=name, error=exc.lines()[0])
+            )
+        diagnostics.update(getattr(kind, "diagnostics", lambda _inputs: {})(inputs))
+
+    policy = loaded.config.policy
+    results = compare_all(
+        measurements, Policy(alpha=policy.significance, strict=policy.mode == "strict")
+    )
+    rules = Rules(
+        warn_only=tuple(policy.warn_only),
+        waivers=tuple(Waiver(w.gate, w.reason, w.owner, w.expires) for w in loaded.config.waivers),
+        accepted=options.accepted,
+    )
+    gates = decide(results, rules)
+    context = build_context(loaded, inputs, options.env)
+    context["duration_s"] = round(time.perf_counter() - started, 3)
+    if options.accepted:
+        context["accepted"] = options.accepted
+    return Report(
+        verdict=verdict_of(gates), gates=tuple(gates), context=context, diagnostics=diagnostics
+    )
+
+
+def error_report(lines: list[str], *, context: dict[str, Any] | None = None) -> Report:
+    """The report of a run that could not evaluate at all (bad config, unreadable eval data)."""
+    return Report(verdict="error", gates=(), errors=tuple(lines), context=context or {})
+
+
+def _kind_of(name: str) -> Any:
+    """The report kind of a gate-kind-level error (custom checks report as model gates)."""
+    return name if name in ("data", "model", "performance") else "model"
+
+
+def build_context(loaded: LoadedConfig, inputs: Inputs, env: Mapping[str, str]) -> dict[str, Any]:
+    """Where and against what this run happened (CI, commit, baseline, eval data)."""
+    from mlgate.publish import detect_platform
+
+    context: dict[str, Any] = ci_context(env, loaded.root)
+    context.update(
+        config=loaded.display,
+        mlgate_version=__version__,
+        alpha=loaded.config.policy.significance,
+        mode=loaded.config.policy.mode,
+    )
+    try:
+        eval_info = {
+            "path": loaded.config.data.eval,
+            "rows": len(inputs.eval),
+            "fingerprint": inputs.fingerprint,
+        }
+    except MlgateError:
+        eval_info = {"path": loaded.config.data.eval}
+    context["eval"] = eval_info
+    spec = inputs.baseline_spec
+    baseline: dict[str, Any] = {"spec": spec, "kind": "none", "paired": False}
+    try:
+        resolved = inputs.baseline_source
+        if resolved is not None:
+            baseline.update(kind=resolved.kind, paired=resolved.paired, note=resolved.note)
+    except MlgateError as exc:
+        baseline.update(kind="error", note=exc.lines()[0])
+    models = loaded.config.models
+    if models and models.baseline and models.baseline.factory and not spec:
+        baseline.update(spec=models.baseline.factory, kind="model", paired=True)
+    context["baseline"] = baseline
+    context.setdefault("ci", detect_platform(env) or "local")
+    return context
+
+
+def ci_context(env: Mapping[str, str], root: Path) -> dict[str, Any]:
+    """CI facts from the environment (GitHub Actions, GitLab CI), else from git."""
+    from mlgate.publish import detect_platform
+
+    platform = detect_platform(env)
+    context: dict[str, Any] = {"ci": platform or "local"}
+    if platform == "github":
+        server = env.get("GITHUB_SERVER_URL", "https://github.com")
+        repo, run_id = env.get("GITHUB_REPOSITORY"), env.get("GITHUB_RUN_ID")
+        context.update(commit=env.get("GITHUB_SHA"), ref=env.get("GITHUB_REF"))
+        if repo and run_id:
+            context["job_url"] = f"{server}/{repo}/actions/runs/{run_id}"
+        from mlgate.platforms.github import pull_request_of
+
+        context["pull_request"] = pull_request_of(env)  # {number, head_sha}: fork-safe publishing
+    elif platform == "gitlab":
+        context.update(
+            commit=env.get("CI_COMMIT_SHA"),
+            ref=env.get("CI_COMMIT_REF_NAME"),
+            job_url=env.get("CI_JOB_URL"),
+        )
+        if env.get("CI_JOB_URL"):
+            folder = env.get("MLGATE_REPORT_DIR", "mlgate-report")
+            context["report_url"] = f"{env['CI_JOB_URL']}/artifacts/file/{folder}/report.html"
+    else:
+        context["commit"] = git_output(root, "rev-parse", "HEAD", timeout=10)
+        context["ref"] = git_output(root, "rev-parse", "--abbrev-ref", "HEAD", timeout=10)
+    return {k: v for k, v in context.items() if v}
+
+
+def git_output(root: Path, *args: str, timeout: float = 60) -> str | None:
+    """stdout of a git command ("" when it printed nothing), or None when it failed or git is
+    missing."""
+    try:
+        out = subprocess.run(
+            ["git", *args], cwd=root, capture_output=True, text=True, timeout=timeout
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip() if out.returncode == 0 else None

@@ -1,0 +1,1 @@
+"""CI platforms: detection, context and API clients (shared by load and publish)."""

@@ -1,1 +1,0 @@
-"""Data for the data-gate tests: small frames generated from fixed seeds, and GX suite files."""

@@ -1,0 +1,352 @@
+"""Tests of the paired statistics: fast bootstrap paths vs the plain loop, DeLong, large n, Holm."""
+
+from __future__ import annotations
+
+import math
+import textwrap
+import warnings
+
+import numpy as np
+import pytest
+from sklearn import metrics as skm
+from sklearn.datasets import make_classification, make_regression
+from sklearn.ensemble import RandomForestClassifier
+from sklearn.linear_model import LogisticRegression, Ridge
+from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
+
+from mlgate.measure.model.kernels import make_kernel
+from mlgate.measure.model.metrics import MetricError, Predictions, resolve
+from mlgate.measure.model.stats import (
+    delong,
+    detectable_worsening,
+    holm,
+    paired_estimate,
+    replicate_scores,
+)
+
+
+def _predict(model, x) -> Predictions:
+    proba = model.predict_proba(x) if hasattr(model, "predict_proba") else None
+    return Predictions(model.predict(x), proba, getattr(model, "classes_", None))
+
+
+@pytest.fixture(scope="module")
+def binary():
+    """5000 eval rows; a model, 5 harmless retrains (other seeds), one without 2 top features."""
+    x, y = make_classification(8000, n_features=10, n_informative=4, n_redundant=2, random_state=0)
+    xt, yt, xe, ye = x[:3000], y[:3000], x[3000:], y[3000:]
+
+    def forest(seed):
+        return RandomForestClassifier(40, max_depth=8, random_state=seed, n_jobs=1)
+
+    base = forest(0).fit(xt, yt)
+    retrains = [_predict(forest(seed).fit(xt, yt), xe) for seed in range(1, 6)]
+    keep = np.argsort(base.feature_importances_)[:-2]  # drop the two most informative
+    worse = forest(0).fit(xt[:, keep], yt)
+    return {
+        "y": ye,
+        "base": _predict(base, xe),
+        "retrain": retrains[0],
+        "retrains": retrains,
+        "worse": _predict(worse, xe[:, keep]),
+    }
+
+
+@pytest.fixture(scope="module")
+def small():
+    """Small sets where resamples miss classes: binary, multiclass with a rare class, regression."""
+    x, y = make_classification(500, n_features=6, n_informative=3, random_state=3)
+    xm, ym = make_classification(
+        500, n_features=6, n_informative=4, n_classes=3, weights=[0.6, 0.37, 0.03], random_state=4
+    )
+    xr, yr = make_regression(500, n_features=5, noise=20.0, random_state=5)
+    yr = yr + 400.0
+    out = {}
+    for task, (xx, yy), models in [
+        ("binary", (x, y), (LogisticRegression(), DecisionTreeClassifier(max_depth=3))),
+        ("multiclass", (xm, ym), (LogisticRegression(), DecisionTreeClassifier(max_depth=3))),
+        ("regression", (xr, yr), (Ridge(), DecisionTreeRegressor(max_depth=4))),
+    ]:
+        fitted = [m.fit(xx[:300], yy[:300]) for m in models]
+        out[task] = (yy[300:], *(_predict(m, xx[300:]) for m in fitted))
+    return out
+
+
+def _quiet(fn, *args, **kwargs):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return fn(*args, **kwargs)
+
+
+# every vectorised path, against the plain scikit-learn call on the same resample
+FAST = [
+    ("accuracy", "binary", lambda y, p: skm.accuracy_score(y, p.label)),
+    ("balanced_accuracy", "multiclass", lambda y, p: skm.balanced_accuracy_score(y, p.label)),
+    ("f1", "binary", lambda y, p: skm.f1_score(y, p.label)),
+    ("precision", "binary", lambda y, p: skm.precision_score(y, p.label)),
+    ("recall", "binary", lambda y, p: skm.recall_score(y, p.label)),
+    ("jaccard", "binary", lambda y, p: skm.jaccard_score(y, p.label)),
+    *[
+        (
+            f"{m}_{avg}",
+            "multiclass",
+            lambda y, p, m=m, avg=avg: getattr(skm, f"{m}_score")(y, p.label, average=avg),
+        )
+        for m in ("f1", "precision", "recall", "jaccard")
+        for avg in ("macro", "micro", "weighted")
+    ],
+    ("f1_macro", "binary", lambda y, p: skm.f1_score(y, p.label, average="macro")),
+    ("matthews_corrcoef", "binary", lambda y, p: skm.matthews_corrcoef(y, p.label)),
+    ("matthews_corrcoef", "multiclass", lambda y, p: skm.matthews_corrcoef(y, p.label)),
+    ("cohen_kappa", "multiclass", lambda y, p: skm.cohen_kappa_score(y, p.label)),
+    ("log_loss", "binary", lambda y, p: skm.log_loss(y, p.proba, labels=[0, 1])),
+    ("log_loss", "multiclass", lambda y, p: skm.log_loss(y, p.proba, labels=p.classes)),
+    ("neg_log_loss", "binary", lambda y, p: -skm.log_loss(y, p.proba, labels=[0, 1])),
+    ("brier_score", "binary", lambda y, p: skm.brier_score_loss(y, p.proba[:, 1])),
+    ("r2", "regression", lambda y, p: skm.r2_score(y, p.label)),
+    ("explained_variance", "regression", lambda y, p: skm.explained_variance_score(y, p.label)),
+    ("mse", "regression", lambda y, p: skm.mean_squared_error(y, p.label)),
+    ("rmse", "regression", lambda y, p: skm.root_mean_squared_error(y, p.label)),
+    (
+        "neg_root_mean_squared_error",
+        "regression",
+        lambda y, p: -skm.root_mean_squared_error(y, p.label),
+    ),
+    ("mae", "regression", lambda y, p: skm.mean_absolute_error(y, p.label)),
+    ("mape", "regression", lambda y, p: skm.mean_absolute_percentage_error(y, p.label)),
+]
+
+
+@pytest.mark.parametrize(("name", "task", "sklearn_fn"), FAST, ids=[f"{n}-{t}" for n, t, _ in FAST])
+def test_vectorised_bootstrap_equals_the_sklearn_loop(name, task, sklearn_fn, small):
+    y, cand, base = small[task]
+    metric = resolve(name, task=task)
+    kernel = make_kernel(metric, y, cand, base)
+    assert type(kernel).__name__ != "_LoopKernel", "this metric should have a fast path"
+    index = np.random.default_rng(7).integers(0, len(y), size=(40, len(y)))
+    fast = replicate_scores(metric, y, cand, base, index)
+    loop = np.array([[_quiet(sklearn_fn, y[i], p.take(i)) for p in (cand, base)] for i in index])
+    np.testing.assert_allclose(fast, loop, rtol=1e-9, atol=1e-12, equal_nan=True)
+
+
+def test_fast_path_handles_resamples_missing_a_class(small):
+    """The rare class is absent from some resamples: macro averages must drop it as sklearn does."""
+    y, cand, base = small["multiclass"]
+    common = np.flatnonzero(y != 2)
+    rng = np.random.default_rng(1)
+    index = np.concatenate(
+        [
+            common[rng.integers(0, len(common), size=(30, len(y)))],
+            rng.integers(0, len(y), size=(30, len(y))),
+        ]
+    )
+    metric = resolve("f1_macro", task="multiclass")
+    fast = replicate_scores(metric, y, cand, base, index)
+    loop = [
+        [_quiet(skm.f1_score, y[i], p.label[i], average="macro") for p in (cand, base)]
+        for i in index
+    ]
+    np.testing.assert_allclose(fast, loop, rtol=1e-9)
+    assert not np.isin(2, y[index[:30]]).any()
+
+
+@pytest.mark.parametrize("name", ["f1_macro", "cohen_kappa", "balanced_accuracy"])
+def test_fast_path_with_many_classes(name):
+    """Past 16 classes the kernel counts each model separately: same values as sklearn."""
+    rng = np.random.default_rng(9)
+    y = rng.integers(0, 20, 300)
+    noisy = [np.where(rng.random(300) < 0.6, y, rng.integers(0, 20, 300)) for _ in range(2)]
+    cand, base = (Predictions(p) for p in noisy)
+    metric = resolve(name, task="multiclass")
+    index = rng.integers(0, 300, size=(20, 300))
+    fast = replicate_scores(metric, y, cand, base, index)
+    loop = [[metric.score(y[i], p.take(i)) for p in (cand, base)] for i in index]
+    np.testing.assert_allclose(fast, loop, rtol=1e-9)
+    assert not make_kernel(metric, y, cand, base).joint
+
+
+def test_delong_aucs_equal_sklearn_and_se_matches_the_bootstrap(binary):
+    y, cand, base = (
+        binary["y"][:3000],
+        binary["retrain"].take(slice(0, 3000)),
+        binary["base"].take(slice(0, 3000)),
+    )
+    auc_c, auc_b, se = delong(y, cand.proba[:, 1], base.proba[:, 1])
+    assert auc_c == pytest.approx(skm.roc_auc_score(y, cand.proba[:, 1]), rel=1e-12)
+    assert auc_b == pytest.approx(skm.roc_auc_score(y, base.proba[:, 1]), rel=1e-12)
+    index = np.random.default_rng(0).integers(0, len(y), size=(300, len(y)))
+    reps = replicate_scores(resolve("roc_auc", task="binary"), y, cand, base, index)
+    boot_se = np.std(reps[:, 0] - reps[:, 1], ddof=1)
+    assert se == pytest.approx(boot_se, rel=0.15)
+
+
+def _delong_by_definition(y, a, b):
+    """O(n²) DeLong straight from the placement values psi(x, y) = [x > y] + ½[x = y]."""
+    pos, neg = y == 1, y == 0
+    out = []
+    for s in (a, b):
+        psi = (s[pos][:, None] > s[neg][None, :]) + 0.5 * (s[pos][:, None] == s[neg][None, :])
+        out.append((psi.mean(), psi.mean(axis=1), psi.mean(axis=0)))
+    v10 = out[0][1] - out[1][1]
+    v01 = out[0][2] - out[1][2]
+    var = v10.var(ddof=1) / pos.sum() + v01.var(ddof=1) / neg.sum()
+    return out[0][0], out[1][0], math.sqrt(var)
+
+
+def test_delong_with_ties_equals_the_definition():
+    rng = np.random.default_rng(5)
+    y = rng.integers(0, 2, 80)
+    a = np.round(y * 0.3 + rng.random(80), 1)  # rounded: many ties
+    b = np.round(y * 0.1 + rng.random(80), 1)
+    assert delong(y, a, b) == pytest.approx(_delong_by_definition(y, a, b), rel=1e-12)
+
+
+@pytest.mark.parametrize("name", ["accuracy", "roc_auc"])
+def test_harmless_retrains_are_not_significant_and_a_real_loss_is(name, binary):
+    """DESIGN.md §5: no-op retrains on 1000 eval rows are not blocked; a real loss is.
+
+    On all 5000 rows DeLong is precise enough (se ≈ 0.0005) to see the real, tiny differences
+    between forests of other seeds — there the tolerance keeps them passing: the better-side
+    bound never shows a drop beyond 0.005.
+    """
+    metric = resolve(name, task="binary")
+    y, base, first = binary["y"], binary["base"], np.arange(1000)
+    for retrain in binary["retrains"]:
+        lo, hi = paired_estimate(metric, y[first], retrain.take(first), base.take(first)).interval(
+            0.05
+        )
+        assert lo < 0 < hi
+        assert paired_estimate(metric, y, retrain, base).interval(0.05)[1] > -0.005
+    lo, hi = paired_estimate(
+        metric, y[first], binary["worse"].take(first), base.take(first)
+    ).interval(0.05)
+    assert hi < -0.005
+
+
+@pytest.mark.parametrize("name", ["accuracy", "f1", "log_loss"])
+def test_same_seed_same_estimate_other_seed_other_samples(name, binary):
+    metric = resolve(name, task="binary")
+    args = (metric, binary["y"], binary["retrain"], binary["base"])
+    first = paired_estimate(*args, n_boot=300, seed=11)
+    assert paired_estimate(*args, n_boot=300, seed=11) == first
+    other = paired_estimate(*args, n_boot=300, seed=12)
+    assert other.samples != first.samples
+    assert other.delta == first.delta
+
+
+def test_loop_path_is_deterministic_too(small):
+    y, cand, base = small["binary"]
+    metric = resolve("average_precision", task="binary")
+    first = paired_estimate(metric, y, cand, base, n_boot=60, seed=3)
+    assert first.method == "paired bootstrap (B=60)"
+    assert paired_estimate(metric, y, cand, base, n_boot=60, seed=3) == first
+    assert paired_estimate(metric, y, cand, base, n_boot=60, seed=4).samples != first.samples
+
+
+@pytest.mark.parametrize(
+    ("name", "task", "method"),
+    [
+        ("accuracy", "binary", "paired per-row differences"),
+        ("log_loss", "binary", "paired per-row differences"),
+        ("f1", "binary", "subsample bootstrap (m=1000 of 5000, rescaled)"),
+        ("matthews_corrcoef", "binary", "subsample bootstrap (m=1000 of 5000, rescaled)"),
+        ("roc_auc", "binary", "DeLong"),
+    ],
+)
+def test_large_n_interval_is_close_to_the_full_bootstrap(name, task, method, binary):
+    metric = resolve(name, task=task)
+    args = (metric, binary["y"], binary["worse"], binary["base"])
+    full = paired_estimate(*args)
+    large = paired_estimate(*args, max_rows=1000)
+    assert large.method == method
+    assert large.delta == full.delta
+    width = np.diff(large.interval(0.05))[0]
+    assert width == pytest.approx(np.diff(full.interval(0.05))[0], rel=0.25)
+    if large.samples:
+        assert len(large.samples) == 1000
+        assert np.median(large.samples) == pytest.approx(full.delta, abs=width / 4)
+
+
+@pytest.mark.parametrize("name", ["r2", "explained_variance", "rmse", "mape"])
+def test_large_n_regression_per_row_differences(name):
+    x, y = make_regression(5000, n_features=6, noise=25.0, random_state=8)
+    y = y + 500.0
+    full_model, weak_model = Ridge().fit(x[:1000], y[:1000]), Ridge().fit(x[:1000, 1:], y[:1000])
+    cand, base = Predictions(weak_model.predict(x[:, 1:])), Predictions(full_model.predict(x))
+    metric = resolve(name, task="regression")
+    full = paired_estimate(metric, y, cand, base)
+    large = paired_estimate(metric, y, cand, base, max_rows=1000)
+    assert large.method == "paired per-row differences"
+    assert large.se == pytest.approx(full.se, rel=0.15)
+
+
+def test_degenerate_resamples_are_redrawn_and_said(small):
+    y, cand, base = small["multiclass"]
+    few = np.r_[np.flatnonzero(y == 2)[:2], np.flatnonzero(y != 2)[:38]]  # 2 of 40 rows rare
+    metric = resolve("roc_auc_ovr", task="multiclass")
+    estimate = paired_estimate(metric, y[few], cand.take(few), base.take(few), n_boot=200)
+    assert len(estimate.samples) == 200
+    assert all(math.isfinite(s) for s in estimate.samples)
+    assert estimate.method.startswith("paired bootstrap (B=200; ")
+    assert "resamples redrawn: metric undefined on them)" in estimate.method
+
+
+def test_when_almost_every_resample_is_undefined_it_is_an_error(tmp_path, monkeypatch):
+    (tmp_path / "mlgate_picky_metric.py").write_text(
+        textwrap.dedent("""
+        import numpy as np
+
+        def picky(y_true, y_pred):
+            if not np.all(y_true[:3] == 1):  # true of the full rows, of ~24% of resamples
+                raise ValueError("wants positives first")
+            return float(np.mean(y_true == y_pred))
+        """)
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    y = np.array([1] * 31 + [0] * 19)
+    metric = resolve("mlgate_picky_metric:picky", task="binary")
+    with pytest.raises(
+        MetricError,
+        match=r"^mlgate_picky_metric:picky: only \d+ of 150 "
+        r"bootstrap resamples could be scored",
+    ):
+        paired_estimate(metric, y, Predictions(y), Predictions(1 - y), n_boot=50)
+
+
+def test_unscorable_full_rows_raise(binary):
+    ones = np.flatnonzero(binary["y"] == 1)
+    with pytest.raises(MetricError, match="single class"):
+        paired_estimate(
+            resolve("roc_auc", task="binary"),
+            binary["y"][ones],
+            binary["retrain"].take(ones),
+            binary["base"].take(ones),
+        )
+
+
+@pytest.mark.parametrize(
+    ("pvalues", "alpha", "expected"),
+    [
+        ([], 0.05, []),
+        ([0.05], 0.05, [True]),
+        ([0.051], 0.05, [False]),
+        ([0.01, 0.04, 0.03, 0.005], 0.05, [True, False, False, True]),  # 0.03 > 0.05/2 stops
+        ([0.01, 0.02, 0.03], 0.05, [True, True, True]),  # 0.0167, 0.025, 0.05
+        ([0.02, 0.001, 0.02], 0.05, [True, True, True]),  # ties: 0.025 then 0.05
+        ([0.2, 0.001, 0.013, 0.04], 0.05, [False, True, True, False]),  # 0.0125, 0.0167, 0.025
+    ],
+)
+def test_holm(pvalues, alpha, expected):
+    assert holm(pvalues, alpha) == expected
+
+
+@pytest.mark.parametrize(
+    ("se", "tolerance", "alpha", "power", "expected"),
+    [
+        (0.01, 0.005, 0.05, 0.8, 0.005 + (1.959964 + 0.841621) * 0.01),
+        (0.02, 0.0, 0.10, 0.9, (1.644854 + 1.281552) * 0.02),
+        (0.0, 0.01, 0.05, 0.8, 0.01),
+    ],
+)
+def test_detectable_worsening(se, tolerance, alpha, power, expected):
+    assert detectable_worsening(se, tolerance, alpha, power) == pytest.approx(expected, abs=1e-7)

@@ -15,11 +15,11 @@ from mlgate.commands.run import finish, write_error_report
 from mlgate.config import LoadedConfig, ModelSpec, load_config
 from mlgate.errors import BaselineError, MlgateError
 from mlgate.pipeline import RunOptions, execute, git_output
+from mlgate.records import RELATIVE_KEYS
 
 if TYPE_CHECKING:
     from rich.console import Console
 
-RELATIVE_KEYS = ("max_drop", "max_increase")
 DEFAULT_BRANCHES = ("main", "origin/main", "master", "origin/master")  # after origin/HEAD
 
 

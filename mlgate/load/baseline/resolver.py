@@ -171,10 +171,6 @@ def _from_manifest(spec: str, manifest: Path, ctx: SourceContext) -> ResolvedBas
 
 
 def _read_report(path: Path, ctx: SourceContext) -> dict[str, Any]:
-    try:
-        doc = json.loads(path.read_text())
-    except (OSError, ValueError) as exc:
-        raise BaselineError(f"{ctx.where}: cannot read saved report {path}: {exc}") from None
-    if not isinstance(doc, dict) or doc.get("schema") != "mlgate.report/v1":
-        raise BaselineError(f"{ctx.where}: {path} is not an mlgate.report/v1 report")
-    return doc
+    from mlgate.load.baseline.report import read
+
+    return read(path, ctx.where)

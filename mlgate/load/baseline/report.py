@@ -2,13 +2,11 @@
 
 PATH may be a report.json, a `mlgate baseline save` folder (its report.json is read, its model
 is not), a URL, or any other baseline spec (`report:git:main:mlgate-baseline/report.json`).
-`read` is the one reader of a saved report (a malformed one is a one-line exit-3 error, never a
-crash); `saved_metric` and `fingerprint_of` are what the gates take from it.
+Also the two helpers the gates use to read a saved report: `saved_metric`, `fingerprint_of`.
 """
 
 from __future__ import annotations
 
-import json
 import math
 import shutil
 from pathlib import Path
@@ -56,35 +54,6 @@ def fetch(rest: str, ctx: SourceContext) -> Path:
         shutil.copyfile(path, named)
         return named
     return path
-
-
-def read(path: Path, where: str) -> dict[str, Any]:
-    """A saved mlgate.report/v1 document whose shape the gates can rely on, else BaselineError.
-
-    `context` must be an object and `gates` a list of objects (each may be absent): a report
-    edited by hand or written by something else is refused in one line, not read half-way.
-    """
-    from mlgate.records import SCHEMA
-
-    try:
-        doc = json.loads(path.read_text())
-    except (OSError, ValueError) as exc:
-        raise BaselineError(f"{where}: cannot read saved report {path}: {exc}") from None
-    if not isinstance(doc, dict) or doc.get("schema") != SCHEMA:
-        raise BaselineError(f"{where}: {path} is not an {SCHEMA} report")
-    hint = "point at a report.json written by mlgate (e.g. by `mlgate baseline save`)"
-    for key, expected in (("context", dict), ("gates", list)):
-        if key in doc and not isinstance(doc[key], expected):
-            found = "null" if doc[key] is None else type(doc[key]).__name__
-            shape = "an object" if expected is dict else "a list"
-            raise BaselineError(
-                f"{where}: saved report {path}: {key!r} is {found}, expected {shape}", hint=hint
-            )
-    if any(not isinstance(gate, dict) for gate in doc.get("gates", ())):
-        raise BaselineError(
-            f"{where}: saved report {path}: every entry of 'gates' must be an object", hint=hint
-        )
-    return doc
 
 
 def saved_metric(report_doc: dict[str, Any], gate_id: str) -> float | None:

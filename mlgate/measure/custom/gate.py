@@ -15,6 +15,7 @@ from mlgate.records import Measurement
 if TYPE_CHECKING:
     from mlgate.config import CustomGate, LoadedConfig
     from mlgate.load.inputs import Inputs
+    from mlgate.measure import GateKind
 
 KINDS = ("data", "model", "performance")
 MARKER_KEYS = ("id", "kind")
@@ -43,8 +44,12 @@ class CustomGates:
             out.extend(_measure(gate, i, inputs))
         return _unique(out)
 
+    def diagnostics(self, inputs: Inputs) -> dict[str, Any]:
+        """No charts of its own (the report shows the budgets' values)."""
+        return {}
 
-KIND = CustomGates()
+
+KIND: GateKind = CustomGates()  # typed: mypy checks it meets the protocol
 
 
 def _targets(gate: CustomGate, i: int) -> list[tuple[str, str]]:

@@ -14,7 +14,9 @@ if TYPE_CHECKING:
 
     from mlgate.config import LoadedConfig, ModelGate
     from mlgate.load.inputs import Inputs
-    from mlgate.measure.model.metrics import Metric, Predictions
+    from mlgate.load.predictions import Predictions
+    from mlgate.measure import GateKind
+    from mlgate.measure.model.metrics import Metric
 
 MISSING_SLICE = "(missing)"
 
@@ -109,7 +111,7 @@ class ModelGates:
             return {"task": inputs.task, "curves_error": f"{type(exc).__name__}: {exc}"}
 
 
-KIND = ModelGates()
+KIND: GateKind = ModelGates()  # typed: mypy checks it meets the protocol
 
 
 def _unknown_metric(name: str) -> str | None:

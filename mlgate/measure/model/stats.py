@@ -10,8 +10,9 @@ import math
 
 import numpy as np
 
+from mlgate.load.predictions import Predictions
 from mlgate.measure.model.kernels import Kernel, make_kernel
-from mlgate.measure.model.metrics import Metric, MetricError, Predictions
+from mlgate.measure.model.metrics import Metric, MetricError
 from mlgate.records import Estimate
 
 CHUNK_BYTES = 48_000_000  # working memory of one block of bootstrap resamples

@@ -10,7 +10,7 @@ replicates come from a bootstrap over blocks of the ratio candidate / baseline (
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from mlgate.errors import ConfigError, MlgateError
 from mlgate.measure.performance.budgets import (
@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from mlgate.config import LoadedConfig
     from mlgate.load.inputs import Inputs
     from mlgate.load.models import Model
+    from mlgate.measure import GateKind
 
 
 class PerformanceGates:
@@ -99,8 +100,12 @@ class PerformanceGates:
 
         return Session(inputs, gates, arms, problem, features, started).run()
 
+    def diagnostics(self, inputs: Inputs) -> dict[str, Any]:
+        """No charts of its own (the report shows the budgets' values)."""
+        return {}
 
-KIND = PerformanceGates()
+
+KIND: GateKind = PerformanceGates()  # typed: mypy checks it meets the protocol
 
 
 def _budget_problems(gate: PerfGate, loaded: LoadedConfig) -> list[str]:

@@ -1,4 +1,4 @@
-"""The `mlgate.yaml` schema (DESIGN.md §2): one pydantic model per section, strict keys."""
+"""The `mlgate.yaml` schema (docs/design.md §2): one pydantic model per section, strict keys."""
 
 from __future__ import annotations
 
@@ -71,7 +71,7 @@ class ModelSpec(Strict):
 class ModelsConfig(Strict):
     candidate: ModelSpec = Field(description="this branch's model")
     baseline: ModelSpec | None = Field(
-        None, description="the production model (DESIGN.md §4); relative gates need it"
+        None, description="the production model (docs/design.md §4); relative gates need it"
     )
     task: Literal["binary", "multiclass", "regression"] | None = Field(
         None, description="inferred from the target and the model when omitted"

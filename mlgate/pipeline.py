@@ -16,7 +16,7 @@ from mlgate.config import LoadedConfig
 from mlgate.decide import Rules, Waiver, decide, verdict_of
 from mlgate.errors import ConfigError, MlgateError
 from mlgate.load.inputs import Inputs
-from mlgate.measure import GATE_KINDS, GateKind, load_kind
+from mlgate.measure import GATE_KINDS, GateKind, load_kind, plugin_kinds
 from mlgate.records import Measurement, Report
 
 
@@ -34,12 +34,7 @@ def configured_kinds(loaded: LoadedConfig) -> dict[str, GateKind]:
     kinds = {
         name: load_kind(name) for name in GATE_KINDS if getattr(loaded.config.gates, name, None)
     }
-    from importlib.metadata import entry_points
-
-    for entry in entry_points(group="mlgate.checks"):
-        kind: GateKind = entry.load()
-        if entry.name not in kinds and kind.configured(loaded):
-            kinds[entry.name] = kind
+    kinds.update(plugin_kinds(loaded))  # only those named under gates.plugins are imported
     return kinds
 
 

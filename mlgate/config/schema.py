@@ -296,6 +296,11 @@ class GatesConfig(Strict):
     custom: list[CustomGate] = Field(
         default_factory=list, description="pytest checks run as gates (docs/custom-checks.md)"
     )
+    plugins: dict[str, dict[str, Any] | None] = Field(
+        default_factory=dict,
+        description="installed mlgate.checks plugins by name, each with its settings, "
+        "validated by the plugin's own model (docs/design.md §8)",
+    )
 
     @field_validator("performance")
     @classmethod

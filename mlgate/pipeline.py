@@ -16,7 +16,7 @@ from mlgate.config import LoadedConfig
 from mlgate.decide import Rules, Waiver, decide, verdict_of
 from mlgate.errors import ConfigError, MlgateError
 from mlgate.load.inputs import Inputs
-from mlgate.measure import GATE_KINDS, GateKind, load_kind, plugin_kinds
+from mlgate.measure import GATE_KINDS, GateKind, load_kind
 from mlgate.records import Measurement, Report
 
 
@@ -34,6 +34,8 @@ def configured_kinds(loaded: LoadedConfig) -> dict[str, GateKind]:
     kinds = {
         name: load_kind(name) for name in GATE_KINDS if getattr(loaded.config.gates, name, None)
     }
+    from mlgate.measure.plugins import plugin_kinds
+
     kinds.update(plugin_kinds(loaded))  # only those named under gates.plugins are imported
     return kinds
 

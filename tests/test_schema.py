@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import subprocess
@@ -107,7 +108,33 @@ def test_the_report_schema_follows_the_records() -> None:
     assert schema["title"] == "mlgate.report/v1"
     gate = schema["$defs"]["GateResult"]
     assert gate["properties"]["status"]["enum"] == list(STATUSES)
-    assert gate["required"] == list(GateResult.__dataclass_fields__)
+    fields = fields_of(GateResult)
+    assert list(gate["properties"]) == list(fields)
+    assert gate["required"] == [name for name, f in fields.items() if not has_default(f)]
+    assert {"id", "kind", "status", "blocking", "message"} <= set(gate["required"])
+
+
+def fields_of(cls: type) -> dict[str, dataclasses.Field]:
+    return {f.name: f for f in dataclasses.fields(cls)}
+
+
+def has_default(field: dataclasses.Field) -> bool:
+    return (
+        field.default is not dataclasses.MISSING or field.default_factory is not dataclasses.MISSING
+    )
+
+
+def test_nothing_points_to_the_old_contract_outside_the_repository() -> None:
+    offenders = [
+        f"{path.relative_to(REPO)}:{number}"
+        for folder in ("mlgate", "docs", "tests")
+        for path in sorted((REPO / folder).rglob("*"))
+        if path.suffix in (".py", ".md", ".j2", ".yml", ".yaml", ".toml") and path != Path(__file__)
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if "DESIGN.md" in line
+    ]
+    offenders += ["README.md"] if "DESIGN.md" in (REPO / "README.md").read_text() else []
+    assert offenders == [], "point to docs/design.md sections instead"
 
 
 @pytest.mark.parametrize("args", [(), ("--report",)])

@@ -28,8 +28,10 @@ def run(args: argparse.Namespace) -> int:
 def report_schema() -> dict[str, Any]:
     """The JSON Schema of report.json, generated from the records (`mlgate.records.Report`).
 
-    It describes the document `Report.to_dict()` writes: every field is present, a non-finite
-    number is written as null, `schema` is the format's version and `summary` counts the gates.
+    It describes the document `Report.to_dict()` writes and `Report.from_dict()` reads: a field
+    without a default is required (a reader takes the default of one that is absent), a
+    non-finite number is written as null, `schema` is the format's version and `summary` counts
+    the gates.
     """
     from pydantic import TypeAdapter
     from pydantic.json_schema import GenerateJsonSchema
@@ -37,9 +39,6 @@ def report_schema() -> dict[str, Any]:
     from mlgate.records import SCHEMA, Report
 
     class AsWritten(GenerateJsonSchema):
-        def field_is_required(self, field: Any, total: bool) -> bool:
-            return True  # to_dict writes every field of every record
-
         def float_schema(self, schema: core_schema.FloatSchema) -> JsonSchemaValue:
             return {"type": ["number", "null"]}  # NaN and ±inf are written as null
 

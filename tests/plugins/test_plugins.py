@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 from support.projects import Project, base_config
 
-from mlgate.measure import installed_plugins
+from mlgate.measure.plugins import installed_plugins
 
 INSTALL = "pip install -e tests/plugins/mlgate_example_check (make install does it)"
 

@@ -105,7 +105,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     init.add_argument("-c", "--config", metavar="FILE", default="mlgate.yaml")
 
-    schema = sub.add_parser("schema", help="print the JSON Schema of mlgate.yaml")
+    schema = sub.add_parser("schema", help="print the JSON Schema of mlgate.yaml or report.json")
     schema.add_argument(
         "--report",
         action="store_true",

@@ -13,6 +13,7 @@ $(BIN)/python:
 
 $(STAMP): $(BIN)/python pyproject.toml
 	$(UV) pip install --python $(BIN)/python --quiet --compile-bytecode -e '.[test,dev]'
+	$(UV) pip install --python $(BIN)/python --quiet -e tests/plugins/mlgate_example_check
 	rm -f $(VENV)/.installed-* && touch $@
 
 install: $(STAMP)

@@ -382,6 +382,7 @@ jobs:
         with:
           python: {python}
           report: downloaded
+          verbose: "true"
 """ + OUTPUTS.replace("ID", "post")
 
 TRAP = """\
@@ -425,6 +426,8 @@ def test_publish_never_imports_an_artifact_unpacked_into_the_workspace(
     log = done.stdout + done.stderr
     assert done.returncode == 0, log
     assert not marker.exists(), marker.read_text()
+    # verbose: the command line, with the report's absolute path, run from a neutral folder
+    assert re.search(r"mlgate: \S+ -I -m mlgate publish /\S+/downloaded\b", log), log
     assert "outputs post verdict=fail" in log, log
     assert len(gh.ours()) == 1 and gh.check_runs[0]["conclusion"] == "failure"
     assert gh.token not in log

@@ -113,9 +113,7 @@ def test_every_python_the_action_runs_is_isolated() -> None:
     """`python -I` for every probe and command: the workspace is never on sys.path."""
     action = yaml.safe_load((ROOT / "action.yml").read_text())
     scripts = "\n".join(step.get("run", "") for step in action["runs"]["steps"])
-    interpreter = (
-        r'(?<!--python )(?<!-z )"(\$python|\$PLAN_PYTHON|\$py|[^"\s]*/bin/python)"\s+(\S+)'
-    )
+    interpreter = r'(?<!--python )(?<!-z )"(\$python|\$PLAN_PYTHON|\$py|[^"\s]*/python)"\s+(\S+)'
     calls = re.findall(interpreter, scripts)  # the interpreter run, not passed as an argument
     assert len(calls) >= 5 and all(flag == "-I" for _exe, flag in calls), calls
     assert 'py=("$MLGATE_PY" -I)' in scripts  # "${py[@]}" carries the flag

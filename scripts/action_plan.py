@@ -29,10 +29,10 @@ EXTRAS = {
 VERSION = re.compile(r"[0-9]+(\.[0-9]+)*([a-z0-9.+-]*)?")
 # what in a config needs which extra (a guess from the text: the `extras` input overrides it)
 NEEDS = {
-    "data": re.compile(r"^\s*-?\s*expect\s*[:=]", re.M),
+    "data": re.compile(r"^\s*-?\s*[{]?\s*(expect|suite)\s*[:=]", re.M),
     "onnx": re.compile(r"\.onnx\b"),
     "gitlab": re.compile(r"gitlab-artifact:"),
-    "custom": re.compile(r"^\s*(custom\s*:|\[tool\.mlgate\.gates\.custom\]|custom\s*=)", re.M),
+    "custom": re.compile(r"^\s*(custom\s*[:=]|\[{1,2}tool\.mlgate\.gates\.custom\]{1,2})", re.M),
 }
 
 

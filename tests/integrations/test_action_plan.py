@@ -63,6 +63,9 @@ gates:
         ("version: 1\nmodels: {candidate: m.skops}\n", {}, "github"),
         (CONFIG, {}, "data,github,gitlab,onnx"),
         ("# expect: x\n# candidate: m.onnx\n", {}, "github"),  # comments need nothing
+        ("gates:\n  data:\n    - suite: gx/suite.json\n", {}, "data,github"),
+        ("gates:\n  custom:\n    - path: checks/\n", {}, "custom,github"),
+        ("[[tool.mlgate.gates.custom]]\npath = 'checks/'\n", {}, "custom,github"),
         (CONFIG, {"command": "publish"}, "github"),  # publish never reads the config
         (CONFIG, {"extras": "onnx, data"}, "data,onnx"),
         (None, {"extras": "all"}, "all"),

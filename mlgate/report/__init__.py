@@ -3,14 +3,12 @@
 `write_reports` writes `report.json` first, then every other format. A rendering that raises
 (a bug) never costs the report: the other formats are still written, and afterwards one
 `RenderError` names what failed, chained to the first exception (so the traceback shows it).
-Files are written atomically (temporary file + `os.replace`): a reader never sees half a file.
+Files are written atomically (mlgate.support.fs): a reader never sees half a file.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import secrets
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
@@ -127,21 +125,10 @@ def write_reports(
 
 
 def _write_atomic(path: Path, text: str) -> Path:
-    """Write a temporary file next to `path`, then os.replace it (atomic on POSIX and NT).
+    """The report files' one write: mlgate.support.fs.write_atomic (umask decides the mode)."""
+    from mlgate.support.fs import write_atomic
 
-    The file is created with mode 0o666 less the umask, like any file the user writes
-    (tempfile.mkstemp would make it 0o600, unreadable to a CI artifact server or a colleague).
-    """
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
-    try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return path
+    return write_atomic(path, text)
 
 
 def read_report(path: Path) -> Report:

@@ -18,7 +18,7 @@ from mlgate.config.settings import Settings
 from mlgate.errors import BaselineError, ConfigError, PublishError
 from mlgate.load.baseline.common import environ, unpack
 from mlgate.platforms import github as api
-from mlgate.support import fs
+from mlgate.support import fs, http
 from mlgate.support.secrets import redact_url
 
 if TYPE_CHECKING:
@@ -102,12 +102,8 @@ def _latest(repo: Repository, name: str, env: Mapping[str, str]) -> Artifact:
 
 def _download(artifact: Artifact, dest: Path, settings: api.Settings, ctx: SourceContext) -> Path:
     """Stream the zip (following GitHub's redirect to storage, without our token) and unpack it."""
-    import requests
-    from requests.adapters import HTTPAdapter
-
-    session = requests.Session()
-    session.mount("http://", HTTPAdapter(max_retries=api.retry_policy(settings)))
-    session.mount("https://", HTTPAdapter(max_retries=api.retry_policy(settings)))
+    session = http.session(api.retry_policy(settings))
+    timeout = Settings.from_env(environ(ctx), only=("http_timeout",)).http_timeout
     headers = {
         "Authorization": f"Bearer {settings.token}",
         "Accept": "application/vnd.github+json",
@@ -119,7 +115,10 @@ def _download(artifact: Artifact, dest: Path, settings: api.Settings, ctx: Sourc
             with (
                 tmp.open("wb") as out,
                 session.get(
-                    artifact.archive_download_url, headers=headers, stream=True, timeout=60
+                    artifact.archive_download_url,
+                    headers=headers,
+                    stream=True,
+                    timeout=http.timeouts(timeout),
                 ) as response,
             ):
                 if response.status_code != 200:

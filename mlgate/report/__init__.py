@@ -14,6 +14,7 @@ from pathlib import Path
 
 from mlgate.errors import ConfigError, InputError
 from mlgate.records import Report
+from mlgate.support.fs import write_atomic
 
 FILENAMES = {
     "json": "report.json",
@@ -109,7 +110,7 @@ def write_reports(
             failures.append((fmt, exc))
             continue
         try:
-            written[fmt] = _write_atomic(out / FILENAMES[fmt], text)
+            written[fmt] = write_atomic(out / FILENAMES[fmt], text)
         except OSError as exc:  # a full disk or a read-only folder: the user's to fix
             raise InputError(
                 f"{out / FILENAMES[fmt]}: cannot write the report: {exc.strerror or exc}"
@@ -122,13 +123,6 @@ def write_reports(
             f"could not render {names}; the other files were written to {out}"
         ) from failures[0][1]
     return written
-
-
-def _write_atomic(path: Path, text: str) -> Path:
-    """The report files' one write: mlgate.support.fs.write_atomic (umask decides the mode)."""
-    from mlgate.support.fs import write_atomic
-
-    return write_atomic(path, text)
 
 
 def read_report(path: Path) -> Report:

@@ -425,3 +425,14 @@ def test_cli_publish_prints_no_token(gh: FakeGitHub, tmp_path: Path) -> None:
     assert json.loads((tmp_path / "mlgate-report" / "report.json").read_text())["verdict"] == "fail"
     assert re.search(r"comment: updated", done.stderr)
     assert HUMAN["login"] not in {c["user"]["login"] for c in gh.ours()}
+
+
+def test_a_bad_tuning_knob_is_a_publishing_problem_not_a_config_error() -> None:
+    from mlgate.errors import PublishError
+    from mlgate.platforms.github import Settings
+
+    with pytest.raises(PublishError) as caught:
+        Settings.from_env({"MLGATE_GITHUB_THROTTLE": "-1", "MLGATE_HTTP_TIMEOUT": "soon"})
+    assert (
+        caught.value.message == "MLGATE_GITHUB_THROTTLE: expected a number of seconds ≥ 0, got '-1'"
+    )

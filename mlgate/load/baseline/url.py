@@ -1,9 +1,10 @@
 """`https://…` — a baseline downloaded with timeouts, retries and backoff, a sha256 pin, a cache.
 
-Settings (environment): MLGATE_HTTP_TIMEOUT (read timeout, s, default 60; the connect timeout is
-at most 10 s), MLGATE_HTTP_RETRIES (extra attempts on 5xx/429/timeouts/connection errors,
-default 3), MLGATE_HTTP_BACKOFF (first wait, s, doubled per attempt, default 1; a Retry-After
-header is honoured up to 60 s). A pinned download (`sha256:` or `#sha256=HEX`) is cached by
+Settings (environment, declared in mlgate.config.settings): MLGATE_HTTP_TIMEOUT (read timeout,
+s, default 60; the connect timeout is at most 10 s), MLGATE_HTTP_RETRIES (extra attempts on
+5xx/429/timeouts/connection errors, default 3), MLGATE_HTTP_BACKOFF (first wait, s, doubled per
+attempt, default 1; a Retry-After header is honoured up to 60 s). The policy is
+mlgate.support.http's. A pinned download (`sha256:` or `#sha256=HEX`) is cached by
 URL and hash and never fetched twice; an unpinned one is revalidated (ETag / Last-Modified).
 """
 

@@ -111,7 +111,6 @@ class Plugin:
 
     def _unknown(self) -> str:
         from mlgate.config.values import _show
-
         from mlgate.support.text import did_you_mean
 
         names = sorted(self.installed)

@@ -20,7 +20,7 @@ STATUSES: tuple[Status, ...] = ("pass", "warn", "fail", "error", "waived", "skip
 
 
 class ExitCode(IntEnum):
-    """The process exit codes of the contract (DESIGN.md §3). Every non-zero code blocks a merge."""
+    """The exit codes of the contract (docs/design.md §3). Every non-zero code blocks a merge."""
 
     OK = 0  # every blocking gate passed
     GATE_FAILED = 1  # a blocking gate failed: a regression, a value
@@ -182,7 +182,7 @@ class Check:
 
 @dataclass(frozen=True)
 class GateResult:
-    """One gate in the report (DESIGN.md §6)."""
+    """One gate in the report (docs/design.md §6)."""
 
     id: str
     kind: Kind

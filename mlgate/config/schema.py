@@ -27,8 +27,9 @@ class ModelSpec(Strict):
 
     path: str | None = Field(
         None,
-        description="file (.skops, .onnx, .joblib/.pkl) or a baseline spec: git:REF:PATH, "
-        "https://..., report:PATH, github-artifact:NAME, gitlab-artifact:JOB:PATH",
+        description="file (.skops, .onnx, XGBoost .json/.ubj, LightGBM .txt, CatBoost .cbm, "
+        ".joblib/.pkl) or a baseline spec: git:REF:PATH, https://..., report:PATH, "
+        "github-artifact:NAME, gitlab-artifact:JOB:PATH, mlflow:models:/NAME@ALIAS",
     )
     factory: str | None = Field(
         None, description="module:function returning a fitted estimator (trusted code)"
@@ -36,9 +37,9 @@ class ModelSpec(Strict):
     predictions: str | None = Field(
         None, description="csv/parquet/jsonl of this model's predictions on the eval rows"
     )
-    format: Literal["skops", "onnx", "joblib", "pickle"] | None = Field(
-        None, description="file format; inferred from the extension"
-    )
+    format: (
+        Literal["skops", "onnx", "joblib", "pickle", "xgboost", "lightgbm", "catboost"] | None
+    ) = Field(None, description="file format; inferred from the extension")
     trust: bool | list[str] = Field(
         False,
         description="joblib/pickle: true to allow loading (runs code). skops: extra type "

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, Literal, Protocol
 
 from mlgate.errors import BaselineError, ConfigError
+from mlgate.load.boosters import is_xgboost_json
 
 # scheme -> module implementing `fetch(rest: str, ctx: SourceContext) -> Path`
 SOURCES: dict[str, str] = {
@@ -124,7 +125,7 @@ def interpret(
             f"{ctx.where}: {spec} is a folder without baseline.json or report.json",
             hint="point at a model file, or at what `mlgate baseline save` wrote",
         )
-    if path.suffix.lower() == ".json":
+    if path.suffix.lower() == ".json" and not is_xgboost_json(path):
         return ResolvedBaseline(spec, "report", report=_read_report(path, ctx))
     return ResolvedBaseline(spec, "predictions" if predictions else "model", path=path)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import importlib
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
@@ -25,6 +25,7 @@ SOURCES: dict[str, str] = {
     "report": "mlgate.load.baseline.report",
     "github-artifact": "mlgate.load.baseline.github_artifact",
     "gitlab-artifact": "mlgate.load.baseline.gitlab_artifact",
+    "mlflow": "mlgate.load.baseline.mlflow",
 }
 SCHEME = re.compile(r"^(?P<scheme>[a-z][a-z0-9-]+):(?P<rest>.+)$")
 # schemes whose source is given the whole spec, not the rest: a URL's scheme is part of the URL
@@ -41,6 +42,7 @@ class SourceContext:
     where: str  # "mlgate.yaml: models.baseline" for messages
     sha256: str | None = None  # expected checksum (URL specs)
     env: dict[str, str] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)  # what a source found, for the report
 
 
 class Source(Protocol):
@@ -80,7 +82,10 @@ def split_spec(spec: str) -> tuple[str | None, str]:
 
 def resolve(spec: str, ctx: SourceContext, *, predictions: bool = False) -> ResolvedBaseline:
     """Fetch the baseline named by `spec` and say what it is."""
-    return interpret(spec, fetch_spec(spec, ctx), ctx, predictions=predictions)
+    resolved = interpret(spec, fetch_spec(spec, ctx), ctx, predictions=predictions)
+    if ctx.notes and not resolved.note:  # e.g. the registered model version an alias named
+        resolved = replace(resolved, note="; ".join(ctx.notes))
+    return resolved
 
 
 def fetch_spec(spec: str, ctx: SourceContext) -> Path:

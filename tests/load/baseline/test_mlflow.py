@@ -7,6 +7,7 @@ holding a model file (`create_model_version`), and an MLflow Model logged with a
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -298,3 +299,22 @@ def test_a_malformed_spec_or_no_server_is_a_config_error(
     with pytest.raises(ConfigError) as caught:
         resolve(spec, context)
     assert caught.value.lines() == [line]
+
+
+def test_a_server_answering_5xx_fails_after_the_retries(tmp_path: Path) -> None:
+    from pytest_httpserver import HTTPServer
+
+    server = HTTPServer(host="127.0.0.1")
+    server.start()
+    try:
+        server.expect_request(re.compile("/api/.*")).respond_with_data("down", status=503)
+        with pytest.raises(BaselineError) as caught:
+            resolve("mlflow:models:/churn/3", ctx(tmp_path, server.url_for("").rstrip("/")))
+        assert caught.value.lines() == [
+            f"{WHERE}: mlflow:models:/churn/3: the MLflow server at "
+            f"http://127.0.0.1:{server.port} answered with server errors (5xx) after 2 retries"
+        ]
+        assert len(server.log) == 3  # the first request and the two retries
+    finally:
+        server.clear()
+        server.stop()

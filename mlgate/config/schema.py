@@ -342,6 +342,16 @@ class WaiverConfig(Strict):
     expires: date = Field(description="YYYY-MM-DD; after it the waiver stops and the gate blocks")
 
 
+class MlflowPublish(Strict):
+    """Log the gate run to the MLflow tracking server of MLFLOW_TRACKING_URI (docs/mlflow.md)."""
+
+    experiment: str = Field(
+        "mlgate",
+        min_length=1,
+        description="experiment of the new run (a candidate from mlflow:runs:/ logs into its run)",
+    )
+
+
 class PublishConfig(Strict):
     comment: Literal["always", "on-failure", "on-change", "never"] = Field(
         "always", description="when to post the PR/MR comment"
@@ -349,6 +359,9 @@ class PublishConfig(Strict):
     accept_label: str = Field(
         "mlgate:accept-regression",
         description="a PR/MR label that turns blocking failures into warnings (audited)",
+    )
+    mlflow: MlflowPublish | None = Field(
+        None, description="log metrics, verdict and report files to MLflow: {experiment: NAME}"
     )
 
 

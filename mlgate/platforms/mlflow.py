@@ -13,8 +13,10 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
-from mlgate.load.baseline.common import redact  # the one redaction (a leaf module)
+from mlgate.support.secrets import mask, redact_url, values_of
 
+# MLflow's credential variables: their values never appear in a message
+SECRETS = ("MLFLOW_TRACKING_TOKEN", "MLFLOW_TRACKING_PASSWORD")
 # the client's defaults (7 retries, 120 s timeout) take minutes to give up on a down server
 FAST_FAIL = {
     "MLFLOW_HTTP_REQUEST_MAX_RETRIES": "2",
@@ -41,11 +43,16 @@ def client_env(env: Mapping[str, str]) -> Iterator[None]:
 
 
 def describe(exc: Any, tracking: str) -> str:
+    """One line for a client error, with any credential value of the environment masked."""
+    return mask(_describe(exc, tracking), values_of(os.environ, SECRETS))
+
+
+def _describe(exc: Any, tracking: str) -> str:
     """One line for a client error: the server's own words, or why it could not be reached."""
     code = str(getattr(exc, "error_code", ""))
     text = str(getattr(exc, "message", exc)).strip()
     first = text.splitlines()[0] if text else type(exc).__name__
-    server = redact(tracking) if "://" in tracking else tracking
+    server = redact_url(tracking) if "://" in tracking else tracking
     if code in {"RESOURCE_DOES_NOT_EXIST", "INVALID_PARAMETER_VALUE", "NOT_FOUND"}:
         return _scrub(first.removeprefix(f"{code}: "))
     if code in {"PERMISSION_DENIED", "UNAUTHENTICATED"}:
@@ -64,4 +71,4 @@ def describe(exc: Any, tracking: str) -> str:
 
 def _scrub(text: str) -> str:
     """A server message with every URL in it redacted (credentials, presigned queries)."""
-    return re.sub(r"[a-z][a-z0-9+.-]*://[^\s'\"]+", lambda m: redact(m.group(0)), text)
+    return re.sub(r"[a-z][a-z0-9+.-]*://[^\s'\"]+", lambda m: redact_url(m.group(0)), text)

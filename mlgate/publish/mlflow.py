@@ -74,15 +74,15 @@ def log_run(
     env: Mapping[str, str] | None = None,
 ) -> str:
     """Log the report; return the line to show. Raises PublishError on any failure."""
-    from mlgate.load.baseline.common import redact
     from mlgate.platforms.mlflow import client_env, describe
+    from mlgate.support.secrets import redact_url
 
     env = dict(os.environ if env is None else env)
     tracking = env.get("MLFLOW_TRACKING_URI", "")
     if not tracking:
         raise PublishError("MLFLOW_TRACKING_URI is not set: nothing logged")
     require("mlflow", "mlflow", "logging to MLflow")
-    server = redact(tracking) if "://" in tracking else tracking
+    server = redact_url(tracking) if "://" in tracking else tracking
     with client_env(env):
         from mlflow.exceptions import MlflowException
         from mlflow.tracking import MlflowClient

@@ -65,6 +65,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--publish", action="store_true", help="post the report to the PR/MR of the CI this runs in"
     )
     _publish_args(run)
+    run.add_argument(
+        "--log-to-mlflow",
+        action="store_true",
+        help="log the gate run to MLflow (MLFLOW_TRACKING_URI; see publish.mlflow)",
+    )
     run.add_argument("-q", "--quiet", action="store_true", help="no terminal summary")
 
     check = sub.add_parser(

@@ -17,6 +17,8 @@ def run(args: argparse.Namespace) -> int:
     code = finish(report, out_dir, quiet=getattr(args, "quiet", False))
     if getattr(args, "publish", False):
         _publish(report, out_dir, args, loaded)
+    if getattr(args, "log_to_mlflow", False) or loaded.config.publish.mlflow:
+        _log_to_mlflow(report, out_dir, args, loaded)
     return code
 
 
@@ -89,6 +91,23 @@ def _publish(report: Report, out_dir: Path, args: argparse.Namespace, loaded: Lo
     )
     for line in publish(report, out_dir, options):
         print(f"mlgate: {line}", file=sys.stderr)
+
+
+def _log_to_mlflow(
+    report: Report, out_dir: Path, args: argparse.Namespace, loaded: LoadedConfig
+) -> None:
+    from mlgate.publish.mlflow import publish
+
+    settings = loaded.config.publish.mlflow
+    models = loaded.config.models
+    line = publish(
+        report,
+        out_dir,
+        experiment=settings.experiment if settings else None,
+        candidate_spec=models.candidate.source if models else None,
+        require_publish=bool(getattr(args, "require_publish", False)),
+    )
+    print(f"mlgate: {line}", file=sys.stderr)
 
 
 __all__ = ["ExitCode", "finish", "gate", "run", "write_error_report"]

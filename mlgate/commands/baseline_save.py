@@ -26,12 +26,13 @@ from typing import Any
 
 from mlgate import __version__
 from mlgate.commands.check import RELATIVE_KEYS
-from mlgate.commands.run import finish, write_error_report
+from mlgate.commands.run import Folder, checkpoint, finish, on_interrupt, write_error_report
 from mlgate.config import LoadedConfig, load_config
-from mlgate.errors import ConfigError, MlgateError
+from mlgate.errors import ConfigError, InputError, MlgateError
 from mlgate.load.baseline.resolver import MANIFEST_SCHEMA
 from mlgate.pipeline import RunOptions, execute
 from mlgate.records import Report
+from mlgate.support import interrupts
 
 DEFAULT_DIR = "mlgate-baseline"
 MANIFEST = "baseline.json"
@@ -39,10 +40,16 @@ REPORT = "report.json"
 
 
 def run(args: argparse.Namespace) -> int:
+    folder = Folder()
+    with on_interrupt(folder):
+        return _save(args, folder)
+
+
+def _save(args: argparse.Namespace, folder: Folder) -> int:
     out_dir = Path(args.out) if args.out else None
     try:
         loaded = load_config(args.config)
-        out_dir = out_dir or loaded.resolve(loaded.config.report.dir)
+        out_dir = folder.path = out_dir or loaded.resolve(loaded.config.report.dir)
         if args.baseline:
             raise ConfigError(
                 "--baseline: `mlgate baseline save` records production; it compares with no "
@@ -52,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
         target = Path(args.to) if args.to else loaded.resolve(DEFAULT_DIR)
         shown = f"--to {args.to}" if args.to else DEFAULT_DIR
         check_target(target, shown)  # before the run: refuse early, not after minutes of work
-        report = execute(for_recording(loaded), RunOptions(out_dir=out_dir))
+        report = execute(for_recording(loaded), RunOptions(out_dir=out_dir, progress=checkpoint))
     except MlgateError as exc:
         write_error_report(exc, out_dir or Path("mlgate-report"))
         raise
@@ -125,9 +132,17 @@ def owned(folder: Path) -> set[str]:
 
 
 def save(report: Report, loaded: LoadedConfig, target: Path) -> list[str]:
-    """Write the baseline folder next to `target`, then swap it in; return the file names."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = _sibling(target, "new")
+    """Write the baseline folder next to `target`, then swap it in; return the file names.
+
+    A failure or an interrupt before the swap leaves the previous baseline as it was; the swap
+    itself (two renames) is not cut in two by a signal.
+    """
+    interrupts.check()
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        staging = _sibling(target, "new")
+    except OSError as exc:
+        raise _unwritable(target, exc) from None
     try:
         model = _copy_model(loaded, staging)
         (staging / REPORT).write_text(
@@ -136,11 +151,21 @@ def save(report: Report, loaded: LoadedConfig, target: Path) -> list[str]:
         files = [name for name in (model["model"], REPORT) if name]
         manifest = _manifest(report, loaded, model, [*files, MANIFEST])
         (staging / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
-        _swap(staging, target)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
+        with interrupts.deferred():
+            _swap(staging, target)
+    except OSError as exc:  # a full disk, a read-only folder: the previous baseline is intact
+        raise _unwritable(target, exc) from None
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)  # gone already when the swap succeeded
     return [*files, MANIFEST]
+
+
+def _unwritable(target: Path, exc: OSError) -> InputError:
+    return InputError(
+        f"{target}: cannot write the baseline: {exc.strerror or exc}; the previous baseline, "
+        "if any, is unchanged",
+        hint="free some space or choose a writable folder with --to",
+    )
 
 
 def _copy_model(loaded: LoadedConfig, staging: Path) -> dict[str, Any]:
@@ -210,6 +235,12 @@ def _swap(staging: Path, target: Path) -> None:
         os.replace(staging, target)
         return
     old = _sibling(target, "old")
-    os.replace(target, old / target.name)
-    os.replace(staging, target)
-    shutil.rmtree(old, ignore_errors=True)
+    try:
+        os.replace(target, old / target.name)
+        try:
+            os.replace(staging, target)
+        except OSError:
+            os.replace(old / target.name, target)  # the previous baseline back in place
+            raise
+    finally:
+        shutil.rmtree(old, ignore_errors=True)

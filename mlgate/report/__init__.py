@@ -1,9 +1,10 @@
 """Render the report: `report.json` is the truth; md, html, junit and metrics are views of it.
 
-`write_reports` writes `report.json` first, then every other format. A rendering that raises
-(a bug) never costs the report: the other formats are still written, and afterwards one
-`RenderError` names what failed, chained to the first exception (so the traceback shows it).
-Files are written atomically (temporary file + `os.replace`): a reader never sees half a file.
+`write_reports` renders every format, then writes `report.json` first and every other file
+after it. A rendering that raises (a bug) never costs the report: the other formats are still
+written, and afterwards one `RenderError` names what failed, chained to the first exception (so
+the traceback shows it). Files are written atomically (temporary file + `os.replace`): a reader
+never sees half a file, and a SIGINT/SIGTERM waits until the whole set is written.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pathlib import Path
 
 from mlgate.errors import ConfigError, InputError
 from mlgate.records import Report
+from mlgate.support import interrupts
 
 FILENAMES = {
     "json": "report.json",
@@ -102,20 +104,22 @@ def write_reports(
     except OSError as exc:
         raise InputError(f"{out}: cannot create the report folder: {exc.strerror or exc}") from None
     order = sorted(wanted, key=lambda fmt: fmt != "json")  # the truth before any view of it
-    written: dict[str, Path] = {}
+    texts: dict[str, str] = {}
     failures: list[tuple[str, BaseException]] = []
     for fmt in order:
         try:
-            text = renderers[fmt](report)
+            texts[fmt] = renderers[fmt](report)
         except Exception as exc:  # a renderer bug must not cost the other files
             failures.append((fmt, exc))
-            continue
-        try:
-            written[fmt] = _write_atomic(out / FILENAMES[fmt], text)
-        except OSError as exc:  # a full disk or a read-only folder: the user's to fix
-            raise InputError(
-                f"{out / FILENAMES[fmt]}: cannot write the report: {exc.strerror or exc}"
-            ) from None
+    written: dict[str, Path] = {}
+    with interrupts.deferred():  # the whole set or none of it: a signal waits for the last file
+        for fmt, text in texts.items():
+            try:
+                written[fmt] = _write_atomic(out / FILENAMES[fmt], text)
+            except OSError as exc:  # a full disk or a read-only folder: the user's to fix
+                raise InputError(
+                    f"{out / FILENAMES[fmt]}: cannot write the report: {exc.strerror or exc}"
+                ) from None
     if failures:
         names = ", ".join(
             f"{FILENAMES[fmt]} ({type(exc).__name__}: {exc})" for fmt, exc in failures

@@ -34,12 +34,9 @@ def configured_kinds(loaded: LoadedConfig) -> dict[str, GateKind]:
     kinds = {
         name: load_kind(name) for name in GATE_KINDS if getattr(loaded.config.gates, name, None)
     }
-    from importlib.metadata import entry_points
+    from mlgate.measure.plugins import plugin_kinds
 
-    for entry in entry_points(group="mlgate.checks"):
-        kind: GateKind = entry.load()
-        if entry.name not in kinds and kind.configured(loaded):
-            kinds[entry.name] = kind
+    kinds.update(plugin_kinds(loaded))  # only those named under gates.plugins are imported
     return kinds
 
 

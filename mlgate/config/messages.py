@@ -32,8 +32,14 @@ def format_loc(loc: tuple[int | str, ...], prefix: str = "") -> str:
     return out
 
 
-def format_errors(exc: ValidationError, display: str, prefix: str = "") -> list[str]:
-    """One `file: location: problem` line per pydantic error, in document order."""
+def format_errors(
+    exc: ValidationError, display: str, prefix: str = "", *, model: type[BaseModel] = Config
+) -> list[str]:
+    """One `file: location: problem` line per pydantic error, in document order.
+
+    `model` is what was validated (a plugin's settings model under `gates.plugins.<name>`):
+    "did you mean" offers its keys.
+    """
     lines = []
     for error in exc.errors():
         loc = tuple(error["loc"])
@@ -52,7 +58,7 @@ def format_errors(exc: ValidationError, display: str, prefix: str = "") -> list[
             continue
         if error["type"] == "extra_forbidden":
             where = format_loc(loc, prefix)
-            lines.append(f"{display}: {where}: unknown key{_did_you_mean(loc)}")
+            lines.append(f"{display}: {where}: unknown key{_did_you_mean(loc, model)}")
             continue
         where = format_loc(loc, prefix) or "(top level)"
         lines.append(f"{display}: {where}: {_message(error)}")
@@ -86,9 +92,9 @@ def _message(error: Any) -> str:
     )
 
 
-def _did_you_mean(loc: tuple[int | str, ...]) -> str:
+def _did_you_mean(loc: tuple[int | str, ...], model: type[BaseModel] = Config) -> str:
     key = loc[-1]
-    allowed = allowed_keys(loc[:-1])
+    allowed = allowed_keys(loc[:-1], model)
     if not allowed or not isinstance(key, str):
         return ""
     close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
@@ -97,9 +103,9 @@ def _did_you_mean(loc: tuple[int | str, ...]) -> str:
     return f"; expected one of {', '.join(sorted(allowed))}"
 
 
-def allowed_keys(loc: tuple[int | str, ...]) -> list[str]:
-    """The keys a mapping at `loc` accepts (best effort, for "did you mean")."""
-    node: Any = Config
+def allowed_keys(loc: tuple[int | str, ...], model: type[BaseModel] = Config) -> list[str]:
+    """The keys a mapping at `loc` of `model` accepts (best effort, for "did you mean")."""
+    node: Any = model
     for part in loc:
         node = _strip(node)
         if isinstance(part, str) and part.endswith("-gate"):

@@ -1,8 +1,9 @@
 """Publishers post a finished report to a CI platform; only this package talks to GitHub/GitLab.
 
-A publisher is a plain object meeting `Publisher`, registered in `PUBLISHERS` (or under the
-`mlgate.publishers` entry point). Publishing never changes the verdict: failures are warnings,
-unless the user asked for `--require-publish` (then exit 3). The report files exist before.
+A publisher is a plain object meeting `Publisher`, registered in `PUBLISHERS` (no entry point:
+a third-party publisher would need a config surface first). CI detection is
+mlgate.platforms.ci. Publishing never changes the verdict: failures are warnings, unless the
+user asked for `--require-publish` (then exit 3). The report files exist before.
 """
 
 from __future__ import annotations

@@ -30,7 +30,7 @@ from support.projects import Project
 
 from mlgate.load.baseline.resolver import MANIFEST_SCHEMA
 
-HANG_GUARD_S = 240  # only against a hung test; never reached when the program behaves
+HANG_GUARD_S = 900  # only against a hung test; never reached when the program behaves
 
 # The user's project code: the production model behind a factory, holding at one stage.
 HOOKS = textwrap.dedent("""\
@@ -391,20 +391,14 @@ def test_demo_interrupted_while_building_leaves_no_half_built_folder(tmp_path: P
 
 @pytest.mark.slow
 def test_demo_interrupted_in_its_second_run_keeps_the_first_report(tmp_path: Path) -> None:
-    """Once in each run of the demo (a SIGTERM in the first, a SIGINT in the second)."""
-    first = Started(["demo", "demo"], tmp_path, env_for())
-    first.wait_for("== harmless retrain")
-    code = first.interrupt(signal.SIGTERM)
-    figure("demo in its first run, SIGTERM", first)
+    started = Started(["demo", "demo"], tmp_path, env_for())
+    started.wait_for("== dropped features")
+    code = started.interrupt(signal.SIGTERM)
+    figure("demo in its second run, SIGTERM", started)
     reports = tmp_path / "demo" / "mlgate-report"
-    assert_interrupted(first, code, signal.SIGTERM, reports / "mlgate")
-
-    second = Started(["demo", "demo"], tmp_path, env_for())  # the same folder: it reruns
-    second.wait_for("== dropped features")
-    code = second.interrupt(signal.SIGINT)
-    figure("demo in its second run, SIGINT", second)
-    assert_interrupted(second, code, signal.SIGINT, reports / "mlgate-regressed")
-    assert json.loads((reports / "mlgate" / "report.json").read_text())["verdict"] == "pass"
+    assert_interrupted(started, code, signal.SIGTERM, reports / "mlgate-regressed")
+    first = json.loads((reports / "mlgate" / "report.json").read_text())
+    assert first["errors"] == [] and first["gates"], first  # the first run's own, whole report
 
 
 # --- mlgate publish ---------------------------------------------------------------------------

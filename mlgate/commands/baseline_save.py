@@ -16,8 +16,6 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import os
-import secrets
 import shutil
 import sys
 from datetime import datetime, timezone
@@ -32,7 +30,7 @@ from mlgate.errors import ConfigError, InputError, MlgateError
 from mlgate.load.baseline.resolver import MANIFEST_SCHEMA
 from mlgate.pipeline import RunOptions, execute
 from mlgate.records import Report
-from mlgate.support import interrupts
+from mlgate.support import fs, interrupts
 
 DEFAULT_DIR = "mlgate-baseline"
 MANIFEST = "baseline.json"
@@ -135,12 +133,11 @@ def save(report: Report, loaded: LoadedConfig, target: Path) -> list[str]:
     """Write the baseline folder next to `target`, then swap it in; return the file names.
 
     A failure or an interrupt before the swap leaves the previous baseline as it was; the swap
-    itself (two renames) is not cut in two by a signal.
+    itself (renames) is not cut in two by a signal (fs.replace_dir).
     """
     interrupts.check()
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        staging = _sibling(target, "new")
+        staging = fs.new_sibling_dir(target, "new")  # a folder filled, then swapped in whole
     except OSError as exc:
         raise _unwritable(target, exc) from None
     try:
@@ -151,8 +148,7 @@ def save(report: Report, loaded: LoadedConfig, target: Path) -> list[str]:
         files = [name for name in (model["model"], REPORT) if name]
         manifest = _manifest(report, loaded, model, [*files, MANIFEST])
         (staging / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
-        with interrupts.deferred():
-            _swap(staging, target)
+        fs.replace_dir(staging, target)
     except OSError as exc:  # a full disk, a read-only folder: the previous baseline is intact
         raise _unwritable(target, exc) from None
     finally:
@@ -216,31 +212,3 @@ def _manifest(
         "config": loaded.display,
         "files": files,
     }
-
-
-def _sibling(target: Path, what: str) -> Path:
-    """A new hidden folder beside `target` (mkdir honours the umask; mkdtemp would make 0700)."""
-    while True:
-        path = target.with_name(f".{target.name}.{what}-{secrets.token_hex(4)}")
-        try:
-            path.mkdir()
-            return path
-        except FileExistsError:
-            continue
-
-
-def _swap(staging: Path, target: Path) -> None:
-    """Put `staging` in place of `target`: two renames, so no reader sees a half-written folder."""
-    if not target.exists():
-        os.replace(staging, target)
-        return
-    old = _sibling(target, "old")
-    try:
-        os.replace(target, old / target.name)
-        try:
-            os.replace(staging, target)
-        except OSError:
-            os.replace(old / target.name, target)  # the previous baseline back in place
-            raise
-    finally:
-        shutil.rmtree(old, ignore_errors=True)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import re
 import types
 import typing
@@ -15,6 +14,7 @@ from pydantic import (
 
 from mlgate.config.schema import Config, DriftGate, ExpectGate, SchemaGate, SuiteGate
 from mlgate.config.values import _show
+from mlgate.support.text import close_matches, did_you_mean
 
 # --- error lines ----------------------------------------------------------------------------
 
@@ -45,7 +45,7 @@ def format_errors(
         loc = tuple(error["loc"])
         if error["type"] == "literal_error" and loc and loc[-1] == "[key]":
             choices = [c.strip("' ") for c in re.split(r",| or ", error["ctx"]["expected"])]
-            close = difflib.get_close_matches(str(error["input"]), choices, n=1, cutoff=0.6)
+            close = close_matches(str(error["input"]), choices)
             hint = (
                 f"did you mean {_show(close[0])}?"
                 if close
@@ -97,10 +97,9 @@ def _did_you_mean(loc: tuple[int | str, ...], model: type[BaseModel] = Config) -
     allowed = allowed_keys(loc[:-1], model)
     if not allowed or not isinstance(key, str):
         return ""
-    close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
-    if close:
-        return f"; did you mean {_show(close[0])}?"
-    return f"; expected one of {', '.join(sorted(allowed))}"
+    return (
+        did_you_mean(key, allowed, show=_show) or f"; expected one of {', '.join(sorted(allowed))}"
+    )
 
 
 def allowed_keys(loc: tuple[int | str, ...], model: type[BaseModel] = Config) -> list[str]:

@@ -1,23 +1,23 @@
 """Render the report: `report.json` is the truth; md, html, junit and metrics are views of it.
 
-`write_reports` renders every format, then writes `report.json` first and every other file
-after it. A rendering that raises (a bug) never costs the report: the other formats are still
-written, and afterwards one `RenderError` names what failed, chained to the first exception (so
-the traceback shows it). Files are written atomically (temporary file + `os.replace`): a reader
-never sees half a file, and a SIGINT/SIGTERM waits until the whole set is written.
+`write_reports` renders every format, then writes the files as one set (mlgate.support.fs:
+every temporary file, then the renames, under a lock of the folder): a reader never sees half a
+file, a full disk or a read-only folder leaves the previous set whole, two runs writing one
+folder never mix their files, and a SIGINT/SIGTERM waits until the renames are done. A
+rendering that raises (a bug) never costs the report: the other formats are still written, and
+afterwards one `RenderError` names what failed, chained to the first exception (so the
+traceback shows it).
 """
 
 from __future__ import annotations
 
 import json
-import os
-import secrets
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
 from mlgate.errors import ConfigError, InputError
 from mlgate.records import Report
-from mlgate.support import interrupts
+from mlgate.support.fs import write_atomic_set
 
 FILENAMES = {
     "json": "report.json",
@@ -90,8 +90,10 @@ def write_reports(
 ) -> dict[str, Path]:
     """Write the report files into `out_dir` (created); returns {format: path} of those written.
 
-    report.json first (when asked for), then each rendering in turn. If renderings raise, the
-    others are still written and a RenderError is raised at the end, chained to the first.
+    Every rendering first, then the files as one set (report.json renamed first). If
+    renderings raise, the others are still written and a RenderError is raised at the end,
+    chained to the first. A file that cannot be written is an InputError naming it, and then
+    none of the set is replaced.
     `renderers` maps a format to its function (a seam for third-party views and for tests).
     """
     wanted = list(dict.fromkeys(formats))
@@ -111,15 +113,13 @@ def write_reports(
             texts[fmt] = renderers[fmt](report)
         except Exception as exc:  # a renderer bug must not cost the other files
             failures.append((fmt, exc))
-    written: dict[str, Path] = {}
-    with interrupts.deferred():  # the whole set or none of it: a signal waits for the last file
-        for fmt, text in texts.items():
-            try:
-                written[fmt] = _write_atomic(out / FILENAMES[fmt], text)
-            except OSError as exc:  # a full disk or a read-only folder: the user's to fix
-                raise InputError(
-                    f"{out / FILENAMES[fmt]}: cannot write the report: {exc.strerror or exc}"
-                ) from None
+    paths = {fmt: out / FILENAMES[fmt] for fmt in texts}
+    try:
+        write_atomic_set({paths[fmt]: text for fmt, text in texts.items()})
+    except OSError as exc:  # a full disk or a read-only folder: the user's to fix
+        raise InputError(
+            f"{exc.filename}: cannot write the report: {exc.strerror or exc}"
+        ) from None
     if failures:
         names = ", ".join(
             f"{FILENAMES[fmt]} ({type(exc).__name__}: {exc})" for fmt, exc in failures
@@ -127,25 +127,7 @@ def write_reports(
         raise RenderError(
             f"could not render {names}; the other files were written to {out}"
         ) from failures[0][1]
-    return written
-
-
-def _write_atomic(path: Path, text: str) -> Path:
-    """Write a temporary file next to `path`, then os.replace it (atomic on POSIX and NT).
-
-    The file is created with mode 0o666 less the umask, like any file the user writes
-    (tempfile.mkstemp would make it 0o600, unreadable to a CI artifact server or a colleague).
-    """
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
-    try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return path
+    return paths
 
 
 def read_report(path: Path) -> Report:

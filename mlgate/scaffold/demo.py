@@ -8,13 +8,12 @@ feature pipeline that silently drops the two strongest features — a real regre
 from __future__ import annotations
 
 import os
-import secrets
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mlgate.support import interrupts
+from mlgate.support import fs, interrupts
 
 FEATURES = [
     "income",
@@ -97,8 +96,7 @@ def build(root: Path, *, seed: int = 7) -> list[Scenario]:
     It is built in a hidden folder beside `root`, then moved in: an interrupted or failed build
     leaves `root` as it was (so `mlgate demo DIR` can simply be run again).
     """
-    root.parent.mkdir(parents=True, exist_ok=True)
-    staging = _staging(root)
+    staging = fs.new_sibling_dir(root, "building")
     try:
         _write(staging, seed)
         with interrupts.deferred():
@@ -106,17 +104,6 @@ def build(root: Path, *, seed: int = 7) -> list[Scenario]:
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return list(SCENARIOS)
-
-
-def _staging(root: Path) -> Path:
-    """A new hidden folder beside `root` (mkdir honours the umask; mkdtemp would make 0700)."""
-    while True:
-        path = root.with_name(f".{root.name}.building-{secrets.token_hex(4)}")
-        try:
-            path.mkdir()
-            return path
-        except FileExistsError:
-            continue
 
 
 def _move_in(staging: Path, root: Path) -> None:

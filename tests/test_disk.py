@@ -265,3 +265,34 @@ def test_full_disk_under_the_baseline_cache_leaves_no_half_cached_model(
     assert snapshot(out) == before
     cached = [p for p in (out / ".cache").rglob("*") if p.is_file()]
     assert cached == []  # no half-exported model for the next run to trust
+
+
+def test_concurrent_folder_swaps_into_one_place_all_succeed(tmp_path: Path) -> None:
+    """Two `baseline save`s at once: each swap finds the place as the other left it (a lock),
+    so neither fails with "Directory not empty" and the folder is always one save's, whole."""
+    swapper = (
+        "import sys\nfrom pathlib import Path\nfrom mlgate.support import fs\n"
+        "target = Path(sys.argv[1])\nfor i in range(60):\n"
+        "    staging = fs.new_sibling_dir(target, 'new')\n"
+        "    for name in ('model.skops', 'report.json', 'baseline.json'):\n"
+        "        (staging / name).write_text(sys.argv[2])\n"
+        "    fs.replace_dir(staging, target)\n"
+    )
+    target = tmp_path / "mlgate-baseline"
+    swappers = [
+        subprocess.Popen(
+            [sys.executable, "-c", swapper, str(target), letter], stderr=subprocess.PIPE, text=True
+        )
+        for letter in ("a", "b")
+    ]
+    for proc in swappers:
+        _, err = proc.communicate(timeout=HANG_GUARD_S)
+        assert proc.returncode == 0, err
+    contents = {p.read_text() for p in target.iterdir()}
+    assert sorted(p.name for p in target.iterdir()) == [
+        "baseline.json",
+        "model.skops",
+        "report.json",
+    ]
+    assert len(contents) == 1  # one save's files, not a mix
+    assert [p.name for p in tmp_path.iterdir()] == ["mlgate-baseline"]  # no staging left

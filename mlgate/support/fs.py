@@ -98,8 +98,10 @@ def new_sibling_dir(target: Path, what: str) -> Path:
 
 def replace_dir(staging: Path, target: Path) -> None:
     """Put the folder `staging` in place of `target`: renames only, so a reader never sees a
-    half-written folder (the old one is moved aside, then removed)."""
-    with interrupts.deferred():  # never the old folder moved aside and the new one not in
+    half-written folder (the old one is moved aside, then removed). Two swaps into one place
+    take turns (a lock on its parent), so both succeed and the later one stays."""
+    # the lock before the deferral: waiting for another writer stays interruptible
+    with folder_lock(target.parent), interrupts.deferred():
         if not target.exists():
             os.replace(staging, target)
             return

@@ -136,11 +136,10 @@ def save(report: Report, loaded: LoadedConfig, target: Path) -> list[str]:
     itself (renames) is not cut in two by a signal (fs.replace_dir).
     """
     interrupts.check()
+    staging: Path | None = None
     try:
-        staging = fs.new_sibling_dir(target, "new")  # a folder filled, then swapped in whole
-    except OSError as exc:
-        raise _unwritable(target, exc) from None
-    try:
+        with interrupts.deferred():  # a signal right after the mkdir still finds it to remove
+            staging = fs.new_sibling_dir(target, "new")  # filled, then swapped in whole
         model = _copy_model(loaded, staging)
         (staging / REPORT).write_text(
             json.dumps(report.to_dict(), indent=2, allow_nan=False) + "\n", encoding="utf-8"
@@ -152,7 +151,8 @@ def save(report: Report, loaded: LoadedConfig, target: Path) -> list[str]:
     except OSError as exc:  # a full disk, a read-only folder: the previous baseline is intact
         raise _unwritable(target, exc) from None
     finally:
-        shutil.rmtree(staging, ignore_errors=True)  # gone already when the swap succeeded
+        if staging is not None:  # gone already when the swap succeeded
+            shutil.rmtree(staging, ignore_errors=True)
     return [*files, MANIFEST]
 
 

@@ -96,13 +96,16 @@ def build(root: Path, *, seed: int = 7) -> list[Scenario]:
     It is built in a hidden folder beside `root`, then moved in: an interrupted or failed build
     leaves `root` as it was (so `mlgate demo DIR` can simply be run again).
     """
-    staging = fs.new_sibling_dir(root, "building")
+    staging: Path | None = None
     try:
+        with interrupts.deferred():  # a signal right after the mkdir still finds it to remove
+            staging = fs.new_sibling_dir(root, "building")
         _write(staging, seed)
         with interrupts.deferred():
             _move_in(staging, root)
     finally:
-        shutil.rmtree(staging, ignore_errors=True)
+        if staging is not None:
+            shutil.rmtree(staging, ignore_errors=True)
     return list(SCENARIOS)
 
 

@@ -129,9 +129,9 @@ def write_atomic_set(files: Mapping[Path, bytes | str]) -> list[Path]:
     try:
         for path, data in files.items():
             tmp = _hidden_name(path, "tmp")
+            pending.append((tmp, path))  # before it exists: an interrupt never leaks it
             try:
                 with os.fdopen(_create(tmp), "wb") as handle:
-                    pending.append((tmp, path))
                     handle.write(data.encode("utf-8") if isinstance(data, str) else data)
                     handle.flush()
                     os.fsync(handle.fileno())

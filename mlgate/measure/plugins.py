@@ -8,7 +8,6 @@ gate kind (`Plugin`) beside the built-in ones; only configured plugins are impor
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
@@ -112,10 +111,10 @@ class Plugin:
 
     def _unknown(self) -> str:
         from mlgate.config.values import _show
+        from mlgate.support.text import did_you_mean
 
         names = sorted(self.installed)
-        close = difflib.get_close_matches(self.name, names, n=1, cutoff=0.6)
-        hint = f"; did you mean {_show(close[0])}?" if close else ""
+        hint = did_you_mean(self.name, names, show=_show)
         return (
             f"no {PLUGIN_GROUP} plugin {_show(self.name)} is installed{hint} "
             f"(installed: {', '.join(names) or 'none'})"

@@ -5,12 +5,14 @@ from __future__ import annotations
 import importlib
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mlgate.errors import ConfigError, InputError, require
-from mlgate.load.boosters import load_catboost, load_lightgbm, load_xgboost
+from mlgate.support.text import reason as _reason
 
 if TYPE_CHECKING:
     import numpy as np
@@ -173,6 +175,12 @@ def _check_file(ref: ModelRef) -> Path:
     return ref.path
 
 
+def _load_booster(ref: ModelRef, *_: Any, fmt: str) -> Any:
+    from mlgate.load import boosters
+
+    return boosters.load(_check_file(ref), fmt, where=ref.where, shown=_shown(ref))
+
+
 def _load_skops(ref: ModelRef, *_: Any) -> Any:
     import skops.io as sio
 
@@ -246,16 +254,16 @@ def _load_predictions(ref: ModelRef, features: Any, ids: Any) -> Any:
     return PredictionFile(read_table(path, where=ref.where), ref.where, features, ids)
 
 
-LOADERS = {
+LOADERS: dict[str, Callable[..., Any]] = {
     "skops": _load_skops,
     "onnx": _load_onnx,
     "joblib": _load_pickle,
     "pickle": _load_pickle,
     "factory": _load_factory,
     "predictions": _load_predictions,
-    "xgboost": load_xgboost,
-    "lightgbm": load_lightgbm,
-    "catboost": load_catboost,
+    "xgboost": partial(_load_booster, fmt="xgboost"),
+    "lightgbm": partial(_load_booster, fmt="lightgbm"),
+    "catboost": partial(_load_booster, fmt="catboost"),
 }
 
 
@@ -325,8 +333,3 @@ def _typed_classes(labels: list[str], predicted: Any) -> Any:
         return np.asarray(labels).astype(predicted.dtype)
     except (TypeError, ValueError):
         return np.asarray(labels)
-
-
-def _reason(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__

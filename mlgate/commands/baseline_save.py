@@ -30,7 +30,7 @@ from mlgate.commands.run import finish, write_error_report
 from mlgate.config import LoadedConfig, load_config
 from mlgate.errors import ConfigError, MlgateError
 from mlgate.load.baseline.resolver import MANIFEST_SCHEMA
-from mlgate.pipeline import RunOptions, execute
+from mlgate.pipeline import RunOptions, configured_kinds, execute, validate
 from mlgate.records import Report
 
 DEFAULT_DIR = "mlgate-baseline"
@@ -52,7 +52,10 @@ def run(args: argparse.Namespace) -> int:
         target = Path(args.to) if args.to else loaded.resolve(DEFAULT_DIR)
         shown = f"--to {args.to}" if args.to else DEFAULT_DIR
         check_target(target, shown)  # before the run: refuse early, not after minutes of work
-        report = execute(for_recording(loaded), RunOptions(out_dir=out_dir))
+        # the config as written is validated (a typo is an error here too); what runs is the
+        # recording: relative thresholds measured, not gated, and no baseline resolved
+        validate(loaded, configured_kinds(loaded), recording=True)
+        report = execute(for_recording(loaded), RunOptions(out_dir=out_dir, validated=True))
     except MlgateError as exc:
         write_error_report(exc, out_dir or Path("mlgate-report"))
         raise

@@ -73,6 +73,42 @@ class DataGates:
                 problems.extend(_specs(gate, i, loaded)[1])
         return problems
 
+    def gate_ids(self, loaded: LoadedConfig) -> tuple[list[str], list[str]]:
+        """(ids, id prefixes) the data gates produce, for waivers and warn_only to resolve
+        against. Expectation ids name their columns, so they are prefixes here."""
+        from mlgate.load.tables import read_header
+
+        config = loaded.config
+        ids: list[str] = []
+        prefixes: list[str] = []
+        header = read_header(loaded.resolve(config.data.eval))
+        features = config.data.features or [
+            c for c in header or [] if c not in (config.data.target, config.data.id)
+        ]
+        for gate in config.gates.data:
+            if isinstance(gate, ExpectGate):
+                if gate.id:
+                    ids.append(gate.id)
+                else:
+                    ids.append(f"data.{gate.expect}")
+                    prefixes.append(f"data.{gate.expect}.")
+            elif isinstance(gate, SuiteGate):
+                ids.append(gate.id or "data.suite")
+                prefixes.append(f"{gate.id or 'data'}.")
+            elif isinstance(gate, DriftGate):
+                prefix = gate.id or "data.drift"
+                columns = gate.drift.columns
+                ids.append(prefix)
+                if isinstance(columns, list):
+                    ids.extend(f"{prefix}.{c}" for c in columns)
+                elif features:
+                    ids.extend(f"{prefix}.{c}" for c in features)
+                else:
+                    prefixes.append(f"{prefix}.")
+            elif isinstance(gate, SchemaGate):
+                ids.append(gate.id or "data.schema")
+        return ids, prefixes
+
     def measure(self, inputs: Inputs) -> list[Measurement]:
         """Every data gate, in config order; per-gate problems are error Measurements."""
         from mlgate.measure.data.columns import measure_drift, measure_schema

@@ -17,7 +17,6 @@ if TYPE_CHECKING:
     from mlgate.measure.model.metrics import Metric, Predictions
 
 RELATIVE_KEYS = ("max_drop", "max_increase")
-MISSING_SLICE = "(missing)"
 
 
 @dataclass(frozen=True)
@@ -40,38 +39,45 @@ class ModelGates:
         return bool(loaded.config.gates.model)
 
     def validate(self, loaded: LoadedConfig) -> list[str]:
+        """Metric names, direction, task vs metric and slice columns, from the header only."""
+        from mlgate.measure.model.checks import problems as gate_problems
+
         config = loaded.config
         problems = []
         if config.models is None:
             problems.append(f"{loaded.where('models')}: model gates need models.candidate")
         if config.data.target is None:
             problems.append(f"{loaded.where('data.target')}: model gates need the label column")
-        for i, gate in enumerate(config.gates.model):
-            problem = _unknown_metric(gate.metric)
-            if problem:
-                problems.append(f"{loaded.where(f'gates.model[{i}].metric')}: {problem}")
-            if gate.slice is not None and gate.slice == config.data.target:
-                problems.append(
-                    f"{loaded.where(f'gates.model[{i}].slice')}: cannot slice by the target column"
-                )
-        return problems
+        return problems + gate_problems(loaded)
+
+    def gate_ids(self, loaded: LoadedConfig) -> tuple[list[str], list[str]]:
+        """(ids, id prefixes of data-dependent slice ids) this config's model gates produce."""
+        from mlgate.measure.model.slices import MISSING_SLICE, labels_of
+
+        ids, prefixes = [], []
+        for base_id, gate in _base_ids(loaded.config.gates.model):
+            ids.append(base_id)
+            column = gate.slice_column
+            if column is None:
+                continue
+            labels = labels_of(gate.slice_bins)
+            if labels is None:  # the values of the column: known from the data only
+                prefixes.append(f"{base_id}[{column}=")
+            else:
+                ids.extend(f"{base_id}[{column}={v}]" for v in [*labels, MISSING_SLICE])
+        return ids, prefixes
 
     def measure(self, inputs: Inputs) -> list[Measurement]:
         config = inputs.config
         sides = _sides(inputs)
         task = inputs.task
-        seen: dict[str, int] = {}
         out: list[Measurement] = []
-        for i, gate in enumerate(config.gates.model):
+        for i, (base_id, gate) in enumerate(_base_ids(config.gates.model)):
             key = f"gates.model[{i}]"
             metric = _resolve(gate, task, inputs, key)
             # fix the positive class once, so both models, every slice and resample agree
             others = [sides.baseline] if sides.baseline is not None else []
             metric = metric.bind(sides.y, sides.candidate, *others)
-            base_id = gate.id or f"model.{gate.metric}"
-            seen[base_id] = seen.get(base_id, 0) + 1
-            if seen[base_id] > 1:
-                base_id = f"{base_id}#{seen[base_id]}"
             _check_direction(gate, metric, inputs, key)
             if any(getattr(gate, k) is not None for k in RELATIVE_KEYS) and not _has_baseline(
                 sides
@@ -81,7 +87,7 @@ class ModelGates:
                     "(max_drop/max_increase) but there is no production baseline",
                     hint="set models.baseline, or pass --baseline SPEC",
                 )
-            if gate.slice is None:
+            if gate.slice_column is None:
                 out.append(_measure(base_id, gate, metric, sides, inputs, rows=None))
             else:
                 out.extend(_measure_slices(base_id, gate, metric, sides, inputs, key))
@@ -113,19 +119,15 @@ class ModelGates:
 KIND = ModelGates()
 
 
-def _unknown_metric(name: str) -> str | None:
-    """A problem line for a metric name that cannot resolve (module:function is checked later)."""
-    if ":" in name:
-        module, _, func = name.partition(":")
-        return None if module and func else f'expected "module:function", got "{name}"'
-    from mlgate.measure.model import metrics
-
-    known = metrics.known_names()
-    if name in known:
-        return None
-    close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
-    hint = f'did you mean "{close[0]}"? ' if close else ""
-    return f'unknown metric "{name}"; {hint}(any scikit-learn scorer name, or module:function)'
+def _base_ids(gates: Any) -> list[tuple[str, ModelGate]]:
+    """Each gate's id: `id:`, else `model.<metric>`; a repeat gets `#2`, `#3`..."""
+    seen: dict[str, int] = {}
+    out = []
+    for gate in gates:
+        base_id = gate.id or f"model.{gate.metric}"
+        seen[base_id] = seen.get(base_id, 0) + 1
+        out.append((base_id if seen[base_id] == 1 else f"{base_id}#{seen[base_id]}", gate))
+    return out
 
 
 def _resolve(gate: ModelGate, task: str, inputs: Inputs, key: str) -> Metric:
@@ -313,31 +315,38 @@ def _saved_value(report: dict[str, Any], gate_id: str) -> float | None:
 def _measure_slices(
     base_id: str, gate: ModelGate, metric: Metric, sides: Sides, inputs: Inputs, key: str
 ) -> list[Measurement]:
-    """One gate per segment of the slice column; small segments are reported, not gated."""
-    import numpy as np
+    """One gate per segment of the slice column; small segments are reported, not gated.
 
-    column = gate.slice or ""
+    A slice gate that gated no segment is an error: every segment below min_rows means the
+    column (or min_rows) is wrong for this eval set, never a silent pass.
+    """
+    from mlgate.measure.model.slices import segments
+
+    column = gate.slice_column or ""
     frame = inputs.eval
+    where = inputs.loaded.where(key + ".slice")
+
+    def error(message: str) -> Measurement:
+        return Measurement(
+            id=base_id, kind="model", name=gate.metric, level=gate.level, error=message
+        )
+
     if column not in frame.columns:
         close = difflib.get_close_matches(column, [str(c) for c in frame.columns], n=1)
         hint = f"; did you mean {close[0]!r}?" if close else ""
-        return [
-            Measurement(
-                id=base_id,
-                kind="model",
-                name=gate.metric,
-                level=gate.level,
-                error=f"{inputs.loaded.where(key + '.slice')}: column {column!r} is not in "
-                f"{inputs.config.data.eval}{hint}",
-            )
-        ]
-    values = frame[column]
-    labels = values.astype(object).where(values.notna(), MISSING_SLICE).astype(str).to_numpy()
+        return [error(f"{where}: column {column!r} is not in {inputs.config.data.eval}{hint}")]
+    try:
+        parts = segments(frame[column], gate.slice_bins)
+    except ValueError:
+        return [error(f"{where}: bins need a numeric column, and {column!r} is not numeric")]
     out = []
-    for value in sorted(set(labels.tolist())):
-        rows = np.flatnonzero(labels == value)
+    for part in parts:
+        value, rows = part.label, part.rows
         gate_id = f"{base_id}[{column}={value}]"
-        extra = {"slice": {"column": column, "value": value, "rows": len(rows)}}
+        info: dict[str, Any] = {"column": column, "value": value, "rows": len(rows)}
+        if part.bounds is not None:
+            info["bin"] = list(part.bounds)
+        extra = {"slice": info}
         if len(rows) < gate.min_rows:
             out.append(
                 Measurement(
@@ -355,6 +364,21 @@ def _measure_slices(
             continue
         out.append(
             _measure(gate_id, gate, metric, sides, inputs, rows, family=base_id, extra=extra)
+        )
+    if parts and all(m.skipped is not None for m in out):
+        largest = max(len(p.rows) for p in parts)
+        fix = (
+            f"use fewer bins, e.g. slice: {{column: {column}, bins: 4}}"
+            if gate.slice_bins is not None
+            else f"group it into fewer values, or bin a numeric column: "
+            f"slice: {{column: {column}, bins: 4}}"
+        )
+        out.append(
+            error(
+                f"{where}: every segment of {column!r} has fewer than min_rows "
+                f"({gate.min_rows}) rows ({len(parts)} segments, the largest {largest} rows), so "
+                f"nothing was gated; {fix}, or lower min_rows"
+            )
         )
     return out
 

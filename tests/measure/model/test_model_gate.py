@@ -186,7 +186,6 @@ def test_single_class_eval_set_errors_roc_auc_not_passes(project: Project) -> No
             "corrupt",
             "mlgate.yaml: models.candidate: models/model.skops is not a readable skops file: BadZipFile",
         ),
-        ("missing", "mlgate.yaml: models.candidate: model file not found: models/model.skops"),
         (
             "pickle",
             "mlgate.yaml: models.candidate: model.pkl is a pickle file: loading it runs arbitrary code",
@@ -232,6 +231,19 @@ def test_bad_inputs_error_the_gate_with_the_culprit(
         return
     assert report.verdict == "error"
     assert any(needle in g.message for g in report.gates), [g.message for g in report.gates]
+
+
+def test_a_missing_candidate_file_is_a_config_error_before_anything_runs(
+    project: Project,
+) -> None:
+    # exit 2 at validation (was exit 3 after the data gates ran): a path typo is a config mistake
+    doc = base_config("models/retrian.skops")
+    with pytest.raises(ConfigError) as info:
+        run(project, doc)
+    assert info.value.lines() == [
+        "mlgate.yaml: models.candidate: model file not found: models/retrian.skops; did you "
+        "mean models/retrain.skops?"
+    ]
 
 
 def test_pickle_loads_with_explicit_trust(project: Project) -> None:

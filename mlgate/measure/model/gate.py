@@ -14,6 +14,7 @@ if TYPE_CHECKING:
 
     from mlgate.config import LoadedConfig, ModelGate
     from mlgate.load.inputs import Inputs
+    from mlgate.load.models import Model
     from mlgate.measure.model.metrics import Metric, Predictions
 
 RELATIVE_KEYS = ("max_drop", "max_increase")
@@ -177,14 +178,16 @@ def _sides(inputs: Inputs) -> Sides:
     if "model.sides" in inputs.memo:
         return inputs.memo["model.sides"]  # type: ignore[no-any-return]
     y, X, task = inputs.y, inputs.X, inputs.task
-    candidate = inputs.candidate.predictions(X, task=task)
+    _check_model(inputs.candidate, X, inputs, "models.candidate", task)
+    candidate = _predict(inputs.candidate, X, task)
     _check_labels(candidate, y, inputs, "models.candidate", task)
     baseline = None
     saved = None
     mismatch = None
     base_model = inputs.baseline
     if base_model is not None:
-        baseline = base_model.predictions(X, task=task)
+        _check_model(base_model, X, inputs, "models.baseline", task)
+        baseline = _predict(base_model, X, task)
         _check_labels(baseline, y, inputs, "models.baseline", task)
     else:
         resolved = inputs.baseline_source
@@ -201,6 +204,95 @@ def _sides(inputs: Inputs) -> Sides:
     sides = Sides(y, candidate, baseline, saved, mismatch)
     inputs.memo["model.sides"] = sides
     return sides
+
+
+def _predict(model: Model, X: Any, task: str) -> Predictions:
+    """Predict, without sklearn's feature-name UserWarnings (_check_model said what matters)."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*feature names", category=UserWarning)
+        return model.predictions(X, task=task)
+
+
+def _check_model(model: Model, X: Any, inputs: Inputs, key: str, task: str) -> None:
+    """Say the fix when the model cannot fit these features or this task (before predicting,
+    so the user reads "expects 9 features" rather than "could not convert string to float")."""
+    from mlgate.errors import InputError
+
+    impl, where = model.impl, inputs.loaded.where(key)
+    given = [str(c) for c in X.columns]
+    source = (
+        "data.features"
+        if inputs.config.data.features is not None
+        else "the eval data (every column but data.target and data.id)"
+    )
+    fix = "set data.features to the columns the model was fitted on, in that order"
+    names = getattr(impl, "feature_names_in_", None)
+    count = getattr(impl, "n_features_in_", None)
+    if names is not None:
+        expected = [str(n) for n in names]
+        missing = [n for n in expected if n not in given]
+        extra = [c for c in given if c not in expected]
+        if missing or (extra and not _selects_columns(impl)):
+            parts = []
+            if missing:
+                parts.append("missing " + ", ".join(missing))
+            if extra:
+                parts.append("not in the model " + ", ".join(extra))
+            raise InputError(
+                f"{where}: the model expects {len(expected)} features, {source} gives "
+                f"{len(given)}: {'; '.join(parts)}",
+                hint=fix,
+            )
+    elif isinstance(count, int) and count != len(given):
+        shown = ", ".join(given[:12]) + (" ..." if len(given) > 12 else "")
+        raise InputError(
+            f"{where}: the model expects {count} features, {source} gives {len(given)}: {shown}",
+            hint=fix + " (the model was fitted without column names)",
+        )
+    elif isinstance(count, int):
+        text = [c for c in given if X[c].dtype.kind not in "biufc"]
+        if text:
+            raise InputError(
+                f"{where}: the model was fitted without column names on {count} numeric "
+                f"features, and {source} includes text columns: {', '.join(text[:8])}",
+                hint=fix,
+            )
+    task_set = inputs.config.models.task if inputs.config.models else None
+    kind = _estimator_kind(impl)
+    if task_set in ("binary", "multiclass") and kind == "regressor":
+        raise InputError(
+            f"{where}: models.task is {task_set}, but the model is a regressor "
+            f"({type(impl).__name__}, no classes)",
+            hint="set models.task: regression, or point it at a classifier",
+        )
+    if task_set == "regression" and kind == "classifier":
+        raise InputError(
+            f"{where}: models.task is regression, but the model is a classifier "
+            f"({type(impl).__name__})",
+            hint="set models.task to binary or multiclass, or point it at a regressor",
+        )
+
+
+def _estimator_kind(impl: Any) -> str | None:
+    """ "regressor" / "classifier" for a scikit-learn estimator, else None (ONNX, files...)."""
+    if not type(impl).__module__.startswith("sklearn"):
+        return None
+    try:
+        from sklearn.base import is_classifier, is_regressor
+
+        return "regressor" if is_regressor(impl) else "classifier" if is_classifier(impl) else None
+    except Exception:  # an estimator sklearn cannot tag: say nothing rather than guess
+        return None
+
+
+def _selects_columns(impl: Any) -> bool:
+    """A pipeline starting with a ColumnTransformer picks its columns: extra ones are fine
+    when it drops the rest."""
+    steps = getattr(impl, "steps", None)
+    first = steps[0][1] if steps else impl
+    return getattr(first, "remainder", None) == "drop"
 
 
 def _check_labels(pred: Predictions, y: np.ndarray, inputs: Inputs, key: str, task: str) -> None:

@@ -401,3 +401,135 @@ def test_baseline_save_records_every_config_run_accepts(
     for gate in recorded.values():
         assert gate["candidate"] is not None, gate
         assert not set(gate["threshold"]) & {"max_drop", "max_increase"}  # recorded, not gated
+
+
+# --- 5. messages that name the fix -------------------------------------------------------------
+
+
+def git(root: Path, *args: str) -> str:
+    done = subprocess.run(
+        ["git", "-c", "user.email=t@example.com", "-c", "user.name=t", *args],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return done.stdout.strip()
+
+
+def test_a_model_fitted_on_other_features_says_how_many_and_which(clinic: Project) -> None:
+    import pandas as pd
+    import skops.io as sio
+    from sklearn.linear_model import Ridge
+
+    frame = pd.read_csv(clinic.root / "data" / "visits.csv")
+    unnamed = Ridge().fit(frame[["age", "bmi", "sbp"]].to_numpy(), frame["length_of_stay"])
+    sio.dump(unnamed, clinic.root / "models" / "unnamed.skops")
+    doc = clinic_config()
+    doc["models"] = {"candidate": "models/unnamed.skops"}
+    doc["gates"] = {"model": [{"metric": "mae", "max": 5}]}
+    clinic.config(doc)
+    done = clinic.run("run")
+    assert done.returncode == 3, done.stdout + done.stderr
+    (gate,) = clinic.report()["gates"]
+    assert gate["message"] == (
+        "mlgate.yaml: models.candidate: the model expects 3 features, the eval data (every column "
+        "but data.target and data.id) gives 4: age, bmi, sbp, clinic (set data.features to the "
+        "columns the model was fitted on, in that order (the model was fitted without column "
+        "names))"
+    )
+    assert "UserWarning" not in done.stderr and "could not convert" not in done.stderr
+
+
+def test_task_binary_on_a_regressor_says_so(clinic: Project) -> None:
+    doc = clinic_config()
+    doc["models"]["task"] = "binary"
+    doc["gates"] = {"model": [{"metric": "accuracy", "min": 0.5}]}
+    clinic.config(doc)
+    done = clinic.run("run")
+    assert done.returncode == 3, done.stdout + done.stderr
+    (gate,) = clinic.report()["gates"]
+    assert gate["message"] == (
+        "mlgate.yaml: models.candidate: models.task is binary, but the model is a regressor "
+        "(Pipeline, no classes) (set models.task: regression, or point it at a classifier)"
+    )
+
+
+def test_a_trusted_skops_type_whose_module_is_missing_names_the_module(clinic: Project) -> None:
+    helper = clinic.root / "stayhelpers.py"
+    helper.write_text(
+        "class Doubler:\n"
+        "    def fit(self, X, y=None):\n"
+        "        return self\n"
+        "    def predict(self, X):\n"
+        "        return X['age'].to_numpy() * 0.0 + 5.0\n"
+    )
+    script = (
+        "import sys; sys.path.insert(0, '.')\n"
+        "import skops.io as sio, stayhelpers\n"
+        "sio.dump(stayhelpers.Doubler(), 'models/custom.skops')\n"
+    )
+    subprocess.run([sys.executable, "-c", script], cwd=clinic.root, check=True)
+    helper.unlink()
+    doc = clinic_config()
+    doc["models"] = {"candidate": {"path": "models/custom.skops", "trust": ["stayhelpers.Doubler"]}}
+    doc["gates"] = {"model": [{"metric": "mae", "max": 5}]}
+    clinic.config(doc)
+    done = clinic.run("run")
+    assert done.returncode == 3, done.stdout + done.stderr
+    (gate,) = clinic.report()["gates"]
+    assert gate["message"] == (
+        "mlgate.yaml: models.candidate: models/custom.skops holds stayhelpers.Doubler, and the "
+        "module 'stayhelpers' is not importable here (install the package that provides "
+        "'stayhelpers' in this environment (the one the model was trained with), or add its "
+        "folder to PYTHONPATH)"
+    )
+
+
+def test_a_typo_in_a_git_ref_asks_did_you_mean(clinic: Project) -> None:
+    git(clinic.root, "init", "-q", "-b", "main")
+    git(clinic.root, "add", "-A")
+    git(clinic.root, "commit", "-qm", "production")
+    doc = clinic_config()
+    doc["models"]["baseline"] = "git:mian:models/stay_prod.skops"
+    clinic.config(doc)
+    assert errors(clinic.run("run")) == [
+        "mlgate.yaml: models.baseline: git:mian:models/stay_prod.skops: git ref 'mian' does not "
+        "exist here or on origin; did you mean 'main'?"
+    ]
+
+
+def test_init_without_a_remote_writes_a_config_that_runs(clinic: Project) -> None:
+    git(clinic.root, "init", "-q", "-b", "main")
+    done = clinic.run("init", "--ci", "none")
+    assert done.returncode == 0, done.stderr
+    text = (clinic.root / "mlgate.yaml").read_text()
+    assert "git:origin" not in text.replace("# baseline: git:origin", "")
+    assert done.stdout.splitlines()[:3] == [
+        "eval data: data/visits.csv; target: length_of_stay; task: regression",
+        "candidate model: models/stay_new.skops",
+        "no git remote: no git:origin/... baseline written (relative gates need one)",
+    ]
+    ran = clinic.run("run")
+    assert ran.returncode in (0, 1), ran.stdout + ran.stderr
+
+
+def test_init_with_a_remote_compares_with_the_default_branch(
+    grades: Project, tmp_path: Path
+) -> None:
+    origin = tmp_path / "origin.git"
+    git(tmp_path, "init", "-q", "--bare", "-b", "main", str(origin))
+    git(grades.root, "init", "-q", "-b", "main")
+    git(grades.root, "remote", "add", "origin", str(origin))
+    git(grades.root, "add", "-A")
+    git(grades.root, "commit", "-qm", "production")
+    git(grades.root, "push", "-q", "origin", "main")
+    git(grades.root, "fetch", "-q", "origin")
+    done = grades.run("init", "--ci", "none")
+    assert done.returncode == 0, done.stderr
+    config = (grades.root / "mlgate.yaml").read_text()
+    assert "  baseline: git:origin/main:models/new.skops" in config
+    assert "  task: multiclass" in config
+    ran = grades.run("run")
+    assert ran.returncode in (0, 1), ran.stdout + ran.stderr
+    assert {g["id"] for g in grades.report()["gates"]} == {"model.accuracy"}

@@ -149,12 +149,6 @@ class Repo:
                 f"{self.where}: {self.spec}: git ref {ref!r} does not exist here or on origin; "
                 f"did you mean {close!r}?"
             )
-        if self.git("remote", "get-url", "origin", check=False).returncode != 0:
-            raise BaselineError(
-                f"{self.where}: git ref {ref!r} is not in this repository, which has no remote "
-                "'origin' to fetch it from",
-                hint="name a local branch, tag or commit (`git branch -a` lists them)",
-            )
         raise BaselineError(
             f"{self.where}: git ref {ref!r} is not in this clone and `{shown}` failed: "
             f"{_first_line(out.stderr)}",

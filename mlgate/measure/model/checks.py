@@ -2,8 +2,8 @@
 
 Only cheap reads happen here: the eval file's header, and the values of the target column (to
 know the task when `models.task` is not set) and of unbinned slice columns (to refuse a
-continuous column as a slice). scikit-learn is imported only for a name outside mlgate's own
-metric table (to look it up among sklearn's scorer names).
+continuous column as a slice). Neither numpy nor scikit-learn is imported, except
+for a metric name outside mlgate's own table (looked up among sklearn's scorer names).
 """
 
 from __future__ import annotations
@@ -105,7 +105,7 @@ def _missing(value: Any) -> bool:
 def _metric_problems(
     gate: ModelGate, tasks: tuple[str, ...] | None, why: str, loaded: LoadedConfig, key: str
 ) -> list[str]:
-    from mlgate.measure.model import metrics
+    from mlgate.measure.model import registry
 
     name = gate.metric
     if ":" in name:
@@ -114,8 +114,10 @@ def _metric_problems(
             return [f'{loaded.where(key + ".metric")}: expected "module:function", got "{name}"']
         higher = True if gate.greater_is_better is None else gate.greater_is_better
         return _direction(gate, higher, loaded, key)
-    entry = metrics.REGISTRY.get(name)
+    entry = registry.REGISTRY.get(name)
     if entry is None:
+        from mlgate.measure.model import metrics
+
         known = metrics.known_names()  # sklearn's scorer names: only for names outside the table
         if name not in known:
             close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
@@ -128,7 +130,7 @@ def _metric_problems(
     out = _direction(gate, entry.higher, loaded, key)
     if tasks is not None and not set(tasks) & set(entry.tasks):
         task = tasks[0] if len(tasks) == 1 else "classification"
-        words = metrics._TASK_WORDS[entry.tasks]
+        words = registry._TASK_WORDS[entry.tasks]
         message = f'metric "{name}" is for {words}, but the task is {task}'
         if entry.pos and task == "multiclass":
             message += f'; use "{name}_macro", "{name}_micro" or "{name}_weighted"'

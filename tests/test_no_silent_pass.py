@@ -224,6 +224,16 @@ def test_slice_ids_resolve_by_prefix_and_glob_after_the_header(clinic: Project) 
     ]
 
 
+def test_a_suite_path_typo_asks_did_you_mean(clinic: Project) -> None:
+    (clinic.root / "gx").mkdir()
+    (clinic.root / "gx" / "visits.json").write_text('{"name": "visits", "expectations": []}')
+    clinic.config(clinic_config(gates={"data": [{"suite": "gx/visit.json"}]}))
+    assert errors(clinic.run("run")) == [
+        "mlgate.yaml: gates.data[0].suite: file not found: gx/visit.json; did you mean "
+        "gx/visits.json?"
+    ]
+
+
 # --- 2. every problem at once, before heavy work ----------------------------------------------
 
 FOUR_MISTAKES = {

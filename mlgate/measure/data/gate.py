@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mlgate.config import DriftGate, ExpectGate, SchemaGate, SuiteGate
@@ -66,6 +67,9 @@ class DataGates:
                     problems.append(f"{loaded.where(key + '.drift')}: needs data.reference")
                 problems.extend(_drift_problems(gate, loaded, key))
             elif isinstance(gate, (ExpectGate, SuiteGate)):
+                if isinstance(gate, SuiteGate) and not loaded.resolve(gate.suite).is_file():
+                    problems.append(_missing_suite(gate.suite, loaded, key))
+                    continue
                 if gate.on == "reference" and not has_reference:
                     problems.append(
                         f'{loaded.where(key + ".on")}: "reference" needs data.reference'
@@ -196,6 +200,20 @@ def _plan(
         level: Level = "warn" if warn else "error"
         out.append(_Check(ids.make(base), level, gate.on, spec))
     return out
+
+
+def _missing_suite(suite: str, loaded: LoadedConfig, key: str) -> str:
+    """A suite file that is not there, with a did-you-mean from its folder (GX not imported)."""
+    path = loaded.resolve(suite)
+    near = [p.name for p in path.parent.iterdir() if p.is_file()] if path.parent.is_dir() else []
+    close = difflib.get_close_matches(path.name, near, n=1, cutoff=0.6)
+    if close:
+        shown = (Path(suite).parent / close[0]).as_posix()
+        return f"{loaded.where(key + '.suite')}: file not found: {suite}; did you mean {shown}?"
+    return (
+        f"{loaded.where(key + '.suite')}: file not found: {suite} "
+        "(paths are relative to the config file)"
+    )
 
 
 def _drift_problems(gate: DriftGate, loaded: LoadedConfig, key: str) -> list[str]:

@@ -160,9 +160,11 @@ def test_relative_gate_without_baseline_is_a_config_error(project: Project) -> N
     del doc["models"]["baseline"]
     with pytest.raises(ConfigError) as info:
         run(project, doc)
-    assert info.value.lines() == [
+    assert info.value.lines() == [  # every gate it concerns, in one run (issue 18)
         "mlgate.yaml: gates.model[0]: roc_auc has a relative threshold (max_drop/max_increase) but "
         "there is no production baseline (set models.baseline, or pass --baseline SPEC)",
+        "mlgate.yaml: gates.model[1]: accuracy has a relative threshold (max_drop/max_increase) "
+        "but there is no production baseline (set models.baseline, or pass --baseline SPEC)",
     ]
 
 

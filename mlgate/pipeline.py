@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import subprocess
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -35,12 +34,9 @@ def configured_kinds(loaded: LoadedConfig) -> dict[str, GateKind]:
     kinds = {
         name: load_kind(name) for name in GATE_KINDS if getattr(loaded.config.gates, name, None)
     }
-    from importlib.metadata import entry_points
+    from mlgate.measure.plugins import plugin_kinds
 
-    for entry in entry_points(group="mlgate.checks"):
-        kind: GateKind = entry.load()
-        if entry.name not in kinds and kind.configured(loaded):
-            kinds[entry.name] = kind
+    kinds.update(plugin_kinds(loaded))  # only those named under gates.plugins are imported
     return kinds
 
 
@@ -96,9 +92,8 @@ def validate(
 
 def _column_problems(loaded: LoadedConfig) -> list[str]:
     """data.id and data.features must name columns of the eval data (read from its header)."""
-    import difflib
-
     from mlgate.load.tables import read_header
+    from mlgate.support.text import did_you_mean
 
     data = loaded.config.data
     header = read_header(loaded.resolve(data.eval))
@@ -106,8 +101,7 @@ def _column_problems(loaded: LoadedConfig) -> list[str]:
         return []  # unreadable or missing: reading it says why (exit 3)
 
     def missing(key: str, column: str) -> str:
-        close = difflib.get_close_matches(column, header, n=1)
-        hint = f"; did you mean {close[0]!r}?" if close else ""
+        hint = did_you_mean(column, header)
         return f"{loaded.where(key)}: column {column!r} is not in {data.eval}{hint}"
 
     out = []
@@ -142,7 +136,7 @@ def _model_file_problems(loaded: LoadedConfig) -> list[str]:
 
 
 def _file_problem(loaded: LoadedConfig, key: str, relative: str, what: str) -> list[str]:
-    import difflib
+    from mlgate.support.text import close_matches
 
     path = loaded.resolve(relative)
     if path.exists():
@@ -150,7 +144,7 @@ def _file_problem(loaded: LoadedConfig, key: str, relative: str, what: str) -> l
     hint = " (paths are relative to the config file)"
     if path.parent.is_dir():
         near = [p.name for p in path.parent.iterdir() if p.is_file()]
-        close = difflib.get_close_matches(path.name, near, n=1, cutoff=0.6)
+        close = close_matches(path.name, near)
         if close:
             shown = str(Path(relative).parent / close[0]) if "/" in relative else close[0]
             hint = f"; did you mean {shown}?"
@@ -236,7 +230,7 @@ def _kind_of(name: str) -> Any:
 
 def build_context(loaded: LoadedConfig, inputs: Inputs, env: Mapping[str, str]) -> dict[str, Any]:
     """Where and against what this run happened (CI, commit, baseline, eval data)."""
-    from mlgate.publish import detect_platform
+    from mlgate.platforms.ci import ci_context, detect_platform
 
     context: dict[str, Any] = ci_context(env, loaded.root)
     context.update(
@@ -268,45 +262,3 @@ def build_context(loaded: LoadedConfig, inputs: Inputs, env: Mapping[str, str]) 
     context["baseline"] = baseline
     context.setdefault("ci", detect_platform(env) or "local")
     return context
-
-
-def ci_context(env: Mapping[str, str], root: Path) -> dict[str, Any]:
-    """CI facts from the environment (GitHub Actions, GitLab CI), else from git."""
-    from mlgate.publish import detect_platform
-
-    platform = detect_platform(env)
-    context: dict[str, Any] = {"ci": platform or "local"}
-    if platform == "github":
-        server = env.get("GITHUB_SERVER_URL", "https://github.com")
-        repo, run_id = env.get("GITHUB_REPOSITORY"), env.get("GITHUB_RUN_ID")
-        context.update(commit=env.get("GITHUB_SHA"), ref=env.get("GITHUB_REF"))
-        if repo and run_id:
-            context["job_url"] = f"{server}/{repo}/actions/runs/{run_id}"
-        from mlgate.platforms.github import pull_request_of
-
-        context["pull_request"] = pull_request_of(env)  # {number, head_sha}: fork-safe publishing
-    elif platform == "gitlab":
-        context.update(
-            commit=env.get("CI_COMMIT_SHA"),
-            ref=env.get("CI_COMMIT_REF_NAME"),
-            job_url=env.get("CI_JOB_URL"),
-        )
-        if env.get("CI_JOB_URL"):
-            folder = env.get("MLGATE_REPORT_DIR", "mlgate-report")
-            context["report_url"] = f"{env['CI_JOB_URL']}/artifacts/file/{folder}/report.html"
-    else:
-        context["commit"] = git_output(root, "rev-parse", "HEAD", timeout=10)
-        context["ref"] = git_output(root, "rev-parse", "--abbrev-ref", "HEAD", timeout=10)
-    return {k: v for k, v in context.items() if v}
-
-
-def git_output(root: Path, *args: str, timeout: float = 60) -> str | None:
-    """stdout of a git command ("" when it printed nothing), or None when it failed or git is
-    missing."""
-    try:
-        out = subprocess.run(
-            ["git", *args], cwd=root, capture_output=True, text=True, timeout=timeout
-        )
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return out.stdout.strip() if out.returncode == 0 else None

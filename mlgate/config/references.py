@@ -7,11 +7,11 @@ its slices) and writes the located line with a did-you-mean for the ones that ma
 
 from __future__ import annotations
 
-import difflib
 import re
 from dataclasses import dataclass, field
 
 from mlgate.config.loading import LoadedConfig
+from mlgate.support.text import close_matches
 
 
 @dataclass
@@ -64,7 +64,7 @@ def _hint(pattern: str, ids: Ids) -> str:
             [*ids.exact, *(p + "…]" if p.endswith("=") else p + "…" for p in ids.prefixes)]
         )
     )
-    close = difflib.get_close_matches(pattern, names, n=1, cutoff=0.6)
+    close = close_matches(pattern, names)
     if close:
         return f'; did you mean "{close[0]}"?'
     if not names:

@@ -90,17 +90,17 @@ def inspect(root: Path) -> Found:
 
 def _origin_branch(root: Path) -> str | None:
     """origin's default branch (origin/HEAD, else the current branch), or None without origin."""
-    from mlgate.pipeline import git_output
+    from mlgate.support.git import output as git_output
 
-    if not git_output(root, "remote", "get-url", "origin", timeout=10):
+    if not git_output(root, "remote", "get-url", "origin"):
         return None
-    head = git_output(root, "symbolic-ref", "--short", "refs/remotes/origin/HEAD", timeout=10)
+    head = git_output(root, "symbolic-ref", "--quiet", "--short", "refs/remotes/origin/HEAD")
     if head:
         return head.removeprefix("origin/")
     for name in ("main", "master"):
-        if git_output(root, "rev-parse", "--verify", "--quiet", f"origin/{name}", timeout=10):
+        if git_output(root, "rev-parse", "--verify", "--quiet", refs=[f"origin/{name}"]):
             return name
-    return git_output(root, "rev-parse", "--abbrev-ref", "HEAD", timeout=10) or "main"
+    return git_output(root, "rev-parse", "--abbrev-ref", "HEAD") or "main"
 
 
 GATES = {

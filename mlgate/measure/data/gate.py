@@ -9,7 +9,6 @@ use. Ids: `data.<expectation>.<column>` (`#2`... for repeats, `[reference]` for 
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -17,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from mlgate.config import DriftGate, ExpectGate, SchemaGate, SuiteGate
 from mlgate.errors import MlgateError
 from mlgate.records import Measurement
+from mlgate.support.text import close_matches, did_you_mean
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -206,7 +206,7 @@ def _missing_suite(suite: str, loaded: LoadedConfig, key: str) -> str:
     """A suite file that is not there, with a did-you-mean from its folder (GX not imported)."""
     path = loaded.resolve(suite)
     near = [p.name for p in path.parent.iterdir() if p.is_file()] if path.parent.is_dir() else []
-    close = difflib.get_close_matches(path.name, near, n=1, cutoff=0.6)
+    close = close_matches(path.name, near)
     if close:
         shown = (Path(suite).parent / close[0]).as_posix()
         return f"{loaded.where(key + '.suite')}: file not found: {suite}; did you mean {shown}?"
@@ -362,5 +362,4 @@ def _details(spec: Spec, result: dict[str, Any]) -> dict[str, Any]:
 
 
 def _close(name: str, columns: Any) -> str:
-    match = difflib.get_close_matches(name, [str(c) for c in columns], n=1)
-    return f"; did you mean {match[0]!r}?" if match else ""
+    return did_you_mean(name, columns)

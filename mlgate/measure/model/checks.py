@@ -8,9 +8,10 @@ for a metric name outside mlgate's own table (looked up among sklearn's scorer n
 
 from __future__ import annotations
 
-import difflib
 import math
 from typing import TYPE_CHECKING, Any
+
+from mlgate.support.text import close_matches, did_you_mean
 
 if TYPE_CHECKING:
     from mlgate.config import LoadedConfig, ModelGate
@@ -120,7 +121,7 @@ def _metric_problems(
 
         known = metrics.known_names()  # sklearn's scorer names: only for names outside the table
         if name not in known:
-            close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+            close = close_matches(name, known)
             hint = f'did you mean "{close[0]}"? ' if close else ""
             return [
                 f'{loaded.where(key + ".metric")}: unknown metric "{name}"; {hint}'
@@ -176,8 +177,7 @@ def _slice_problems(
     if column == config.data.target:
         return [f"{where}: cannot slice by the target column"]
     if header is not None and column not in header:
-        close = difflib.get_close_matches(column, header, n=1)
-        hint = f"; did you mean {close[0]!r}?" if close else ""
+        hint = did_you_mean(column, header)
         return [f"{where}: column {column!r} is not in {config.data.eval}{hint}"]
     seen = values.get(column)
     if gate.slice_bins is not None or seen is None:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from mlgate.errors import ConfigError, MlgateError
 from mlgate.records import Measurement
+from mlgate.support.text import did_you_mean
 
 if TYPE_CHECKING:
     import numpy as np
@@ -424,8 +424,7 @@ def _measure_slices(
         )
 
     if column not in frame.columns:
-        close = difflib.get_close_matches(column, [str(c) for c in frame.columns], n=1)
-        hint = f"; did you mean {close[0]!r}?" if close else ""
+        hint = did_you_mean(column, frame.columns)
         return [error(f"{where}: column {column!r} is not in {inputs.config.data.eval}{hint}")]
     try:
         parts = segments(frame[column], gate.slice_bins)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import inspect
 import math
 import warnings
@@ -19,6 +18,7 @@ from mlgate.measure.model.registry import (
     Task,
     _Entry,
 )
+from mlgate.support.text import close_matches
 
 HINT = "(any scikit-learn scorer name, or module:function)"
 
@@ -384,4 +384,4 @@ def _with_params(metric: Metric, params: dict[str, Any]) -> Metric:
 
 
 def _suggest(name: str) -> list[str]:
-    return difflib.get_close_matches(name, known_names(), n=3, cutoff=0.6)
+    return close_matches(name, known_names(), n=3)

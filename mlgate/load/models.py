@@ -201,6 +201,15 @@ def _load_skops(ref: ModelRef, *_: Any) -> Any:
         )
     try:
         return sio.load(path, trusted=list(untrusted))
+    except ModuleNotFoundError as exc:  # a trusted type whose code is not installed here
+        root = (exc.name or "").split(".")[0]
+        types = [t for t in untrusted if t.split(".")[0] == root] or [f"a type of {root}"]
+        raise InputError(
+            f"{ref.where}: {_shown(ref)} holds {', '.join(sorted(types))}, and the module "
+            f"{exc.name!r} is not importable here",
+            hint=f"install the package that provides {root!r} in this environment (the one the "
+            "model was trained with), or add its folder to PYTHONPATH",
+        ) from None
     except Exception as exc:
         raise InputError(f"{ref.where}: cannot load {_shown(ref)}: {_reason(exc)}") from None
 

@@ -147,11 +147,33 @@ class Repo:
             sha = self._verify("FETCH_HEAD")
             if sha is not None:
                 return sha
+        close = self._close_ref(ref)
+        if close:  # a typo of a ref this clone knows (git:mian:): the config is wrong, not CI
+            raise ConfigError(
+                f"{self.where}: {self.spec}: git ref {ref!r} does not exist here or on origin; "
+                f"did you mean {close!r}?"
+            )
         raise BaselineError(
             f"{self.where}: git ref {ref!r} is not in this clone and `{shown}` failed: "
             f"{out.first_error_line()}",
             hint=FETCH_HINT.format(fetch=shown),
         )
+
+    def _close_ref(self, ref: str) -> str | None:
+        """The branch or tag this clone knows whose name is closest to `ref`, if any is close."""
+        from mlgate.support.text import close_matches
+
+        out = self.git(
+            "for-each-ref",
+            "--format=%(refname:short)",
+            "refs/heads",
+            "refs/remotes",
+            "refs/tags",
+            check=False,
+        )
+        names = {n.removeprefix("origin/") for n in out.stdout.split() if n != "origin"}
+        close = close_matches(ref.removeprefix("origin/"), sorted(names), cutoff=0.7)
+        return close[0] if close else None
 
     def export_blob(self, sha: str, target: Path) -> Path:
         """Write the blob at sha:path to `target` (through git-lfs when it is an LFS pointer)."""

@@ -173,8 +173,10 @@ def _from_manifest(spec: str, manifest: Path, ctx: SourceContext) -> ResolvedBas
 def _read_report(path: Path, ctx: SourceContext) -> dict[str, Any]:
     try:
         doc = json.loads(path.read_text())
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, RecursionError) as exc:
         raise BaselineError(f"{ctx.where}: cannot read saved report {path}: {exc}") from None
     if not isinstance(doc, dict) or doc.get("schema") != "mlgate.report/v1":
         raise BaselineError(f"{ctx.where}: {path} is not an mlgate.report/v1 report")
+    if not isinstance(doc.get("gates", []), list):  # a forged artifact: read values defensively
+        raise BaselineError(f"{ctx.where}: {path}: not a valid mlgate report: gates is not a list")
     return doc

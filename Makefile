@@ -3,16 +3,19 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 UV     := $(BIN)/uv
-STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+# the lock of this release: the suite runs on the versions the action and the template install
+LOCK   := constraints/mlgate-$(shell sed -n 's/^__version__ = "\(.*\)"$$/\1/p' mlgate/__init__.py).txt
+STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml $(LOCK) | cksum | cut -d' ' -f1)
 
-.PHONY: demo test install lint bench clean
+.PHONY: demo test install lint bench clean lock
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip uv
+	$(BIN)/python -m pip install --quiet --upgrade pip uv==0.13.9
 
-$(STAMP): $(BIN)/python pyproject.toml
-	$(UV) pip install --python $(BIN)/python --quiet --compile-bytecode -e '.[test,dev]'
+$(STAMP): $(BIN)/python pyproject.toml $(LOCK)
+	$(UV) pip install --python $(BIN)/python --quiet --compile-bytecode --constraint $(LOCK) -e '.[test,dev]'
+	$(UV) pip install --python $(BIN)/python --quiet -e tests/plugins/mlgate_example_check
 	rm -f $(VENV)/.installed-* && touch $@
 
 install: $(STAMP)
@@ -34,6 +37,10 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/gate_overhead.py
+
+## make lock: re-resolve the lock (keeping its pins; `scripts/lock.sh --upgrade` moves them)
+lock: $(BIN)/python
+	UV=$(UV) PYTHON=$(BIN)/python ./scripts/lock.sh
 
 clean:
 	rm -rf $(VENV) demo mlgate-report .pytest_cache

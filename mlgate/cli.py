@@ -105,7 +105,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     init.add_argument("-c", "--config", metavar="FILE", default="mlgate.yaml")
 
-    sub.add_parser("schema", help="print the JSON Schema of mlgate.yaml")
+    schema = sub.add_parser("schema", help="print the JSON Schema of mlgate.yaml or report.json")
+    schema.add_argument(
+        "--report",
+        action="store_true",
+        help="print the JSON Schema of report.json (mlgate.report/v1) instead",
+    )
 
     render = sub.add_parser("render", help="re-render a report.json without recomputing")
     render.add_argument("report", help="report.json")

@@ -6,7 +6,7 @@ from enum import IntEnum
 
 
 class ExitCode(IntEnum):
-    """The process exit codes of the contract (DESIGN.md §3). Every non-zero code blocks a merge."""
+    """The exit codes of the contract (docs/design.md §3). Every non-zero code blocks a merge."""
 
     OK = 0  # every blocking gate passed
     GATE_FAILED = 1  # a blocking gate failed: a regression, a value

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import subprocess
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -34,12 +33,9 @@ def configured_kinds(loaded: LoadedConfig) -> dict[str, GateKind]:
     kinds = {
         name: load_kind(name) for name in GATE_KINDS if getattr(loaded.config.gates, name, None)
     }
-    from importlib.metadata import entry_points
+    from mlgate.measure.plugins import plugin_kinds
 
-    for entry in entry_points(group="mlgate.checks"):
-        kind: GateKind = entry.load()
-        if entry.name not in kinds and kind.configured(loaded):
-            kinds[entry.name] = kind
+    kinds.update(plugin_kinds(loaded))  # only those named under gates.plugins are imported
     return kinds
 
 
@@ -112,7 +108,7 @@ def _kind_of(name: str) -> Any:
 
 def build_context(loaded: LoadedConfig, inputs: Inputs, env: Mapping[str, str]) -> dict[str, Any]:
     """Where and against what this run happened (CI, commit, baseline, eval data)."""
-    from mlgate.publish import detect_platform
+    from mlgate.platforms.ci import ci_context, detect_platform
 
     context: dict[str, Any] = ci_context(env, loaded.root)
     context.update(
@@ -144,45 +140,3 @@ def build_context(loaded: LoadedConfig, inputs: Inputs, env: Mapping[str, str]) 
     context["baseline"] = baseline
     context.setdefault("ci", detect_platform(env) or "local")
     return context
-
-
-def ci_context(env: Mapping[str, str], root: Path) -> dict[str, Any]:
-    """CI facts from the environment (GitHub Actions, GitLab CI), else from git."""
-    from mlgate.publish import detect_platform
-
-    platform = detect_platform(env)
-    context: dict[str, Any] = {"ci": platform or "local"}
-    if platform == "github":
-        server = env.get("GITHUB_SERVER_URL", "https://github.com")
-        repo, run_id = env.get("GITHUB_REPOSITORY"), env.get("GITHUB_RUN_ID")
-        context.update(commit=env.get("GITHUB_SHA"), ref=env.get("GITHUB_REF"))
-        if repo and run_id:
-            context["job_url"] = f"{server}/{repo}/actions/runs/{run_id}"
-        from mlgate.platforms.github import pull_request_of
-
-        context["pull_request"] = pull_request_of(env)  # {number, head_sha}: fork-safe publishing
-    elif platform == "gitlab":
-        context.update(
-            commit=env.get("CI_COMMIT_SHA"),
-            ref=env.get("CI_COMMIT_REF_NAME"),
-            job_url=env.get("CI_JOB_URL"),
-        )
-        if env.get("CI_JOB_URL"):
-            folder = env.get("MLGATE_REPORT_DIR", "mlgate-report")
-            context["report_url"] = f"{env['CI_JOB_URL']}/artifacts/file/{folder}/report.html"
-    else:
-        context["commit"] = git_output(root, "rev-parse", "HEAD", timeout=10)
-        context["ref"] = git_output(root, "rev-parse", "--abbrev-ref", "HEAD", timeout=10)
-    return {k: v for k, v in context.items() if v}
-
-
-def git_output(root: Path, *args: str, timeout: float = 60) -> str | None:
-    """stdout of a git command ("" when it printed nothing), or None when it failed or git is
-    missing."""
-    try:
-        out = subprocess.run(
-            ["git", *args], cwd=root, capture_output=True, text=True, timeout=timeout
-        )
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return out.stdout.strip() if out.returncode == 0 else None

@@ -99,7 +99,7 @@ class Check:
 
 @dataclass(frozen=True)
 class GateResult:
-    """One gate in the report (DESIGN.md §6)."""
+    """One gate in the report (docs/design.md §6)."""
 
     id: str
     kind: Kind

@@ -16,8 +16,6 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import os
-import secrets
 import shutil
 import sys
 from datetime import datetime, timezone
@@ -32,6 +30,7 @@ from mlgate.errors import ConfigError, MlgateError
 from mlgate.load.baseline.resolver import MANIFEST_SCHEMA
 from mlgate.pipeline import RunOptions, execute
 from mlgate.records import Report
+from mlgate.support import fs
 
 DEFAULT_DIR = "mlgate-baseline"
 MANIFEST = "baseline.json"
@@ -126,8 +125,7 @@ def owned(folder: Path) -> set[str]:
 
 def save(report: Report, loaded: LoadedConfig, target: Path) -> list[str]:
     """Write the baseline folder next to `target`, then swap it in; return the file names."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = _sibling(target, "new")
+    staging = fs.new_sibling_dir(target, "new")  # a folder filled, then swapped in whole
     try:
         model = _copy_model(loaded, staging)
         (staging / REPORT).write_text(
@@ -136,7 +134,7 @@ def save(report: Report, loaded: LoadedConfig, target: Path) -> list[str]:
         files = [name for name in (model["model"], REPORT) if name]
         manifest = _manifest(report, loaded, model, [*files, MANIFEST])
         (staging / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
-        _swap(staging, target)
+        fs.replace_dir(staging, target)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
@@ -191,25 +189,3 @@ def _manifest(
         "config": loaded.display,
         "files": files,
     }
-
-
-def _sibling(target: Path, what: str) -> Path:
-    """A new hidden folder beside `target` (mkdir honours the umask; mkdtemp would make 0700)."""
-    while True:
-        path = target.with_name(f".{target.name}.{what}-{secrets.token_hex(4)}")
-        try:
-            path.mkdir()
-            return path
-        except FileExistsError:
-            continue
-
-
-def _swap(staging: Path, target: Path) -> None:
-    """Put `staging` in place of `target`: two renames, so no reader sees a half-written folder."""
-    if not target.exists():
-        os.replace(staging, target)
-        return
-    old = _sibling(target, "old")
-    os.replace(target, old / target.name)
-    os.replace(staging, target)
-    shutil.rmtree(old, ignore_errors=True)

@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING
 from mlgate.commands.run import finish, write_error_report
 from mlgate.config import LoadedConfig, ModelSpec, load_config
 from mlgate.errors import BaselineError, MlgateError
-from mlgate.pipeline import RunOptions, execute, git_output
+from mlgate.pipeline import RunOptions, execute
+from mlgate.support.git import output as git_output
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -104,12 +105,12 @@ def default_branch_spec(candidate: Path, root: Path) -> tuple[str, str]:
     branch = git_output(root, "symbolic-ref", "--quiet", "--short", "refs/remotes/origin/HEAD")
     for name in DEFAULT_BRANCHES:
         if branch is None and git_output(
-            root, "rev-parse", "--verify", "--quiet", f"{name}^{{commit}}"
+            root, "rev-parse", "--verify", "--quiet", refs=[f"{name}^{{commit}}"]
         ):
             branch = name
     if branch is None:
         raise NoDefault("no default branch was found (no origin/HEAD, main or master)")
-    base = git_output(root, "merge-base", "HEAD", branch)
+    base = git_output(root, "merge-base", refs=["HEAD", branch])
     if base is None:
         raise NoDefault(
             f"HEAD and {branch} have no merge-base (a shallow clone? run `git fetch --unshallow`)"
@@ -118,7 +119,7 @@ def default_branch_spec(candidate: Path, root: Path) -> tuple[str, str]:
         relative = candidate.resolve().relative_to(Path(top).resolve()).as_posix()
     except ValueError:
         raise NoDefault(f"the candidate {candidate} is outside the repository {top}") from None
-    if git_output(root, "cat-file", "-e", f"{base}:{relative}") is None:
+    if git_output(root, "cat-file", "-e", refs=[f"{base}:{relative}"]) is None:
         raise NoDefault(f"{relative} does not exist at the merge-base with {branch} ({base[:12]})")
     return f"git:{base[:12]}:{relative}", branch  # a short sha: the commit is local
 

@@ -1,7 +1,7 @@
 """The config: `mlgate.yaml` (or `[tool.mlgate]` in pyproject.toml) — schema, loading, error lines.
 
 values.py    tolerances, levels, the strict base model
-schema.py    the pydantic models of every section (DESIGN.md §2) and the JSON Schema
+schema.py    the pydantic models of every section (docs/design.md §2) and the JSON Schema
 loading.py   finding and reading the file (YAML with duplicate-key checks, TOML)
 messages.py  pydantic errors as `file: location: problem (hint)` lines
 """

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import re
 import types
 import typing
@@ -15,6 +14,7 @@ from pydantic import (
 
 from mlgate.config.schema import Config, DriftGate, ExpectGate, SchemaGate, SuiteGate
 from mlgate.config.values import _show
+from mlgate.support.text import close_matches, did_you_mean
 
 # --- error lines ----------------------------------------------------------------------------
 
@@ -32,14 +32,20 @@ def format_loc(loc: tuple[int | str, ...], prefix: str = "") -> str:
     return out
 
 
-def format_errors(exc: ValidationError, display: str, prefix: str = "") -> list[str]:
-    """One `file: location: problem` line per pydantic error, in document order."""
+def format_errors(
+    exc: ValidationError, display: str, prefix: str = "", *, model: type[BaseModel] = Config
+) -> list[str]:
+    """One `file: location: problem` line per pydantic error, in document order.
+
+    `model` is what was validated (a plugin's settings model under `gates.plugins.<name>`):
+    "did you mean" offers its keys.
+    """
     lines = []
     for error in exc.errors():
         loc = tuple(error["loc"])
         if error["type"] == "literal_error" and loc and loc[-1] == "[key]":
             choices = [c.strip("' ") for c in re.split(r",| or ", error["ctx"]["expected"])]
-            close = difflib.get_close_matches(str(error["input"]), choices, n=1, cutoff=0.6)
+            close = close_matches(str(error["input"]), choices)
             hint = (
                 f"did you mean {_show(close[0])}?"
                 if close
@@ -52,7 +58,7 @@ def format_errors(exc: ValidationError, display: str, prefix: str = "") -> list[
             continue
         if error["type"] == "extra_forbidden":
             where = format_loc(loc, prefix)
-            lines.append(f"{display}: {where}: unknown key{_did_you_mean(loc)}")
+            lines.append(f"{display}: {where}: unknown key{_did_you_mean(loc, model)}")
             continue
         where = format_loc(loc, prefix) or "(top level)"
         lines.append(f"{display}: {where}: {_message(error)}")
@@ -86,20 +92,19 @@ def _message(error: Any) -> str:
     )
 
 
-def _did_you_mean(loc: tuple[int | str, ...]) -> str:
+def _did_you_mean(loc: tuple[int | str, ...], model: type[BaseModel] = Config) -> str:
     key = loc[-1]
-    allowed = allowed_keys(loc[:-1])
+    allowed = allowed_keys(loc[:-1], model)
     if not allowed or not isinstance(key, str):
         return ""
-    close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
-    if close:
-        return f"; did you mean {_show(close[0])}?"
-    return f"; expected one of {', '.join(sorted(allowed))}"
+    return (
+        did_you_mean(key, allowed, show=_show) or f"; expected one of {', '.join(sorted(allowed))}"
+    )
 
 
-def allowed_keys(loc: tuple[int | str, ...]) -> list[str]:
-    """The keys a mapping at `loc` accepts (best effort, for "did you mean")."""
-    node: Any = Config
+def allowed_keys(loc: tuple[int | str, ...], model: type[BaseModel] = Config) -> list[str]:
+    """The keys a mapping at `loc` of `model` accepts (best effort, for "did you mean")."""
+    node: Any = model
     for part in loc:
         node = _strip(node)
         if isinstance(part, str) and part.endswith("-gate"):

@@ -1,4 +1,4 @@
-"""The `mlgate.yaml` schema (DESIGN.md §2): one pydantic model per section, strict keys."""
+"""The `mlgate.yaml` schema (docs/design.md §2): one pydantic model per section, strict keys."""
 
 from __future__ import annotations
 
@@ -71,7 +71,7 @@ class ModelSpec(Strict):
 class ModelsConfig(Strict):
     candidate: ModelSpec = Field(description="this branch's model")
     baseline: ModelSpec | None = Field(
-        None, description="the production model (DESIGN.md §4); relative gates need it"
+        None, description="the production model (docs/design.md §4); relative gates need it"
     )
     task: Literal["binary", "multiclass", "regression"] | None = Field(
         None, description="inferred from the target and the model when omitted"
@@ -295,6 +295,11 @@ class GatesConfig(Strict):
     performance: list[dict[PerfMeasure, PerfBudget]] = Field(default_factory=list)
     custom: list[CustomGate] = Field(
         default_factory=list, description="pytest checks run as gates (docs/custom-checks.md)"
+    )
+    plugins: dict[str, dict[str, Any] | None] = Field(
+        default_factory=dict,
+        description="installed mlgate.checks plugins by name, each with its settings, "
+        "validated by the plugin's own model (docs/design.md §8)",
     )
 
     @field_validator("performance")

@@ -236,7 +236,6 @@ def infer_task(y: np.ndarray, model: Model) -> str:
 
 
 def _close(name: str, columns: Any) -> str:
-    import difflib
+    from mlgate.support.text import did_you_mean
 
-    match = difflib.get_close_matches(name, [str(c) for c in columns], n=1)
-    return f"; did you mean {match[0]!r}?" if match else ""
+    return did_you_mean(name, columns)

@@ -1,7 +1,8 @@
-"""Gate kinds: plain objects meeting `GateKind`, registered in a dict literal (plus entry points).
+"""Gate kinds: plain objects meeting `GateKind`, registered in a dict literal (plus plugins).
 
 A gate kind turns its part of the config plus the loaded inputs into `Measurement`s; it knows
-nothing about verdicts. Third parties register more kinds under the `mlgate.checks` entry point.
+nothing about verdicts. Third parties add checks under the `mlgate.checks` entry point, configured
+at `gates.plugins.<name>` (plugins.py, docs/design.md §8).
 """
 
 from __future__ import annotations

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mlgate.errors import MissingExtraError, PublishError, require
+from mlgate.support import http
 
 if TYPE_CHECKING:
     from github import Github
@@ -37,55 +38,47 @@ class Settings:
     repository: str | None
     throttle: float | None = None
     backoff: float = 1.0
-    retries: int = 5
+    retries: int = http.GITHUB_RETRIES
     login: str | None = None  # our comments' author, when it cannot be asked (MLGATE_GITHUB_LOGIN)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
-        """Read `GITHUB_API_URL`, `GITHUB_TOKEN`, `GITHUB_REPOSITORY` and mlgate's tuning knobs."""
+        """Read `GITHUB_API_URL`, `GITHUB_TOKEN`, `GITHUB_REPOSITORY` and mlgate's tuning knobs
+        (MLGATE_GITHUB_*, declared in mlgate.config.settings)."""
+        from mlgate.config.settings import Settings as Env
+        from mlgate.errors import ConfigError
+
+        try:  # a bad knob is a publishing problem (a warning unless publishing is required)
+            knobs = Env.from_env(env, only=("github_throttle", "github_backoff", "github_login"))
+        except ConfigError as exc:
+            raise PublishError(exc.message) from None
         return cls(
             api_url=(env.get("GITHUB_API_URL") or DEFAULT_API).rstrip("/"),
             token=env.get("GITHUB_TOKEN") or None,
             repository=env.get("GITHUB_REPOSITORY") or None,
-            throttle=_number(env, "MLGATE_GITHUB_THROTTLE", None),
-            backoff=_number(env, "MLGATE_GITHUB_BACKOFF", 1.0) or 0.0,
-            login=env.get("MLGATE_GITHUB_LOGIN") or None,
+            throttle=knobs.github_throttle,
+            backoff=knobs.github_backoff,
+            login=knobs.github_login or None,
         )
 
     def secrets(self) -> list[str]:
-        return [self.token] if self.token and len(self.token) >= 4 else []
-
-
-def _number(env: Mapping[str, str], name: str, default: float | None) -> float | None:
-    raw = env.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        raise PublishError(f"{name}={raw!r}: expected a number of seconds") from None
-    if value < 0:
-        raise PublishError(f"{name}={raw!r}: expected a number of seconds ≥ 0")
-    return value
+        return [self.token] if self.token else []
 
 
 def retry_policy(settings: Settings) -> Retry:
-    """Retry 5xx, 429 and rate limits with exponential backoff (POST too: GitHub's 502s are
-    transient, and a duplicated sticky comment is healed on the next run)."""
+    """mlgate.support.http's policy on PyGithub's GithubRetry (which adds 403 rate limits):
+    5xx and 429 with exponential backoff, POST too (GitHub's 502s are transient, and a
+    duplicated sticky comment is healed on the next run)."""
     from github.GithubRetry import GithubRetry
 
-    kwargs: dict[str, Any] = {
-        "total": settings.retries,
-        "backoff_factor": settings.backoff,
-        "status_forcelist": [429, *range(500, 600)],  # GithubRetry adds 403 rate limits itself
-        "raise_on_status": False,  # the last response becomes a GithubException with its status
-        "secondary_rate_wait": SECONDARY_RATE_WAIT * settings.backoff,
-        "max_rate_limit_wait": MAX_RATE_LIMIT_WAIT,
-    }
-    try:
-        return GithubRetry(retry_after_max=MAX_RATE_LIMIT_WAIT, **kwargs)
-    except TypeError:  # urllib3 < 2.6 has no cap on Retry-After
-        return GithubRetry(**kwargs)
+    return http.retry(
+        settings.retries,
+        settings.backoff,
+        statuses=http.API_RETRY_STATUS,
+        base=GithubRetry,
+        secondary_rate_wait=SECONDARY_RATE_WAIT * settings.backoff,
+        max_rate_limit_wait=MAX_RATE_LIMIT_WAIT,
+    )
 
 
 def connect(settings: Settings) -> Github:
@@ -110,7 +103,7 @@ def connect(settings: Settings) -> Github:
     return Github(
         auth=Auth.Token(settings.token),
         base_url=settings.api_url,
-        timeout=30,
+        timeout=http.API_TIMEOUT_S,
         per_page=100,
         retry=retry_policy(settings),
         lazy=True,
@@ -119,10 +112,10 @@ def connect(settings: Settings) -> Github:
 
 
 def scrub(text: str, settings: Settings) -> str:
-    """The text with the token replaced: exceptions may echo request details."""
-    for secret in settings.secrets():
-        text = text.replace(secret, "***")
-    return text
+    """The text with the token masked (mlgate.support.secrets): exceptions may echo requests."""
+    from mlgate.support.secrets import mask
+
+    return mask(text, settings.secrets())
 
 
 def describe(exc: BaseException, settings: Settings) -> str:

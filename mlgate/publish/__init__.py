@@ -1,8 +1,9 @@
 """Publishers post a finished report to a CI platform; only this package talks to GitHub/GitLab.
 
-A publisher is a plain object meeting `Publisher`, registered in `PUBLISHERS` (or under the
-`mlgate.publishers` entry point). Publishing never changes the verdict: failures are warnings,
-unless the user asked for `--require-publish` (then exit 3). The report files exist before.
+A publisher is a plain object meeting `Publisher`, registered in `PUBLISHERS` (no entry point:
+a third-party publisher would need a config surface first). CI detection is
+mlgate.platforms.ci. Publishing never changes the verdict: failures are warnings, unless the
+user asked for `--require-publish` (then exit 3). The report files exist before.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal, Protocol
 
 from mlgate.errors import ConfigError, PublishError
+from mlgate.platforms.ci import detect_platform as detect_platform  # re-exported
 
 if TYPE_CHECKING:
     from mlgate.records import Report
@@ -48,16 +50,6 @@ PUBLISHERS: dict[str, str] = {
     "github": "mlgate.publish.github:PUBLISHER",
     "gitlab": "mlgate.publish.gitlab:PUBLISHER",
 }
-
-
-def detect_platform(env: Mapping[str, str] | None = None) -> str | None:
-    """'github' / 'gitlab' when running in that CI, else None."""
-    env = os.environ if env is None else env
-    if env.get("GITHUB_ACTIONS") == "true":
-        return "github"
-    if env.get("GITLAB_CI"):
-        return "gitlab"
-    return None
 
 
 def load_publisher(name: str) -> Publisher:

@@ -1,22 +1,30 @@
 """GitLab publisher: one sticky merge-request note and a commit status named `mlgate`.
 
-Talks to the API named by `CI_API_V4_URL` through python-gitlab (imported lazily). The token is
-`MLGATE_GITLAB_TOKEN`, else `GITLAB_TOKEN`: `CI_JOB_TOKEN` cannot post notes or statuses, so a
-job that only has it is told so in one line and still gates through its exit code. Tokens never
-appear in what this module prints or raises (`scrub`).
+Talks to the API named by `CI_API_V4_URL` through the client of mlgate.platforms.gitlab. The
+token is `MLGATE_GITLAB_TOKEN`, else `GITLAB_TOKEN`: `CI_JOB_TOKEN` cannot post notes or
+statuses, so a job that only has it is told so in one line and still gates through its exit
+code. Tokens never appear in what this module prints or raises (`scrub`).
 """
 
 from __future__ import annotations
 
 import os
-import re
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mlgate.errors import MlgateError, PublishError
+from mlgate.config.settings import Settings
+from mlgate.errors import PublishError
+from mlgate.platforms.ci import report_url
+from mlgate.platforms.gitlab import (
+    RETRIES,
+    Unreachable,
+    api_errors,
+    connect,
+    private_token,
+    server_url,
+)
 from mlgate.publish import comment
 from mlgate.publish.comment import digest, digest_of, plan  # noqa: F401  (part of this API)
 
@@ -26,27 +34,15 @@ if TYPE_CHECKING:
     from mlgate.publish import PublishOptions
     from mlgate.records import Report
 
-TOKEN_VARS = ("MLGATE_GITLAB_TOKEN", "GITLAB_TOKEN")
-SECRET_VARS = (*TOKEN_VARS, "CI_JOB_TOKEN")
 STATUS_NAME = "mlgate"
 NOTE_LIMIT = 1_000_000  # GitLab rejects notes longer than this
-RETRIES = 5  # per request, on 5xx and 429 (python-gitlab backs off 0.1 s · 2^n, or Retry-After)
-TIMEOUT_S = 30
 STATE = {"pass": "success", "fail": "failed", "error": "failed"}  # verdict -> commit status state
 VERDICT_TEXT = {"pass": "passed", "fail": "blocked", "error": "could not evaluate"}
-ERRNO = re.compile(r"\[Errno -?\d+\][^'\")\]]*")
 NO_TOKEN = (
     "no MLGATE_GITLAB_TOKEN or GITLAB_TOKEN is set{job}, so no MR note or commit status was "
     "posted; add a project access token (api scope, Reporter role) as a masked CI/CD variable "
     "MLGATE_GITLAB_TOKEN (the job's exit code still gates the merge)"
 )
-HINTS = {  # HTTP status -> what to do about it
-    401: "the token is invalid, expired or revoked",
-    403: "the token may not do this: use a project access token with the api scope "
-    "and at least the Reporter role",
-    404: "not found: check CI_PROJECT_ID / CI_MERGE_REQUEST_IID and that the token's user "
-    "can see the project",
-}
 
 
 @dataclass(frozen=True)
@@ -71,7 +67,6 @@ def target(env: Mapping[str, str]) -> Target:
             "CI_PROJECT_ID is not set: `mlgate run --publish` posts from GitLab CI jobs"
         )
     job_url = env.get("CI_JOB_URL")
-    report_dir = env.get("MLGATE_REPORT_DIR", "mlgate-report")
     return Target(
         server=server_url(env, PublishError),
         project=project,
@@ -79,91 +74,9 @@ def target(env: Mapping[str, str]) -> Target:
         sha=env.get("CI_COMMIT_SHA") or None,
         pipeline=env.get("CI_PIPELINE_ID") or None,
         ref=env.get("CI_COMMIT_REF_NAME") or None,
-        link=f"{job_url}/artifacts/file/{report_dir}/report.html" if job_url else None,
+        link=report_url(job_url, env) if job_url else None,
         project_url=env.get("CI_PROJECT_URL") or None,
     )
-
-
-def server_url(env: Mapping[str, str], error: type[MlgateError]) -> str:
-    """The server root from `CI_API_V4_URL` (or `CI_SERVER_URL`)."""
-    api = env.get("CI_API_V4_URL", "").rstrip("/")
-    if api:
-        return api.removesuffix("/api/v4")
-    server = env.get("CI_SERVER_URL", "").rstrip("/")
-    if server:
-        return server
-    raise error("CI_API_V4_URL is not set: the GitLab API address comes from GitLab CI")
-
-
-def private_token(env: Mapping[str, str]) -> str | None:
-    """MLGATE_GITLAB_TOKEN, else GITLAB_TOKEN."""
-    return next((env[name] for name in TOKEN_VARS if env.get(name)), None)
-
-
-def connect(server: str, *, private: str | None = None, job: str | None = None) -> gitlab.Gitlab:
-    """A python-gitlab client that retries 5xx and 429 and times out instead of hanging."""
-    import gitlab
-
-    return gitlab.Gitlab(
-        server,
-        private_token=private,
-        job_token=job,
-        timeout=TIMEOUT_S,
-        retry_transient_errors=True,
-        keep_base_url=True,  # pagination links may name the external URL; stay on CI_API_V4_URL
-        per_page=100,
-        user_agent="mlgate",
-    )
-
-
-def scrub(text: str, env: Mapping[str, str]) -> str:
-    """`text` with every token value of the environment masked."""
-    for name in SECRET_VARS:
-        value = env.get(name, "")
-        if len(value) >= 4:
-            text = text.replace(value, "[masked]")
-    return text
-
-
-@contextmanager
-def api_errors(
-    action: str, env: Mapping[str, str], error: type[MlgateError] = PublishError
-) -> Iterator[None]:
-    """Turn python-gitlab / requests failures into one scrubbed line: what failed, why, the fix."""
-    import gitlab
-    import requests
-
-    try:
-        yield
-    except gitlab.exceptions.GitlabError as exc:
-        code = exc.response_code
-        message = exc.error_message
-        if isinstance(message, bytes):
-            message = message.decode("utf-8", "replace")
-        detail = " ".join(str(message).split())[:200]
-        hint = HINTS.get(code or 0)
-        text = f"{action} failed: HTTP {code}: {detail}" + (f" ({hint})" if hint else "")
-        raise error(scrub(text, env)) from None
-    except requests.RequestException as exc:
-        where = env.get("CI_API_V4_URL") or env.get("CI_SERVER_URL") or "GitLab"
-        unreachable = Unreachable if error is PublishError else error
-        text = f"{action} failed: cannot reach GitLab at {where}: {_reason(exc)}"
-        raise unreachable(scrub(text, env)) from None
-
-
-def _reason(exc: Exception) -> str:
-    """'[Errno 111] Connection refused' out of requests' nested connection errors."""
-    import requests
-
-    if isinstance(exc, requests.Timeout):
-        return f"no answer within {TIMEOUT_S} s"
-    text = str(exc)
-    match = ERRNO.search(text)
-    return match.group(0).strip() if match else " ".join(text.split())[:200]
-
-
-class Unreachable(PublishError):
-    """GitLab did not answer at all, even after the retries: the next step would not either."""
 
 
 class GitLabPublisher:
@@ -291,7 +204,7 @@ def post_status(
     if where.sha is None:
         return "commit status: not set (CI_COMMIT_SHA is not set)"
     state = STATE[report.verdict]
-    if state == "failed" and env.get("MLGATE_ALLOW_FAILURE") == "true":
+    if state == "failed" and Settings.from_env(env, only=("allow_failure",)).allow_failure:
         # A failed external status fails the pipeline even when the job may fail.
         return "commit status: not set, the job is allowed to fail (allow-failure)"
     data: dict[str, Any] = {"state": state, "name": STATUS_NAME, "description": describe(report)}

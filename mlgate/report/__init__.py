@@ -3,19 +3,18 @@
 `write_reports` writes `report.json` first, then every other format. A rendering that raises
 (a bug) never costs the report: the other formats are still written, and afterwards one
 `RenderError` names what failed, chained to the first exception (so the traceback shows it).
-Files are written atomically (temporary file + `os.replace`): a reader never sees half a file.
+Files are written atomically (mlgate.support.fs): a reader never sees half a file.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import secrets
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
 from mlgate.errors import ConfigError, InputError
 from mlgate.records import Report
+from mlgate.support.fs import write_atomic
 
 FILENAMES = {
     "json": "report.json",
@@ -111,7 +110,7 @@ def write_reports(
             failures.append((fmt, exc))
             continue
         try:
-            written[fmt] = _write_atomic(out / FILENAMES[fmt], text)
+            written[fmt] = write_atomic(out / FILENAMES[fmt], text)
         except OSError as exc:  # a full disk or a read-only folder: the user's to fix
             raise InputError(
                 f"{out / FILENAMES[fmt]}: cannot write the report: {exc.strerror or exc}"
@@ -124,24 +123,6 @@ def write_reports(
             f"could not render {names}; the other files were written to {out}"
         ) from failures[0][1]
     return written
-
-
-def _write_atomic(path: Path, text: str) -> Path:
-    """Write a temporary file next to `path`, then os.replace it (atomic on POSIX and NT).
-
-    The file is created with mode 0o666 less the umask, like any file the user writes
-    (tempfile.mkstemp would make it 0o600, unreadable to a CI artifact server or a colleague).
-    """
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
-    try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return path
 
 
 def read_report(path: Path) -> Report:

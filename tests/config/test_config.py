@@ -167,3 +167,31 @@ def test_tolerances(raw: object, expected: Tolerance) -> None:
 def test_relative_tolerance_of_a_zero_baseline_is_zero_not_nan() -> None:
     assert Tolerance(0.1, relative=True).absolute(0.0) == 0.0
     assert Tolerance(0.1, relative=True).absolute(-2.0) == pytest.approx(0.2)
+
+
+@pytest.mark.parametrize(
+    ("snippet", "expected"),
+    [
+        ("  plugins: [example]", 'mlgate.yaml: gates.plugins: expected a mapping, got ["example"]'),
+        (
+            "  plugins: {example: 3}",
+            "mlgate.yaml: gates.plugins.example: expected a mapping, got 3",
+        ),
+        (
+            "  plugin: {example: {}}",
+            'mlgate.yaml: gates.plugin: unknown key; did you mean "plugins"?',
+        ),
+    ],
+)
+def test_the_plugins_section_is_a_mapping_of_settings(
+    tmp_path: Path, snippet: str, expected: str
+) -> None:
+    text = "version: 1\ndata: {eval: data/holdout.parquet}\ngates:\n" + snippet + "\n"
+    assert errors(tmp_path, text) == [expected]
+
+
+def test_plugin_settings_are_kept_for_the_plugin_to_validate(tmp_path: Path) -> None:
+    (tmp_path / "mlgate.yaml").write_text(
+        "version: 1\ndata: {eval: x.csv}\ngates:\n  plugins:\n    a: {k: 1}\n    b:\n"
+    )
+    assert load_config(cwd=tmp_path).config.gates.plugins == {"a": {"k": 1}, "b": None}

@@ -1,4 +1,5 @@
-"""`.gitlab-ci-template.yml`: GitLab's CI schema, and real runs under gitlab-ci-local.
+"""The GitLab CI/CD component (templates/mlgate.yml, and its root copy .gitlab-ci-template.yml):
+GitLab's CI schema, the lock it carries, and real runs under gitlab-ci-local.
 
 The schema check validates the `spec:` header and the job body as separate documents (GitLab's
 schema has no notion of the two-document file), the body after interpolating the inputs the way
@@ -25,9 +26,20 @@ from support.projects import Project, base_config
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = ROOT / ".gitlab-ci-template.yml"
+COMPONENT = ROOT / "templates" / "mlgate.yml"
+SELF_TEST = ROOT / ".gitlab-ci.yml"
 TOOL = ROOT / ".tools" / "node_modules" / "gitlab-ci-local" / "dist" / "index.js"
 INPUT = re.compile(r"\$\[\[\s*inputs\.([\w-]+)\s*\]\]")
-REQUIRED_INPUTS = {"config", "stage", "image", "pip-spec", "job-name", "publish", "allow-failure"}
+REQUIRED_INPUTS = {
+    "config",
+    "stage",
+    "image",
+    "pip-spec",
+    "lock",
+    "job-name",
+    "publish",
+    "allow-failure",
+}
 # Node 20 lacks the ES2025 Set methods gitlab-ci-local 4.75 calls; Node 22+ has them.
 SET_POLYFILL = """\
 const methods = {
@@ -156,6 +168,82 @@ def test_job_rules_artifacts_and_reports() -> None:
         "metrics": "mlgate-report/metrics.txt",
     }
     assert job["allow_failure"] is False
+
+
+def test_the_root_template_is_the_component() -> None:
+    """`include: remote`/`project` users of .gitlab-ci-template.yml get the component itself."""
+    assert TEMPLATE.read_bytes() == COMPONENT.read_bytes()
+
+
+def test_it_installs_this_release_with_its_lock_and_a_pip_cache() -> None:
+    import mlgate
+
+    version = mlgate.__version__
+    spec = inputs()
+    assert spec["pip-spec"]["default"] == f"mlgate[all]=={version}"
+    assert spec["lock"] == {**spec["lock"], "type": "boolean", "default": True}
+    job = yaml.safe_load(interpolate(documents()[1], {}))["mlgate"]
+    lock = (ROOT / "constraints" / f"mlgate-{version}.txt").read_text()
+    pins = [line for line in lock.splitlines() if line and not line.startswith("#")]
+    assert job["variables"]["MLGATE_LOCK"].splitlines() == pins  # scripts/lock.sh embeds it
+    install = "\n".join(job["before_script"])
+    assert 'set -- "$@" --constraint "$lock"' in install
+    assert job["cache"]["key"] == f"mlgate-{version}-pip"
+    assert job["variables"]["PIP_CACHE_DIR"] == "$CI_PROJECT_DIR/.cache/mlgate-pip"
+    assert job["cache"]["paths"] == [".cache/mlgate-pip/"]
+
+
+def test_every_python_it_runs_is_isolated() -> None:
+    job = yaml.safe_load(interpolate(documents()[1], {}))["mlgate"]
+    script = "\n".join(job["before_script"] + job["script"])
+    calls = re.findall(r"\bpython(?:3)? (\S+)", script)
+    assert len(calls) >= 4 and set(calls) == {"-I"}, calls
+    assert "mlgate run" not in script and "\n  mlgate " not in script  # never the bare script
+    assert '[sys.executable, "-I", "-m"' in job["variables"]["MLGATE_EXEC"]
+
+
+def test_git_is_installed_when_a_git_baseline_needs_it() -> None:
+    job = yaml.safe_load(interpolate(documents()[1], {}))["mlgate"]
+    git = job["before_script"][0]
+    assert "apt-get install -y -qq --no-install-recommends git" in git
+    assert "apk add --no-cache --quiet git" in git
+    assert "grep -qs 'git:' \"$MLGATE_CONFIG_FILE\"" in git
+
+
+def test_args_split_like_a_shell_would(tmp_path: Path) -> None:
+    """The job's MLGATE_EXEC, run as the job runs it: quotes group, nothing is expanded."""
+    job = yaml.safe_load(interpolate(documents()[1], {}))["mlgate"]
+    env = {**os.environ, "MLGATE_SPLIT": "--out 'two words' $HOME `id`"}
+    done = subprocess.run(
+        [sys.executable, "-I", "-c", job["variables"]["MLGATE_EXEC"], "json.tool", "--help"],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    # json.tool got argv [--help, --out, two words, $HOME, `id`]: --help wins, exit 0
+    assert done.returncode == 0 and "usage:" in done.stdout, done.stderr
+    env["MLGATE_SPLIT"] = "'unclosed"
+    done = subprocess.run(
+        [sys.executable, "-I", "-c", job["variables"]["MLGATE_EXEC"], "json.tool"],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    assert done.returncode == 1 and "No closing quotation" in done.stderr
+
+
+def test_self_test_pipeline_includes_the_component_by_commit_and_releases_tags() -> None:
+    done = check_jsonschema(SELF_TEST)
+    assert done.returncode == 0, done.stdout + done.stderr
+    doc = yaml.safe_load(SELF_TEST.read_text())
+    [include] = doc["include"]
+    assert include["component"] == "$CI_SERVER_FQDN/$CI_PROJECT_PATH/mlgate@$CI_COMMIT_SHA"
+    assert set(include["inputs"]) <= set(inputs())
+    assert doc["self-test"]["needs"] == ["wheel"]
+    release = doc["release"]
+    assert release["release"]["tag_name"] == "$CI_COMMIT_TAG"
+    assert release["rules"] == [{"if": "$CI_COMMIT_TAG =~ /^\\d+\\.\\d+\\.\\d+$/"}]
+    assert "cmp templates/mlgate.yml .gitlab-ci-template.yml" in release["script"]
 
 
 # --- running it under gitlab-ci-local ---------------------------------------------------------
@@ -331,3 +419,43 @@ def test_mr_pipeline_allowed_to_fail_passes_the_pipeline(
     assert "model.roc_auc" not in done.stdout  # args: --quiet reached `mlgate run`
     assert gitlab_api.statuses == []  # a failed status would fail the pipeline after all
     assert len(gitlab_api.notes["12"]) == 1
+
+
+@pytest.mark.slow
+def test_gitlab_ci_local_runs_the_component_included_by_commit_sha(
+    tmp_path: Path, project: Project, node: list[str], gitlab_api: FakeGitLab
+) -> None:
+    """`include: component:` at $CI_COMMIT_SHA, as the self-test pipeline writes it: the
+    catalog project is this repository, so gitlab-ci-local reads templates/mlgate.yml from it."""
+    (project.root / "templates").mkdir()
+    shutil.copy(COMPONENT, project.root / "templates" / "mlgate.yml")
+    (project.root / ".gitlab-ci.yml").write_text(
+        "include:\n"
+        "  - component: $CI_SERVER_FQDN/$CI_PROJECT_PATH/mlgate@$CI_COMMIT_SHA\n"
+        "    inputs:\n"
+        '      pip-spec: ""   # this checkout\'s mlgate is on PATH\n'
+        "      job-name: component-gate\n"
+        "      args: --quiet\n"
+    )
+    project.config(base_config("models/regressed.skops"))
+    git = ["git", "-c", "user.email=ci@example.com", "-c", "user.name=ci"]
+    for cmd in (
+        ["init", "-q", "-b", "main"],
+        ["remote", "add", "origin", "git@gitlab.example.com:group/mlgate.git"],
+        ["add", "-A"],
+        ["commit", "-qm", "catalog project"],
+        ["update-ref", "refs/remotes/origin/main", "HEAD"],
+        ["symbolic-ref", "refs/remotes/origin/HEAD", "refs/remotes/origin/main"],
+    ):
+        subprocess.run([*git, *cmd], cwd=project.root, check=True, capture_output=True)
+    home = tmp_path / "glcl-home"
+    home.mkdir()
+    # CI_COMMIT_SHA stays gitlab-ci-local's own (HEAD): the component's ref is this commit
+    variables = [v for v in mr_variables(gitlab_api) if not v.startswith("CI_COMMIT_SHA=")]
+    done = Runner(project.root, home, node)(*variables)
+    assert done.returncode != 0, done.stdout
+    assert " FAIL  component-gate" in done.stdout, done.stdout
+    assert re.search(r"component-gate finished in .* FAIL 1\b", done.stdout)
+    assert "model.roc_auc" not in done.stdout  # args: --quiet, split and passed on
+    [note] = gitlab_api.notes["12"]
+    assert "Blocked" in note["body"]

@@ -384,7 +384,7 @@ def test_token_never_shown_in_messages(gh: FakeGitHub, tmp_path: Path) -> None:
     gh.fail("POST", r"/check-runs$", 422, message=f"bad request with {gh.token} echoed back")
     with pytest.raises(PublishError) as caught:
         run(gh, tmp_path, failing_report())
-    assert gh.token not in caught.value.message and "***" in caught.value.message
+    assert gh.token not in caught.value.message and "[masked]" in caught.value.message
     auth = {s.headers.get("Authorization") for s in gh.requests()}
     assert auth == {f"token {gh.token}"}  # it was sent, to the API only
 
@@ -410,7 +410,7 @@ def test_cli_publish_prints_no_token(gh: FakeGitHub, tmp_path: Path) -> None:
         timeout=120,
     )
     assert done.returncode == 0, done.stderr
-    assert "warning: publishing to github failed" in done.stderr and "***" in done.stderr
+    assert "warning: publishing to github failed" in done.stderr and "[masked]" in done.stderr
     assert gh.token not in done.stdout + done.stderr
     for file in tmp_path.rglob("*"):
         if file.is_file():
@@ -427,3 +427,14 @@ def test_cli_publish_prints_no_token(gh: FakeGitHub, tmp_path: Path) -> None:
     assert json.loads((tmp_path / "mlgate-report" / "report.json").read_text())["verdict"] == "fail"
     assert re.search(r"comment: updated", done.stderr)
     assert HUMAN["login"] not in {c["user"]["login"] for c in gh.ours()}
+
+
+def test_a_bad_tuning_knob_is_a_publishing_problem_not_a_config_error() -> None:
+    from mlgate.errors import PublishError
+    from mlgate.platforms.github import Settings
+
+    with pytest.raises(PublishError) as caught:
+        Settings.from_env({"MLGATE_GITHUB_THROTTLE": "-1", "MLGATE_HTTP_TIMEOUT": "soon"})
+    assert (
+        caught.value.message == "MLGATE_GITHUB_THROTTLE: expected a number of seconds ≥ 0, got '-1'"
+    )

@@ -8,22 +8,19 @@ config file's folder. A ref missing from the clone (a shallow CI checkout) is fe
 from __future__ import annotations
 
 import re
-import shutil
-import subprocess
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING
 
 from mlgate.errors import BaselineError, ConfigError
-from mlgate.load.baseline.common import store, unpack
+from mlgate.load.baseline.common import unpack
+from mlgate.support import fs, git
 
 if TYPE_CHECKING:
     from mlgate.load.baseline.resolver import SourceContext
 
 LFS_POINTER = b"version https://git-lfs.github.com/spec/v1"
-LOCAL_TIMEOUT_S = 60
-FETCH_TIMEOUT_S = 300
-SHA = re.compile(r"^[0-9a-f]{40}$")
 FETCH_HINT = (
     "in GitHub Actions set `fetch-depth: 0` on actions/checkout; in GitLab CI set "
     "`GIT_DEPTH: 0`; or run `{fetch}` before mlgate"
@@ -59,8 +56,8 @@ def fetch(rest: str, ctx: SourceContext) -> Path:
     spec = parse(rest, ctx.where)
     repo = Repo(ctx.root, ctx.where, spec)
     sha = repo.commit(spec.ref)
-    kind = repo.git("cat-file", "-t", f"{sha}:{spec.path}", check=False)
-    if kind.returncode != 0:
+    kind = repo.git("cat-file", "-t", refs=[f"{sha}:{spec.path}"], check=False)
+    if not kind.ok:
         raise BaselineError(
             f"{ctx.where}: {spec.path} does not exist at {spec.ref} ({sha[:12]})",
             hint=f"PATH is relative to the repository root, ./PATH to the config's folder; "
@@ -75,46 +72,45 @@ def fetch(rest: str, ctx: SourceContext) -> Path:
 
 
 class Repo:
-    """The few git commands a git: spec needs, run in the config's folder."""
+    """The few git commands a git: spec needs, run in the config's folder (mlgate.support.git)."""
 
     def __init__(self, root: Path, where: str, spec: GitSpec) -> None:
         self.root = root
         self.where = where
         self.spec = spec
-        if shutil.which("git") is None:
+        if not git.available():
             raise BaselineError(f"{where}: {spec} needs git, which is not installed")
-        if self.git("rev-parse", "--git-dir", check=False).returncode != 0:
+        if not self.git("rev-parse", "--git-dir", check=False).ok:
             raise BaselineError(
                 f"{where}: {spec}: {root} is not inside a git repository",
                 hint="run mlgate in a clone of the repository, or use another baseline spec",
             )
 
     def git(
-        self, *args: str, check: bool = True, timeout: float = LOCAL_TIMEOUT_S
-    ) -> subprocess.CompletedProcess[str]:
+        self,
+        *args: str,
+        refs: Sequence[str] = (),
+        check: bool = True,
+        timeout: float = git.LOCAL_TIMEOUT_S,
+        stdout: IO[bytes] | None = None,
+        input: bytes | None = None,
+    ) -> git.Result:
         try:
-            out = subprocess.run(
-                ["git", *args],
-                cwd=self.root,
-                capture_output=True,
-                text=True,
-                timeout=timeout,
-                env=_quiet_env(),
-            )
-        except subprocess.TimeoutExpired:
+            out = git.run(self.root, *args, refs=refs, timeout=timeout, stdout=stdout, input=input)
+        except git.GitTimeout as exc:
+            raise BaselineError(f"{self.where}: {self.spec}: {exc}") from None
+        except git.BadRef as exc:
+            raise BaselineError(f"{self.where}: {self.spec}: {exc}") from None
+        if check and not out.ok:
             raise BaselineError(
-                f"{self.where}: {self.spec}: `git {' '.join(args)}` timed out after {timeout:g} s"
-            ) from None
-        if check and out.returncode != 0:
-            shown = " ".join(args)
-            raise BaselineError(
-                f"{self.where}: {self.spec}: `git {shown}` failed: {_first_line(out.stderr)}"
+                f"{self.where}: {self.spec}: `{git.shown(args, refs)}` failed: "
+                f"{out.first_error_line()}"
             )
         return out
 
     def _verify(self, ref: str) -> str | None:
-        out = self.git("rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}", check=False)
-        return out.stdout.strip() if out.returncode == 0 else None
+        out = self.git("rev-parse", "--verify", "--quiet", refs=[f"{ref}^{{commit}}"], check=False)
+        return out.stdout.strip() if out.ok else None
 
     def commit(self, ref: str) -> str:
         """The commit a ref names: locally, else as origin/REF, else fetched from origin."""
@@ -129,118 +125,101 @@ class Repo:
         shallow = self.git("rev-parse", "--is-shallow-repository", check=False).stdout.strip()
         remote_ref = ref.removeprefix("origin/")
         depth = ["--depth=1"] if shallow == "true" else []
-        command = ["fetch", "--quiet", "--no-tags", *depth, "origin", remote_ref]
-        shown = "git " + " ".join(c for c in command if c not in ("--quiet", "--no-tags"))
-        if re.search(r"[~^@{}]", ref):  # HEAD~1, main^: history, not a name a remote knows
+        shown = git.shown(["fetch", *depth], ["origin", remote_ref])
+        if re.search(r"[~^@{}]", ref) or not git.is_ref_name(remote_ref):
+            # HEAD~1, main^: history, not a name a remote knows (and never sent to one)
             hint = (
                 FETCH_HINT.format(fetch="git fetch --unshallow")
                 if shallow == "true"
                 else ("check the ref with: git rev-parse " + ref)
             )
             raise BaselineError(f"{self.where}: git ref {ref!r} is not in this clone", hint=hint)
-        out = self.git(*command, check=False, timeout=FETCH_TIMEOUT_S)
-        if out.returncode == 0:
+        out = self.git(
+            "fetch",
+            "--quiet",
+            "--no-tags",
+            *depth,
+            refs=["origin", remote_ref],
+            check=False,
+            timeout=git.FETCH_TIMEOUT_S,
+        )
+        if out.ok:
             sha = self._verify("FETCH_HEAD")
             if sha is not None:
                 return sha
         raise BaselineError(
             f"{self.where}: git ref {ref!r} is not in this clone and `{shown}` failed: "
-            f"{_first_line(out.stderr)}",
+            f"{out.first_error_line()}",
             hint=FETCH_HINT.format(fetch=shown),
         )
 
     def export_blob(self, sha: str, target: Path) -> Path:
         """Write the blob at sha:path to `target` (through git-lfs when it is an LFS pointer)."""
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name(f".{target.name}.part")
-        with tmp.open("wb") as out:
-            done = subprocess.run(
-                ["git", "cat-file", "blob", f"{sha}:{self.spec.path}"],
-                cwd=self.root,
-                stdout=out,
-                stderr=subprocess.PIPE,
-                timeout=LOCAL_TIMEOUT_S,
-                env=_quiet_env(),
+        with fs.atomic_stream(target) as out:
+            done = self.git(
+                "cat-file", "blob", refs=[f"{sha}:{self.spec.path}"], stdout=out, check=False
             )
-        if done.returncode != 0:
-            tmp.unlink(missing_ok=True)
-            raise BaselineError(
-                f"{self.where}: {self.spec}: cannot read the file: "
-                f"{_first_line(done.stderr.decode(errors='replace'))}"
-            )
-        with tmp.open("rb") as head:
-            pointer = head.read(len(LFS_POINTER)) == LFS_POINTER
-        if pointer:
-            self._smudge(tmp)
-        tmp.replace(target)
+            if not done.ok:
+                raise BaselineError(
+                    f"{self.where}: {self.spec}: cannot read the file: {done.first_error_line()}"
+                )
+            out.seek(0)
+            if out.read(len(LFS_POINTER)) == LFS_POINTER:
+                out.seek(0)
+                data = self._smudge(out.read())
+                out.seek(0)
+                out.truncate()
+                out.write(data)
         return target
 
-    def _smudge(self, pointer: Path) -> None:
-        """Replace an LFS pointer file by the object it points to (needs git-lfs)."""
-        lfs = self.git("lfs", "version", check=False)
-        if lfs.returncode != 0:
-            pointer.unlink(missing_ok=True)
+    def _smudge(self, pointer: bytes) -> bytes:
+        """The object an LFS pointer file points to (needs git-lfs)."""
+        if not self.git("lfs", "version", check=False).ok:
             raise BaselineError(
                 f"{self.where}: {self.spec.path} at {self.spec.ref} is a Git LFS pointer and "
                 "git-lfs is not installed",
                 hint="install git-lfs, or point models.baseline at a URL or an artifact",
             )
-        data = pointer.read_bytes()
-        done = subprocess.run(
-            ["git", "lfs", "smudge", "--", self.spec.path],
-            cwd=self.root,
-            input=data,
-            capture_output=True,
-            timeout=FETCH_TIMEOUT_S,
+        # git-lfs is not git: it takes `--`, not `--end-of-options`
+        done = self.git(
+            "lfs",
+            "smudge",
+            "--",
+            self.spec.path,
+            input=pointer,
+            check=False,
+            timeout=git.FETCH_TIMEOUT_S,
         )
-        if done.returncode != 0 or done.stdout.startswith(LFS_POINTER):
-            pointer.unlink(missing_ok=True)
+        if not done.ok or done.data.startswith(LFS_POINTER):
             raise BaselineError(
                 f"{self.where}: {self.spec.path} at {self.spec.ref} is a Git LFS pointer and "
-                f"git-lfs could not fetch it: {_first_line(done.stderr.decode(errors='replace'))}",
+                f"git-lfs could not fetch it: {done.first_error_line()}",
                 hint="check the LFS remote and credentials (`git lfs fetch`)",
             )
-        store(pointer, done.stdout)
+        return done.data
 
     def export_tree(self, sha: str, target: Path) -> Path:
         """A folder at the ref (e.g. a committed `mlgate baseline save` folder), unpacked."""
         if target.is_dir():
             return target
-        target.parent.mkdir(parents=True, exist_ok=True)
-        archive = target.with_name(f".{target.name}.tar")
-        with archive.open("wb") as out:
-            done = subprocess.run(
-                ["git", "archive", "--format=tar", f"{sha}:{self.spec.path}"],
-                cwd=self.root,
-                stdout=out,
-                stderr=subprocess.PIPE,
-                timeout=LOCAL_TIMEOUT_S,
-                env=_quiet_env(),
-            )
-        try:
-            if done.returncode != 0:
+        with fs.scratch_file(target.parent, ".tar") as archive:
+            with archive.open("wb") as out:
+                done = self.git(
+                    "archive",
+                    "--format=tar",
+                    refs=[f"{sha}:{self.spec.path}"],
+                    stdout=out,
+                    check=False,
+                )
+            if not done.ok:
                 raise BaselineError(
                     f"{self.where}: {self.spec}: cannot export the folder: "
-                    f"{_first_line(done.stderr.decode(errors='replace'))}"
+                    f"{done.first_error_line()}"
                 )
             return unpack(archive, target, where=self.where, label=str(self.spec))
-        finally:
-            archive.unlink(missing_ok=True)
 
 
 def _cache_name(path: str) -> str:
     """The spec's path as a relative path inside the cache (`..` cannot climb out of it)."""
     parts = [p if p != ".." else "__" for p in PurePosixPath(path).parts if p not in (".", "/")]
     return "/".join(parts) or "_"
-
-
-def _quiet_env() -> dict[str, str]:
-    """The environment for git: never prompt for credentials (a CI job would hang)."""
-    import os
-
-    return {**os.environ, "GIT_TERMINAL_PROMPT": "0", "GIT_ASKPASS": "true", "LC_ALL": "C"}
-
-
-def _first_line(text: str) -> str:
-    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
-    return lines[0] if lines else "(no message)"

@@ -9,16 +9,17 @@ its own branch called `main` is not production. The zip is downloaded with `GITH
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
+from mlgate.config.settings import Settings
 from mlgate.errors import BaselineError, ConfigError, PublishError
-from mlgate.load.baseline.common import environ, redact, unpack
+from mlgate.load.baseline.common import environ, unpack
 from mlgate.platforms import github as api
+from mlgate.support import fs, http
+from mlgate.support.secrets import redact_url
 
 if TYPE_CHECKING:
     from github.Artifact import Artifact
@@ -75,7 +76,7 @@ def _latest(repo: Repository, name: str, env: Mapping[str, str]) -> Artifact:
     """The newest unexpired artifact NAME of a successful non-PR run on the default branch."""
     event = api.read_event(env)
     branch = (
-        env.get("MLGATE_DEFAULT_BRANCH")
+        Settings.from_env(env, only=("default_branch",)).default_branch
         or (event.get("repository") or {}).get("default_branch")
         or repo.default_branch
     )
@@ -101,37 +102,34 @@ def _latest(repo: Repository, name: str, env: Mapping[str, str]) -> Artifact:
 
 def _download(artifact: Artifact, dest: Path, settings: api.Settings, ctx: SourceContext) -> Path:
     """Stream the zip (following GitHub's redirect to storage, without our token) and unpack it."""
-    import requests
-    from requests.adapters import HTTPAdapter
-
-    session = requests.Session()
-    session.mount("http://", HTTPAdapter(max_retries=api.retry_policy(settings)))
-    session.mount("https://", HTTPAdapter(max_retries=api.retry_policy(settings)))
+    session = http.session(api.retry_policy(settings))
+    timeout = Settings.from_env(environ(ctx), only=("http_timeout",)).http_timeout
     headers = {
         "Authorization": f"Bearer {settings.token}",
         "Accept": "application/vnd.github+json",
         "X-GitHub-Api-Version": "2022-11-28",
     }
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=".artifact.", suffix=".zip")
     try:
-        # requests drops Authorization when the redirect leaves the API host (presigned storage)
-        with (
-            os.fdopen(fd, "wb") as out,
-            session.get(
-                artifact.archive_download_url, headers=headers, stream=True, timeout=60
-            ) as response,
-        ):
-            if response.status_code != 200:
-                raise BaselineError(
-                    f"{ctx.where}: github-artifact:{artifact.name}: download failed: HTTP "
-                    f"{response.status_code} from {redact(response.url)}"
-                )
-            for chunk in response.iter_content(CHUNK):
-                out.write(chunk)
-        folder = unpack(Path(tmp), dest, where=ctx.where, label=f"artifact {artifact.name!r}")
+        with fs.scratch_file(dest.parent, ".zip") as tmp:
+            # requests drops Authorization when the redirect leaves the API host (presigned)
+            with (
+                tmp.open("wb") as out,
+                session.get(
+                    artifact.archive_download_url,
+                    headers=headers,
+                    stream=True,
+                    timeout=http.timeouts(timeout),
+                ) as response,
+            ):
+                if response.status_code != 200:
+                    raise BaselineError(
+                        f"{ctx.where}: github-artifact:{artifact.name}: download failed: HTTP "
+                        f"{response.status_code} from {redact_url(response.url)}"
+                    )
+                for chunk in response.iter_content(CHUNK):
+                    out.write(chunk)
+            folder = unpack(tmp, dest, where=ctx.where, label=f"artifact {artifact.name!r}")
     finally:
-        Path(tmp).unlink(missing_ok=True)
         session.close()
     return folder
 

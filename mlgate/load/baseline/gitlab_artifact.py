@@ -9,8 +9,6 @@ token is there, e.g. when run by hand with MLGATE_GITLAB_TOKEN).
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
@@ -18,6 +16,7 @@ from urllib.parse import quote
 
 from mlgate.errors import BaselineError, ConfigError
 from mlgate.load.baseline.common import environ
+from mlgate.support import fs
 
 if TYPE_CHECKING:
     import gitlab
@@ -78,15 +77,13 @@ class _Reader:
         """Stream one artifact file to `dest` atomically; 404 says no baseline was saved yet."""
         import gitlab
 
-        from mlgate.publish.gitlab import RETRIES, api_errors
+        from mlgate.platforms.gitlab import RETRIES, api_errors
 
         artifacts = self.client.projects.get(self.project, lazy=True).artifacts
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.")
         found = True
         try:
             with (
-                os.fdopen(fd, "wb") as out,
+                fs.atomic_stream(dest) as out,
                 api_errors(
                     f"{self.ctx.where}: downloading artifact {path} of job {self.job!r}",
                     self.env,
@@ -106,11 +103,9 @@ class _Reader:
                 except gitlab.exceptions.GitlabGetError as exc:
                     if exc.response_code != 404:
                         raise
-                    found = False
-            if found:
-                os.replace(tmp, dest)
-        finally:
-            Path(tmp).unlink(missing_ok=True)
+                    raise _NotFound from None  # not a GitlabError: api_errors lets it through
+        except _NotFound:
+            found = False
         if not found:
             raise BaselineError(
                 f"{self.ctx.where}: no successful pipeline on {self.ref} has an artifact "
@@ -121,9 +116,13 @@ class _Reader:
         return dest
 
 
+class _NotFound(Exception):
+    """The artifact file answered 404 (the temporary file is dropped, `dest` untouched)."""
+
+
 def _client(env: Mapping[str, str], ctx: SourceContext) -> tuple[gitlab.Gitlab, str, str]:
     from mlgate.errors import require
-    from mlgate.publish.gitlab import connect, private_token, server_url
+    from mlgate.platforms.gitlab import connect, private_token, server_url
 
     require("gitlab", "gitlab", "the gitlab-artifact: baseline")
     project = env.get("CI_PROJECT_ID") or env.get("CI_PROJECT_PATH")

@@ -1,4 +1,4 @@
-"""Resolving the production baseline spec (DESIGN.md §4) to a local model or a saved report.
+"""Resolving the production baseline spec (docs/design.md §4) to a local model or a saved report.
 
 One resolver, one error style. A spec is `SCHEME:REST` for the schemes in `SOURCES`, else a
 local path. Each source module has `fetch(rest, ctx) -> Path` and returns a local file or folder;

@@ -1,9 +1,10 @@
 """`https://…` — a baseline downloaded with timeouts, retries and backoff, a sha256 pin, a cache.
 
-Settings (environment): MLGATE_HTTP_TIMEOUT (read timeout, s, default 60; the connect timeout is
-at most 10 s), MLGATE_HTTP_RETRIES (extra attempts on 5xx/429/timeouts/connection errors,
-default 3), MLGATE_HTTP_BACKOFF (first wait, s, doubled per attempt, default 1; a Retry-After
-header is honoured up to 60 s). A pinned download (`sha256:` or `#sha256=HEX`) is cached by
+Settings (environment, declared in mlgate.config.settings): MLGATE_HTTP_TIMEOUT (read timeout,
+s, default 60; the connect timeout is at most 10 s), MLGATE_HTTP_RETRIES (extra attempts on
+5xx/429/timeouts/connection errors, default 3), MLGATE_HTTP_BACKOFF (first wait, s, doubled per
+attempt, default 1; a Retry-After header is honoured up to 60 s). The policy is
+mlgate.support.http's. A pinned download (`sha256:` or `#sha256=HEX`) is cached by
 URL and hash and never fetched twice; an unpinned one is revalidated (ETag / Last-Modified).
 """
 
@@ -12,16 +13,16 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import time
-from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
 from mlgate import __version__
+from mlgate.config.settings import Settings
 from mlgate.errors import BaselineError, ConfigError
-from mlgate.load.baseline.common import environ, is_archive, redact, store, unpack
+from mlgate.load.baseline.common import environ, unpack
+from mlgate.support import fs, http
+from mlgate.support.secrets import redact_url
 
 if TYPE_CHECKING:
     import requests
@@ -29,59 +30,8 @@ if TYPE_CHECKING:
     from mlgate.load.baseline.resolver import SourceContext
 
 HEX64 = re.compile(r"^[0-9a-f]{64}$")
-RETRY_STATUS = frozenset({408, 425, 429, 500, 502, 503, 504})
 CHUNK = 1 << 20
-MAX_RETRY_AFTER_S = 60.0
-MAX_BACKOFF_S = 30.0
-
-
-@dataclass(frozen=True)
-class HttpSettings:
-    timeout: float = 60.0
-    retries: int = 3
-    backoff: float = 1.0
-
-    @property
-    def timeouts(self) -> tuple[float, float]:
-        """(connect, read) as requests takes them."""
-        return min(10.0, self.timeout), self.timeout
-
-
-def settings(env: Mapping[str, str]) -> HttpSettings:
-    """HTTP settings from MLGATE_HTTP_* variables; a bad value is a ConfigError naming it."""
-    defaults = HttpSettings()
-    return HttpSettings(
-        timeout=_number(env, "MLGATE_HTTP_TIMEOUT", defaults.timeout, positive=True),
-        retries=int(_number(env, "MLGATE_HTTP_RETRIES", defaults.retries, whole=True)),
-        backoff=_number(env, "MLGATE_HTTP_BACKOFF", defaults.backoff),
-    )
-
-
-def _number(
-    env: Mapping[str, str],
-    name: str,
-    default: float,
-    *,
-    positive: bool = False,
-    whole: bool = False,
-) -> float:
-    raw = env.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        value = float("nan")
-    if not value >= (1e-9 if positive else 0) or (whole and value != int(value)):
-        what = (
-            "a whole number"
-            if whole
-            else "a positive number of seconds"
-            if positive
-            else "a number"
-        )
-        raise ConfigError(f"{name}: expected {what}, got {raw!r}")
-    return value
+HTTP_FIELDS = ("http_timeout", "http_retries", "http_backoff")
 
 
 def fetch(rest: str, ctx: SourceContext) -> Path:
@@ -98,7 +48,7 @@ def download(url: str, ctx: SourceContext) -> Path:
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ConfigError(
-            f"{ctx.where}: {redact(url)} is not an http(s) URL",
+            f"{ctx.where}: {redact_url(url)} is not an http(s) URL",
             hint="e.g. https://example.com/models/model.skops",
         )
     name = unquote(PurePosixPath(parts.path).name) or "download"
@@ -116,7 +66,7 @@ def _pin(url: str, ctx: SourceContext) -> tuple[str, str | None]:
     from_url = fragment.removeprefix("sha256=") if fragment.startswith("sha256=") else None
     if fragment and from_url is None:
         raise ConfigError(
-            f"{ctx.where}: unexpected URL fragment #{fragment} in {redact(base)}",
+            f"{ctx.where}: unexpected URL fragment #{fragment} in {redact_url(base)}",
             hint="only #sha256=HEX is understood",
         )
     given = (_normal(from_url, ctx.where), _normal(ctx.sha256, f"{ctx.where}.sha256"))
@@ -139,59 +89,66 @@ def _normal(value: str | None, where: str) -> str | None:
 
 
 def _local(target: Path, ctx: SourceContext, url: str) -> Path:
-    if is_archive(target.name):
+    if fs.is_archive(target.name):
         return unpack(
-            target, target.with_name(target.name + ".d"), where=ctx.where, label=redact(url)
+            target, target.with_name(target.name + ".d"), where=ctx.where, label=redact_url(url)
         )
     return target
 
 
 class _Download:
-    """One download with its retry loop (state: the last problem seen, for the final message)."""
+    """One download: urllib3 retries the requests (mlgate.support.http); a failure while the
+    body streams is retried here. State: the last problem seen, for the final message."""
 
     def __init__(self, url: str, pin: str | None, target: Path, ctx: SourceContext) -> None:
         self.url, self.pin, self.target, self.ctx = url, pin, target, ctx
-        self.shown = redact(url)
-        self.settings = settings(environ(ctx))
+        self.shown = redact_url(url)
+        self.settings = Settings.from_env(environ(ctx), only=HTTP_FIELDS)
         self.meta = target.with_name(f".{target.name}.meta.json")
 
     def run(self) -> None:
         import requests
 
-        problem = ""
-        attempts = self.settings.retries + 1
-        with requests.Session() as session:
-            for attempt in range(attempts):
-                wait = min(self.settings.backoff * 2**attempt, MAX_BACKOFF_S)
+        config = self.settings
+        policy = http.retry(config.http_retries, config.http_backoff)
+        problem, tries = "", 0
+        with http.session(policy, user_agent=f"mlgate/{__version__}") as session:
+            for tries in http.attempts(config.http_retries, config.http_backoff):
                 try:
                     response = session.get(
                         self.url,
                         stream=True,
-                        timeout=self.settings.timeouts,
+                        timeout=http.timeouts(config.http_timeout),
                         headers=self._headers(),
                     )
-                    with response:
-                        if response.status_code in RETRY_STATUS:
-                            problem = f"HTTP {response.status_code} {response.reason}".rstrip()
-                            wait = _retry_after(response, wait)
-                        else:
-                            self._accept(response)
-                            return
                 except requests.Timeout:
-                    problem = f"timed out after {self.settings.timeout:g} s"
-                except requests.ConnectionError as exc:
-                    problem = _connection_problem(exc, self.settings.timeout)
-                if attempt + 1 < attempts:
-                    time.sleep(wait)
-        tries = f"{attempts} attempts" if attempts > 1 else "1 attempt"
+                    problem, tries = f"timed out after {config.http_timeout:g} s", -1
+                    break
+                except requests.ConnectionError as exc:  # urllib3 spent its retries
+                    problem, tries = _connection_problem(exc, config.http_timeout), -1
+                    break
+                with response:
+                    if response.status_code in http.RETRY_STATUS:  # retried, still failing
+                        problem = f"HTTP {response.status_code} {response.reason}".rstrip()
+                        tries = -1
+                        break
+                    try:
+                        self._accept(response)
+                        return
+                    except (requests.ConnectionError, requests.Timeout) as exc:
+                        problem = _connection_problem(exc, config.http_timeout)
+                    except requests.exceptions.ChunkedEncodingError:
+                        problem = "the connection broke during the download"
+        count = config.http_retries + 1 if tries < 0 else tries + 1
         raise BaselineError(
-            f"{self.ctx.where}: cannot download {self.shown}: {problem} ({tries})",
+            f"{self.ctx.where}: cannot download {self.shown}: {problem} "
+            f"({count} attempt{'s' if count != 1 else ''})",
             hint="check the URL and the network; MLGATE_HTTP_TIMEOUT and MLGATE_HTTP_RETRIES "
             "set the timeout and the retries",
         )
 
     def _headers(self) -> dict[str, str]:
-        headers = {"User-Agent": f"mlgate/{__version__}"}
+        headers: dict[str, str] = {}
         if self.pin is None and self.target.is_file() and self.meta.is_file():
             try:
                 meta = json.loads(self.meta.read_text())
@@ -223,13 +180,10 @@ class _Download:
                 f"{self.ctx.where}: {self.shown} answered HTTP {status} {response.reason}".rstrip()
             )
         digest = hashlib.sha256()
-        self.target.parent.mkdir(parents=True, exist_ok=True)
-        part = self.target.with_name(f".{self.target.name}.part")
-        try:
-            with part.open("wb") as out:  # streamed: a model may not fit in memory twice
-                for chunk in response.iter_content(CHUNK):
-                    digest.update(chunk)
-                    out.write(chunk)
+        with fs.atomic_stream(self.target) as out:  # streamed: a model may not fit in memory twice
+            for chunk in response.iter_content(CHUNK):
+                digest.update(chunk)
+                out.write(chunk)
             actual = digest.hexdigest()
             if self.pin is not None and actual != self.pin:
                 raise BaselineError(
@@ -238,23 +192,12 @@ class _Download:
                     hint="the file changed since it was pinned; if that is intended, update "
                     "models.baseline.sha256",
                 )
-            part.replace(self.target)
-        finally:
-            part.unlink(missing_ok=True)
         meta: dict[str, Any] = {
             "sha256": actual,
             "etag": response.headers.get("ETag"),
             "last_modified": response.headers.get("Last-Modified"),
         }
-        store(self.meta, json.dumps(meta).encode())
-
-
-def _retry_after(response: requests.Response, default: float) -> float:
-    value = response.headers.get("Retry-After", "")
-    try:
-        return min(max(float(value), 0.0), MAX_RETRY_AFTER_S)
-    except ValueError:
-        return default
+        fs.write_atomic(self.meta, json.dumps(meta))
 
 
 def _connection_problem(exc: Exception, timeout: float) -> str:

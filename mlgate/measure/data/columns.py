@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from mlgate.errors import MlgateError
 from mlgate.records import Measurement
+from mlgate.support.text import close_matches, did_you_mean
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -220,7 +220,7 @@ def _declared(inputs: Inputs) -> list[tuple[str, str]]:
 
 
 def _renamed(column: str, added: tuple[str, ...]) -> str:
-    match = difflib.get_close_matches(column, added, n=1, cutoff=0.75)
+    match = close_matches(column, added, cutoff=0.75)
     return f" (renamed to {match[0]}?)" if match else ""
 
 
@@ -229,5 +229,4 @@ def _count(items: tuple[str, ...] | list[str], noun: str) -> str:
 
 
 def _close(name: str, columns: Any) -> str:
-    match = difflib.get_close_matches(name, [str(c) for c in columns], n=1)
-    return f"; did you mean {match[0]!r}?" if match else ""
+    return did_you_mean(name, columns)

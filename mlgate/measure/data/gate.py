@@ -9,13 +9,13 @@ use. Ids: `data.<expectation>.<column>` (`#2`... for repeats, `[reference]` for 
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from mlgate.config import DriftGate, ExpectGate, SchemaGate, SuiteGate
 from mlgate.errors import MlgateError
 from mlgate.records import Measurement
+from mlgate.support.text import did_you_mean
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -308,5 +308,4 @@ def _details(spec: Spec, result: dict[str, Any]) -> dict[str, Any]:
 
 
 def _close(name: str, columns: Any) -> str:
-    match = difflib.get_close_matches(name, [str(c) for c in columns], n=1)
-    return f"; did you mean {match[0]!r}?" if match else ""
+    return did_you_mean(name, columns)

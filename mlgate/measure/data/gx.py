@@ -10,7 +10,6 @@ restored; progress bars and analytics are switched off.
 
 from __future__ import annotations
 
-import difflib
 import json
 import logging
 import os
@@ -21,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mlgate.errors import InputError, require
+from mlgate.support.text import close_matches, did_you_mean
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -116,7 +116,7 @@ def build(spec: Spec, index: int | None = None) -> tuple[Any | None, list[str]]:
     load()
     types = expectation_types()
     if spec.type not in types:
-        close = difflib.get_close_matches(spec.type, types, n=3, cutoff=0.6)
+        close = close_matches(spec.type, types, n=3)
         hint = (
             f"did you mean {_either(close)}?"
             if close
@@ -167,7 +167,7 @@ def _argument_problems(spec: Spec, errors: list[Any]) -> list[str]:
         if loc == "__root__":
             lines[loc] = f"{spec.where}: {spec.type}: {error['msg']}"
         elif error["type"] == "value_error.extra":
-            close = difflib.get_close_matches(loc, fields, n=1, cutoff=0.6)
+            close = close_matches(loc, fields)
             hint = (
                 f"did you mean {json.dumps(close[0], ensure_ascii=False)}?"
                 if close
@@ -351,12 +351,8 @@ def _either(names: list[str]) -> str:
 
 
 def _did_you_mean(key: str, allowed: tuple[str, ...]) -> str:
-    close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
-    return (
-        f"; did you mean {json.dumps(close[0], ensure_ascii=False)}?"
-        if close
-        else f"; expected one of {', '.join(allowed)}"
-    )
+    quoted = did_you_mean(key, allowed, show=lambda s: json.dumps(s, ensure_ascii=False))
+    return quoted or f"; expected one of {', '.join(allowed)}"
 
 
 def _show(value: Any) -> str:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from mlgate.errors import ConfigError, MlgateError
 from mlgate.records import Measurement
+from mlgate.support.text import close_matches, did_you_mean
 
 if TYPE_CHECKING:
     import numpy as np
@@ -123,7 +123,7 @@ def _unknown_metric(name: str) -> str | None:
     known = metrics.known_names()
     if name in known:
         return None
-    close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+    close = close_matches(name, known)
     hint = f'did you mean "{close[0]}"? ' if close else ""
     return f'unknown metric "{name}"; {hint}(any scikit-learn scorer name, or module:function)'
 
@@ -319,8 +319,7 @@ def _measure_slices(
     column = gate.slice or ""
     frame = inputs.eval
     if column not in frame.columns:
-        close = difflib.get_close_matches(column, [str(c) for c in frame.columns], n=1)
-        hint = f"; did you mean {close[0]!r}?" if close else ""
+        hint = did_you_mean(column, frame.columns)
         return [
             Measurement(
                 id=base_id,

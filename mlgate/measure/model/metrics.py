@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import inspect
 import math
 import warnings
@@ -11,6 +10,8 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 import numpy as np
+
+from mlgate.support.text import close_matches
 
 Task = Literal["binary", "multiclass", "regression"]
 Response = Literal["label", "proba"]
@@ -494,4 +495,4 @@ def _with_params(metric: Metric, params: dict[str, Any]) -> Metric:
 
 
 def _suggest(name: str) -> list[str]:
-    return difflib.get_close_matches(name, known_names(), n=3, cutoff=0.6)
+    return close_matches(name, known_names(), n=3)

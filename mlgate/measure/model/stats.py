@@ -28,7 +28,7 @@ def paired_estimate(
     max_rows: int = 20_000,
     delta: float | None = None,
 ) -> Estimate:
-    """delta = candidate - baseline on the same rows, with its sampling spread (DESIGN.md §5).
+    """delta = candidate - baseline on the same rows, with its sampling spread (docs/design.md §5).
 
     `delta`: the point delta when the caller already scored both models with this (bound)
     metric on these rows — passed in so the models are not scored twice.

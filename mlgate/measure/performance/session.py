@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from mlgate.measure.performance.memory import MemoryResult
     from mlgate.measure.performance.timing import Task, Timings
 
-MB = 1e6  # DESIGN.md §7: MB of 10^6 bytes
+MB = 1e6  # docs/design.md §6: MB of 10^6 bytes
 SAMPLE_CAP = 200  # raw samples per model kept in report.json for the charts
 MEMORY_SHARE = 0.25  # of the time budget, when timings are measured too
 ANALYSIS_SHARE = 0.05  # kept free at the end for the bootstrap (at most 1 s)

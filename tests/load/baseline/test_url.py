@@ -161,7 +161,7 @@ def test_credentials_in_the_url_never_reach_a_message(server: HTTPServer, make_c
         fetch_spec(url, make_ctx(MLGATE_HTTP_RETRIES="0"))
     line = info.value.lines()[0]
     assert "hunter2" not in line and "s3cr3t" not in line
-    assert f"cannot download {server.url_for('/m.skops')}?…: HTTP 503" in line
+    assert f"cannot download {server.url_for('/m.skops')}?[masked]: HTTP 503" in line
 
 
 def test_a_zipped_saved_baseline_is_unpacked(server: HTTPServer, make_ctx: Ctx) -> None:
@@ -203,7 +203,10 @@ def test_a_zip_escaping_its_folder_is_refused(server: HTTPServer, make_ctx: Ctx)
             "MLGATE_HTTP_TIMEOUT: expected a positive number of seconds, got '0'",
         ),
         ({"MLGATE_HTTP_RETRIES": "1.5"}, "MLGATE_HTTP_RETRIES: expected a whole number, got '1.5'"),
-        ({"MLGATE_HTTP_BACKOFF": "-1"}, "MLGATE_HTTP_BACKOFF: expected a number, got '-1'"),
+        (
+            {"MLGATE_HTTP_BACKOFF": "-1"},
+            "MLGATE_HTTP_BACKOFF: expected a number of seconds ≥ 0, got '-1'",
+        ),
     ],
 )
 def test_bad_http_settings(
@@ -238,3 +241,33 @@ def test_bad_pins_are_config_errors(
         fetch_spec(url + suffix, make_ctx(sha256=sha))
     assert info.value.lines() == [line.format(url=url)]
     assert not server.log
+
+
+def _cut_short(_request: Request) -> Response:
+    """Promise the whole body, send a tenth of it, close: a connection broken mid-download."""
+    response = Response(BODY[: len(BODY) // 10])
+    response.headers["Content-Length"] = str(len(BODY))
+    return response
+
+
+def test_a_download_broken_midway_is_retried(server: HTTPServer, make_ctx: Ctx) -> None:
+    server.expect_oneshot_request("/m.skops").respond_with_handler(_cut_short)
+    server.expect_request("/m.skops").respond_with_data(BODY)
+    path = fetch_spec(server.url_for("/m.skops"), make_ctx(sha256=DIGEST))
+    assert path.read_bytes() == BODY
+    assert len(server.log) == 2
+    assert [p.name for p in path.parent.iterdir() if p.name != path.name] == [
+        f".{path.name}.meta.json"
+    ]  # no half file left behind
+
+
+def test_a_download_that_keeps_breaking_gives_up(server: HTTPServer, make_ctx: Ctx) -> None:
+    server.expect_request("/m.skops").respond_with_handler(_cut_short)
+    with pytest.raises(BaselineError) as info:
+        fetch_spec(server.url_for("/m.skops"), make_ctx(MLGATE_HTTP_RETRIES="1"))
+    assert info.value.lines() == [
+        f"{WHERE}: cannot download {server.url_for('/m.skops')}: the connection broke during "
+        "the download (2 attempts) (check the URL and the network; MLGATE_HTTP_TIMEOUT and "
+        "MLGATE_HTTP_RETRIES set the timeout and the retries)"
+    ]
+    assert len(server.log) == 2

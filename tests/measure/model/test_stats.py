@@ -203,7 +203,7 @@ def test_delong_with_ties_equals_the_definition():
 
 @pytest.mark.parametrize("name", ["accuracy", "roc_auc"])
 def test_harmless_retrains_are_not_significant_and_a_real_loss_is(name, binary):
-    """DESIGN.md §5: no-op retrains on 1000 eval rows are not blocked; a real loss is.
+    """docs/design.md §5: no-op retrains on 1000 eval rows are not blocked; a real loss is.
 
     On all 5000 rows DeLong is precise enough (se ≈ 0.0005) to see the real, tiny differences
     between forests of other seeds — there the tolerance keeps them passing: the better-side

@@ -250,7 +250,11 @@ def build_context(loaded: LoadedConfig, inputs: Inputs, env: Mapping[str, str]) 
         eval_info = {"path": loaded.config.data.eval}
     context["eval"] = eval_info
     spec = inputs.baseline_spec
-    baseline: dict[str, Any] = {"spec": spec, "kind": "none", "paired": False}
+    # the one redaction: a URL's user:password@, query (presigned signature) and fragment never
+    # enter the report, so no output rendered from it can hold them
+    from mlgate.load.baseline.resolver import shown_spec
+
+    baseline: dict[str, Any] = {"spec": shown_spec(spec), "kind": "none", "paired": False}
     try:
         resolved = inputs.baseline_source
         if resolved is not None:

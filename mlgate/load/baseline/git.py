@@ -54,7 +54,7 @@ def parse(rest: str, where: str) -> GitSpec:
 def fetch(rest: str, ctx: SourceContext) -> Path:
     """Materialise the file or folder at REF:PATH in the cache; return its local path."""
     spec = parse(rest, ctx.where)
-    repo = Repo(ctx.root, ctx.where, spec)
+    repo = Repo(ctx.root, ctx.where, spec, ctx)
     sha = repo.commit(spec.ref)
     kind = repo.git("cat-file", "-t", refs=[f"{sha}:{spec.path}"], check=False)
     if not kind.ok:
@@ -74,8 +74,11 @@ def fetch(rest: str, ctx: SourceContext) -> Path:
 class Repo:
     """The few git commands a git: spec needs, run in the config's folder (mlgate.support.git)."""
 
-    def __init__(self, root: Path, where: str, spec: GitSpec) -> None:
+    def __init__(
+        self, root: Path, where: str, spec: GitSpec, ctx: SourceContext | None = None
+    ) -> None:
         self.root = root
+        self.ctx = ctx
         self.where = where
         self.spec = spec
         if not git.available():
@@ -238,7 +241,7 @@ class Repo:
                     f"{self.where}: {self.spec}: cannot export the folder: "
                     f"{done.first_error_line()}"
                 )
-            return unpack(archive, target, where=self.where, label=str(self.spec))
+            return unpack(archive, target, where=self.where, label=str(self.spec), ctx=self.ctx)
 
 
 def _cache_name(path: str) -> str:

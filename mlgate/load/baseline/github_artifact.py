@@ -128,7 +128,9 @@ def _download(artifact: Artifact, dest: Path, settings: api.Settings, ctx: Sourc
                     )
                 for chunk in response.iter_content(CHUNK):
                     out.write(chunk)
-            folder = unpack(tmp, dest, where=ctx.where, label=f"artifact {artifact.name!r}")
+            folder = unpack(
+                tmp, dest, where=ctx.where, label=f"artifact {artifact.name!r}", ctx=ctx
+            )
     finally:
         session.close()
     return folder

@@ -66,6 +66,20 @@ class ResolvedBaseline:
         return self.kind != "report"
 
 
+def shown_spec(spec: str | None) -> str | None:
+    """A baseline spec as the report shows it: any http(s) URL in it redacted."""
+    if spec is None:
+        return None
+    from mlgate.support.secrets import redact_url
+
+    head, rest = "", spec
+    while rest.startswith("report:"):  # report:https://… names a URL too
+        head, rest = head + "report:", rest.removeprefix("report:")
+    if rest.lower().startswith(("http://", "https://")):
+        rest = redact_url(rest)
+    return head + rest
+
+
 def split_spec(spec: str) -> tuple[str | None, str]:
     """('git', 'main:models/m.skops') for 'git:main:models/m.skops'; (None, spec) for a path."""
     match = SCHEME.match(spec)
@@ -152,7 +166,13 @@ def _from_manifest(spec: str, manifest: Path, ctx: SourceContext) -> ResolvedBas
             f"{ctx.where}: {manifest} is not an {MANIFEST_SCHEMA} manifest (schema: {found!r})",
             hint="write it with `mlgate baseline save`, or upgrade mlgate if a newer one wrote it",
         )
-    report_path = manifest.parent / str(doc.get("report") or "report.json")
+    from mlgate.load.baseline.common import inside
+
+    label = f"{manifest}"
+    named_report = doc.get("report") or "report.json"
+    if not isinstance(named_report, str):
+        raise BaselineError(f"{ctx.where}: {manifest}: `report` is not a file name")
+    report_path = inside(manifest.parent, named_report, where=ctx.where, label=label)
     report = _read_report(report_path, ctx) if report_path.is_file() else None
     note = (
         "saved by `mlgate baseline save`"
@@ -161,7 +181,10 @@ def _from_manifest(spec: str, manifest: Path, ctx: SourceContext) -> ResolvedBas
     )
     model = doc.get("model")
     if model:
-        path = manifest.parent / str(model)
+        if not isinstance(model, str):
+            raise BaselineError(f"{ctx.where}: {manifest}: `model` is not a file name")
+        # a forged manifest must not name any file of the machine as "the model"
+        path = inside(manifest.parent, model, where=ctx.where, label=label)
         if not path.is_file():
             raise BaselineError(
                 f"{ctx.where}: {manifest} names the model {model!r}, which is not in the folder",
@@ -185,7 +208,7 @@ def _read_report(path: Path, ctx: SourceContext) -> dict[str, Any]:
     """
     try:
         doc = json.loads(path.read_text())
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, RecursionError) as exc:
         raise BaselineError(f"{ctx.where}: cannot read saved report {path}: {exc}") from None
     if not isinstance(doc, dict) or doc.get("schema") != "mlgate.report/v1":
         raise BaselineError(f"{ctx.where}: {path} is not an mlgate.report/v1 report")

@@ -9,14 +9,23 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING
 
 from mlgate.errors import BaselineError
 from mlgate.support import fs
 
-if TYPE_CHECKING:
-    from mlgate.load.baseline.resolver import SourceContext
+
+@dataclass(frozen=True)
+class SourceContext:
+    """What a source needs: where the config lives, a cache folder, the spec's options."""
+
+    root: Path  # the config file's folder (git commands run here)
+    cache: Path  # a folder for downloads (inside the report dir's .cache)
+    where: str  # "mlgate.yaml: models.baseline" for messages
+    sha256: str | None = None  # expected checksum (URL specs)
+    env: dict[str, str] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)  # what a source found, for the report
 
 
 def environ(ctx: SourceContext) -> Mapping[str, str]:

@@ -18,7 +18,7 @@ from mlgate.load.baseline.common import unpack
 from mlgate.support import fs, git
 
 if TYPE_CHECKING:
-    from mlgate.load.baseline.resolver import SourceContext
+    from mlgate.load.baseline.common import SourceContext
 
 LFS_POINTER = b"version https://git-lfs.github.com/spec/v1"
 FETCH_HINT = (

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from github.Artifact import Artifact
     from github.Repository import Repository
 
-    from mlgate.load.baseline.resolver import SourceContext
+    from mlgate.load.baseline.common import SourceContext
 
 PR_EVENTS = frozenset(
     {

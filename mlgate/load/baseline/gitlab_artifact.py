@@ -21,7 +21,7 @@ from mlgate.support import fs
 if TYPE_CHECKING:
     import gitlab
 
-    from mlgate.load.baseline.resolver import SourceContext
+    from mlgate.load.baseline.common import SourceContext
 
 MANIFEST = "baseline.json"
 

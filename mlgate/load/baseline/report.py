@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from mlgate.errors import BaselineError, ConfigError
 
 if TYPE_CHECKING:
-    from mlgate.load.baseline.resolver import SourceContext
+    from mlgate.load.baseline.common import SourceContext
 
 FINGERPRINT = re.compile(r"^[A-Za-z0-9_.:+/=-]{1,200}$")
 

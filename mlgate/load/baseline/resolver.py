@@ -10,11 +10,12 @@ from __future__ import annotations
 import importlib
 import json
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
 from mlgate.errors import BaselineError, ConfigError
+from mlgate.load.baseline.common import SourceContext as SourceContext  # re-exported
 from mlgate.load.boosters import is_xgboost_json
 
 # scheme -> module implementing `fetch(rest: str, ctx: SourceContext) -> Path`
@@ -31,18 +32,6 @@ SCHEME = re.compile(r"^(?P<scheme>[a-z][a-z0-9-]+):(?P<rest>.+)$")
 # schemes whose source is given the whole spec, not the rest: a URL's scheme is part of the URL
 WHOLE_SPEC = frozenset({"http", "https"})
 MANIFEST_SCHEMA = "mlgate.baseline/v1"  # what `mlgate baseline save` writes as baseline.json
-
-
-@dataclass(frozen=True)
-class SourceContext:
-    """What a source needs: where the config lives, a cache folder, the spec's options."""
-
-    root: Path  # the config file's folder (git commands run here)
-    cache: Path  # a folder for downloads (inside the report dir's .cache)
-    where: str  # "mlgate.yaml: models.baseline" for messages
-    sha256: str | None = None  # expected checksum (URL specs)
-    env: dict[str, str] = field(default_factory=dict)
-    notes: list[str] = field(default_factory=list)  # what a source found, for the report
 
 
 class Source(Protocol):

@@ -27,7 +27,7 @@ from mlgate.support.secrets import redact_url
 if TYPE_CHECKING:
     import requests
 
-    from mlgate.load.baseline.resolver import SourceContext
+    from mlgate.load.baseline.common import SourceContext
 
 HEX64 = re.compile(r"^[0-9a-f]{64}$")
 CHUNK = 1 << 20

@@ -27,7 +27,8 @@ class ExitCode(IntEnum):
     USAGE = 2  # bad command line or invalid config
     CANNOT_EVALUATE = 3  # unreadable data/model, unreachable baseline, required publish failed
     BUG = 4  # a bug in mlgate
-    INTERRUPTED = 130
+    INTERRUPTED = 130  # SIGINT (128 + 2)
+    TERMINATED = 143  # SIGTERM (128 + 15), e.g. a cancelled CI job
 
 
 # --- thresholds: the one table every stage reads (config, measure, compare, report) -------------

@@ -7,6 +7,8 @@ from pathlib import Path
 import pytest
 from support.projects import Project, fit, make_data
 
+pytest_plugins = ["support.mlflow_server"]  # one real MLflow server per session, when asked for
+
 
 @pytest.fixture(scope="session")
 def models_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:

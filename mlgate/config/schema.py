@@ -28,8 +28,9 @@ class ModelSpec(Strict):
 
     path: str | None = Field(
         None,
-        description="file (.skops, .onnx, .joblib/.pkl) or a baseline spec: git:REF:PATH, "
-        "https://..., report:PATH, github-artifact:NAME, gitlab-artifact:JOB:PATH",
+        description="file (.skops, .onnx, XGBoost .json/.ubj, LightGBM .txt, CatBoost .cbm, "
+        ".joblib/.pkl) or a baseline spec: git:REF:PATH, https://..., report:PATH, "
+        "github-artifact:NAME, gitlab-artifact:JOB:PATH, mlflow:models:/NAME@ALIAS",
     )
     factory: str | None = Field(
         None, description="module:function returning a fitted estimator (trusted code)"
@@ -37,9 +38,9 @@ class ModelSpec(Strict):
     predictions: str | None = Field(
         None, description="csv/parquet/jsonl of this model's predictions on the eval rows"
     )
-    format: Literal["skops", "onnx", "joblib", "pickle"] | None = Field(
-        None, description="file format; inferred from the extension"
-    )
+    format: (
+        Literal["skops", "onnx", "joblib", "pickle", "xgboost", "lightgbm", "catboost"] | None
+    ) = Field(None, description="file format; inferred from the extension")
     trust: bool | list[str] = Field(
         False,
         description="joblib/pickle: true to allow loading (runs code). skops: extra type "
@@ -349,6 +350,16 @@ class WaiverConfig(Strict):
     expires: date = Field(description="YYYY-MM-DD; after it the waiver stops and the gate blocks")
 
 
+class MlflowPublish(Strict):
+    """Log the gate run to the MLflow tracking server of MLFLOW_TRACKING_URI (docs/mlflow.md)."""
+
+    experiment: str = Field(
+        "mlgate",
+        min_length=1,
+        description="experiment of the new run (a candidate from mlflow:runs:/ logs into its run)",
+    )
+
+
 class PublishConfig(Strict):
     comment: Literal["always", "on-failure", "on-change", "never"] = Field(
         "always", description="when to post the PR/MR comment"
@@ -356,6 +367,9 @@ class PublishConfig(Strict):
     accept_label: str = Field(
         "mlgate:accept-regression",
         description="a PR/MR label that turns blocking failures into warnings (audited)",
+    )
+    mlflow: MlflowPublish | None = Field(
+        None, description="log metrics, verdict and report files to MLflow: {experiment: NAME}"
     )
 
 

@@ -143,7 +143,20 @@ class Inputs:
         models = self.config.models
         if models is None:
             raise ConfigError(f"{self.loaded.where('models')}: model gates need models.candidate")
-        return self._once("candidate", lambda: self._load(models.candidate, "models.candidate"))
+        spec = models.candidate
+        return self._once(
+            "candidate",
+            lambda: self._load(spec, "models.candidate", local=self._remote(spec, "candidate")),
+        )
+
+    def _remote(self, spec: Any, name: str) -> Path | None:
+        """A candidate given as an `mlflow:` spec, downloaded like a baseline; else None."""
+        if not (spec.path or "").startswith("mlflow:"):
+            return None
+        from mlgate.load.baseline.resolver import SourceContext, fetch_spec
+
+        where = self.loaded.where(f"models.{name}")
+        return fetch_spec(spec.path, SourceContext(self.loaded.root, self.cache_dir, where))
 
     @cached_property
     def baseline_source(self) -> ResolvedBaseline | None:

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mlgate.errors import ConfigError, InputError, require
+from mlgate.load.boosters import load_catboost, load_lightgbm, load_xgboost
 
 if TYPE_CHECKING:
     import numpy as np
@@ -26,6 +27,13 @@ FORMATS_BY_SUFFIX = {
     ".joblib": "joblib",
     ".pkl": "pickle",
     ".pickle": "pickle",
+    ".json": "xgboost",
+    ".ubj": "xgboost",
+    ".xgb": "xgboost",
+    ".txt": "lightgbm",
+    ".lgb": "lightgbm",
+    ".cbm": "catboost",
+    ".cb": "catboost",
 }
 
 
@@ -245,6 +253,9 @@ LOADERS = {
     "pickle": _load_pickle,
     "factory": _load_factory,
     "predictions": _load_predictions,
+    "xgboost": load_xgboost,
+    "lightgbm": load_lightgbm,
+    "catboost": load_catboost,
 }
 
 

@@ -10,11 +10,12 @@ from __future__ import annotations
 import importlib
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
 from mlgate.errors import BaselineError, ConfigError
+from mlgate.load.boosters import is_xgboost_json
 
 # scheme -> module implementing `fetch(rest: str, ctx: SourceContext) -> Path`
 SOURCES: dict[str, str] = {
@@ -24,6 +25,7 @@ SOURCES: dict[str, str] = {
     "report": "mlgate.load.baseline.report",
     "github-artifact": "mlgate.load.baseline.github_artifact",
     "gitlab-artifact": "mlgate.load.baseline.gitlab_artifact",
+    "mlflow": "mlgate.load.baseline.mlflow",
 }
 SCHEME = re.compile(r"^(?P<scheme>[a-z][a-z0-9-]+):(?P<rest>.+)$")
 # schemes whose source is given the whole spec, not the rest: a URL's scheme is part of the URL
@@ -40,6 +42,7 @@ class SourceContext:
     where: str  # "mlgate.yaml: models.baseline" for messages
     sha256: str | None = None  # expected checksum (URL specs)
     env: dict[str, str] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)  # what a source found, for the report
 
 
 class Source(Protocol):
@@ -79,7 +82,10 @@ def split_spec(spec: str) -> tuple[str | None, str]:
 
 def resolve(spec: str, ctx: SourceContext, *, predictions: bool = False) -> ResolvedBaseline:
     """Fetch the baseline named by `spec` and say what it is."""
-    return interpret(spec, fetch_spec(spec, ctx), ctx, predictions=predictions)
+    resolved = interpret(spec, fetch_spec(spec, ctx), ctx, predictions=predictions)
+    if ctx.notes and not resolved.note:  # e.g. the registered model version an alias named
+        resolved = replace(resolved, note="; ".join(ctx.notes))
+    return resolved
 
 
 def fetch_spec(spec: str, ctx: SourceContext) -> Path:
@@ -124,7 +130,7 @@ def interpret(
             f"{ctx.where}: {spec} is a folder without baseline.json or report.json",
             hint="point at a model file, or at what `mlgate baseline save` wrote",
         )
-    if path.suffix.lower() == ".json":
+    if path.suffix.lower() == ".json" and not is_xgboost_json(path):
         return ResolvedBaseline(spec, "report", report=_read_report(path, ctx))
     return ResolvedBaseline(spec, "predictions" if predictions else "model", path=path)
 

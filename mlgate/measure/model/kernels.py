@@ -299,10 +299,10 @@ _CONFUSION: dict[str, Callable[..., np.ndarray]] = {
 
 
 def _weights(index: np.ndarray, n: int) -> np.ndarray:
-    """Row weights of each resample: how many times it drew each of the n rows, (c, n) floats."""
+    """Row weights of each resample: how many times it drew each of the n rows, (c, n)."""
     c = len(index)
     flat = (index + (np.arange(c, dtype=np.int64) * n)[:, None]).ravel()
-    return np.bincount(flat, minlength=c * n).reshape(c, n).astype(np.float64)
+    return np.bincount(flat, minlength=c * n).reshape(c, n)  # integers: sums stay exact
 
 
 class _Ranked:
@@ -314,13 +314,17 @@ class _Ranked:
         self.rows = rows[order]
         ordered = values[order]
         self.starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
-        self.positive = np.asarray(positive, dtype=np.float64)[self.rows]
+        self.ties = len(self.starts) < len(self.rows)
+        self.positive = np.asarray(positive, dtype=bool)[self.rows]
 
     def groups(self, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Per resample and tie group (ascending score): weight of positives, of negatives."""
         w = weights[:, self.rows]
+        pos = np.where(self.positive, w, 0)
+        if not self.ties:  # every score distinct: a group is a row
+            return pos, w - pos
         total = np.add.reduceat(w, self.starts, axis=1)
-        pos = np.add.reduceat(w * self.positive, self.starts, axis=1)
+        pos = np.add.reduceat(pos, self.starts, axis=1)
         return pos, total - pos
 
 
@@ -337,7 +341,7 @@ def _average_precision(pos: np.ndarray, neg: np.ndarray) -> np.ndarray:
     """Σ (recall step) x precision over thresholds from high to low, as sklearn's curve."""
     pos, neg = pos[:, ::-1], neg[:, ::-1]
     tps, seen = np.cumsum(pos, axis=1), np.cumsum(pos + neg, axis=1)
-    precision = np.divide(tps, seen, out=np.zeros_like(tps), where=seen > 0)
+    precision = np.divide(tps, seen, out=np.zeros(tps.shape), where=seen > 0)
     p, q = pos.sum(axis=1), neg.sum(axis=1)
     with np.errstate(divide="ignore", invalid="ignore"):
         value = (pos * precision).sum(axis=1) / p
@@ -379,9 +383,9 @@ class _RankKernel:
     def replicates(self, index: np.ndarray) -> np.ndarray:
         weights = _weights(index, self.n)
         if self.how[0] != "ap":  # class weights per resample, for presence and averaging
-            onehot = np.zeros((self.n, self.k))
-            onehot[np.arange(self.n), self.code] = 1.0
-            counts = weights @ onehot
+            counts = np.stack(
+                [weights[:, self.code == j].sum(axis=1) for j in range(self.k)], axis=1
+            )
         out = []
         for ranked in self.arms:
             if self.how[0] == "ap":

@@ -7,7 +7,9 @@ resample as row weights (how often it drew each row): per tie group of scores, t
 positives and negatives, whose cumulative sums give the AUC (Mann-Whitney, ties count 1/2) or
 the average precision exactly as scikit-learn's curves do; order statistics (median and max
 absolute error) read the same weights over the sorted errors. Anything else falls back to
-calling the metric per resample (exact, slower).
+calling the metric per resample (exact, slower). Every kernel gives the per-resample loop's
+numbers for the same seed up to floating-point summation order (tests/measure/model: relative
+1e-9 against scikit-learn on each resample), so replacing the loop changed no estimate.
 """
 
 from __future__ import annotations

@@ -27,7 +27,7 @@ from mlgate.commands.run import Folder, checkpoint, finish, on_interrupt, write_
 from mlgate.config import LoadedConfig, load_config
 from mlgate.errors import ConfigError, InputError, MlgateError
 from mlgate.load.baseline.resolver import MANIFEST_SCHEMA
-from mlgate.pipeline import RunOptions, execute
+from mlgate.pipeline import RunOptions, configured_kinds, execute, validate
 from mlgate.records import RELATIVE_KEYS, Report
 from mlgate.support import fs, interrupts
 
@@ -56,7 +56,13 @@ def _save(args: argparse.Namespace, folder: Folder) -> int:
         target = Path(args.to) if args.to else loaded.resolve(DEFAULT_DIR)
         shown = f"--to {args.to}" if args.to else DEFAULT_DIR
         check_target(target, shown)  # before the run: refuse early, not after minutes of work
-        report = execute(for_recording(loaded), RunOptions(out_dir=out_dir, progress=checkpoint))
+        # the config as written is validated (a typo is an error here too); what runs is the
+        # recording: relative thresholds measured, not gated, and no baseline resolved
+        validate(loaded, configured_kinds(loaded), recording=True)
+        report = execute(
+            for_recording(loaded),
+            RunOptions(out_dir=out_dir, validated=True, progress=checkpoint),
+        )
     except MlgateError as exc:
         write_error_report(exc, out_dir or Path("mlgate-report"))
         raise

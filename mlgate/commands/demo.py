@@ -39,9 +39,12 @@ def run(args: argparse.Namespace) -> int:
         as_intended &= ok
         lines.append(
             f"  {scenario.name:<18} verdict {report.verdict:<5} (exit {code})"
-            f"{'' if ok else f'  UNEXPECTED: meant {scenario.expected}'}  -> {out_dir}/report.md"
+            f"{'' if ok else f'  UNEXPECTED: meant {scenario.expected}'}  -> {out_dir}/report.html"
         )
-    print("\nmlgate demo: done\n" + "\n".join(lines), file=sys.stderr)
+    print(
+        "\nmlgate demo: done (open the report.html files in a browser)\n" + "\n".join(lines),
+        file=sys.stderr,
+    )
     prog = "mlgate" if shutil.which("mlgate") else f"{sys.executable} -m mlgate"  # works as typed
     print(
         f"  try it yourself: cd {root} && {prog} run   (or -c mlgate-regressed.yaml)",

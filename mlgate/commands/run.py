@@ -138,12 +138,15 @@ def _accepted(loaded: LoadedConfig) -> str | None:
 
 def _publish(report: Report, out_dir: Path, args: argparse.Namespace, loaded: LoadedConfig) -> None:
     from mlgate.publish import PublishOptions, publish
+    from mlgate.publish.github_workflow import escape_line
 
     options = PublishOptions(
-        comment=args.comment or loaded.config.publish.comment, require=args.require_publish
+        comment=args.comment or loaded.config.publish.comment,
+        require=args.require_publish,
+        config=loaded.path,
     )
     for line in publish(report, out_dir, options):
-        print(f"mlgate: {line}", file=sys.stderr)
+        print(escape_line(f"mlgate: {line}"), file=sys.stderr)
 
 
 def _log_to_mlflow(

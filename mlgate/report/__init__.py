@@ -148,6 +148,10 @@ def read_report(path: Path) -> Report:
         raise InputError(
             f"{path}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}", hint=hint
         ) from None
+    except RecursionError:  # a forged document nested thousands of levels deep
+        raise InputError(
+            f"{path}: not a valid mlgate report: nested too deeply", hint=hint
+        ) from None
     if not isinstance(doc, dict):
         raise InputError(f"{path}: not an mlgate report (expected a JSON object)", hint=hint)
     try:
@@ -155,4 +159,7 @@ def read_report(path: Path) -> Report:
     except ValueError as exc:
         raise InputError(f"{path}: {exc}", hint=hint) from None
     except (TypeError, KeyError, AttributeError) as exc:
-        raise InputError(f"{path}: not a valid mlgate report: {exc}", hint=hint) from None
+        # the exception's text may quote the document: name its type only
+        raise InputError(
+            f"{path}: not a valid mlgate report ({type(exc).__name__})", hint=hint
+        ) from None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -93,7 +94,11 @@ def test_round_trip(any_report: tuple[str, Report], tmp_path: Path) -> None:
     _, report = any_report
     write_reports(report, tmp_path, ("json",))
     again = read_report(tmp_path)  # a folder means its report.json
-    assert again.to_dict() == json.loads(json.dumps(report.to_dict()))
+    # reading drops control characters (issue 12: a forged report is sanitised); nothing else
+    expected = re.sub(
+        r"(\\u00(0[0-8]|0[bcBC]|0[e-fE-F]|1[0-9a-fA-F]))", "", json.dumps(report.to_dict())
+    )
+    assert again.to_dict() == json.loads(expected)
     assert render(again, "md") == render(report, "md")
 
 
@@ -107,7 +112,11 @@ def test_round_trip(any_report: tuple[str, Report], tmp_path: Path) -> None:
             '{"schema": "other/v9"}',
             "report.json: not an mlgate.report/v1 document (schema: 'other/v9')",
         ),
-        ('{"schema": "mlgate.report/v1"}', "report.json: not a valid mlgate report: 'verdict'"),
+        (
+            '{"schema": "mlgate.report/v1"}',
+            "report.json: not a valid mlgate report: verdict: expected one of pass, fail, error, "
+            "got None",
+        ),
         (
             '{"schema": "mlgate.report/v1", "verdict": "pass", "gates": [{"id": "x", "bogus": 1}]}',
             "report.json: not a valid mlgate report: ",

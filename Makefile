@@ -25,15 +25,17 @@ demo: $(STAMP)
 	rm -rf demo
 	$(BIN)/mlgate demo demo
 
-## make test: install everything the tests use, then run the whole suite
+## make test: install everything the tests use, check the layers (.importlinter), run the suite
 test: $(STAMP)
 	./scripts/test-tools.sh
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)
 	$(BIN)/ruff check mlgate tests benchmarks
 	$(BIN)/ruff format --check mlgate tests benchmarks
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/gate_overhead.py

@@ -12,8 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from mlgate.errors import ExitCode
-from mlgate.records import GateResult, Report, Verdict
+from mlgate.records import ExitCode, GateResult, Report, Verdict
 
 
 @dataclass(frozen=True)
@@ -90,7 +89,7 @@ def _decide_failure(gate: GateResult, rules: Rules, today: date) -> GateResult:
         break
     if rules.accepted:
         return gate.with_status(
-            "warn", blocking=False, note=f"regression accepted: {rules.accepted}"
+            "warn", blocking=False, note=f"regression accepted: {rules.accepted}", accepted=True
         )
     return gate.with_status("fail", blocking=True)
 

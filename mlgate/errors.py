@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from enum import IntEnum
+from mlgate.records import ExitCode
 
-
-class ExitCode(IntEnum):
-    """The exit codes of the contract (docs/design.md §3). Every non-zero code blocks a merge."""
-
-    OK = 0  # every blocking gate passed
-    GATE_FAILED = 1  # a blocking gate failed: a regression, a value
-    USAGE = 2  # bad command line or invalid config
-    CANNOT_EVALUATE = 3  # unreadable data/model, unreachable baseline, required publish failed
-    BUG = 4  # a bug in mlgate
-    INTERRUPTED = 130
+__all__ = [
+    "BaselineError",
+    "ConfigError",
+    "ExitCode",
+    "InputError",
+    "MissingExtraError",
+    "MlgateError",
+    "PublishError",
+    "require",
+]
 
 
 class MlgateError(Exception):

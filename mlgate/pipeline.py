@@ -17,6 +17,7 @@ from mlgate.errors import ConfigError, MlgateError
 from mlgate.load.inputs import Inputs
 from mlgate.measure import GATE_KINDS, GateKind, load_kind
 from mlgate.records import Measurement, Report
+from mlgate.report import wording
 
 
 @dataclass(frozen=True)
@@ -75,10 +76,10 @@ def execute(loaded: LoadedConfig, options: RunOptions) -> Report:
             measurements.append(
                 Measurement(id=name, kind=_kind_of(name), name=name, error=exc.lines()[0])
             )
-        diagnostics.update(getattr(kind, "diagnostics", lambda _inputs: {})(inputs))
+        diagnostics.update(kind.diagnostics(inputs))
 
     policy = loaded.config.policy
-    results = compare_all(
+    comparisons = compare_all(
         measurements, Policy(alpha=policy.significance, strict=policy.mode == "strict")
     )
     rules = Rules(
@@ -86,7 +87,7 @@ def execute(loaded: LoadedConfig, options: RunOptions) -> Report:
         waivers=tuple(Waiver(w.gate, w.reason, w.owner, w.expires) for w in loaded.config.waivers),
         accepted=options.accepted,
     )
-    gates = decide(results, rules)
+    gates = wording.worded_all(comparisons, decide([c.result for c in comparisons], rules))
     context = build_context(loaded, inputs, options.env)
     context["duration_s"] = round(time.perf_counter() - started, 3)
     if options.accepted:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import asdict, dataclass, field, replace
+from enum import IntEnum
 from typing import Any, Literal
 
 SCHEMA = "mlgate.report/v1"
@@ -18,6 +19,89 @@ Kind = Literal["data", "model", "performance"]
 Status = Literal["pass", "warn", "fail", "error", "waived", "skipped"]
 Verdict = Literal["pass", "fail", "error"]
 STATUSES: tuple[Status, ...] = ("pass", "warn", "fail", "error", "waived", "skipped")
+
+
+class ExitCode(IntEnum):
+    """The exit codes of the contract (docs/design.md §3). Every non-zero code blocks a merge."""
+
+    OK = 0  # every blocking gate passed
+    GATE_FAILED = 1  # a blocking gate failed: a regression, a value
+    USAGE = 2  # bad command line or invalid config
+    CANNOT_EVALUATE = 3  # unreadable data/model, unreachable baseline, required publish failed
+    BUG = 4  # a bug in mlgate
+    INTERRUPTED = 130
+
+
+# --- thresholds: the one table every stage reads (config, measure, compare, report) -------------
+
+
+@dataclass(frozen=True)
+class Threshold:
+    """One threshold kind. Absolute kinds bound the candidate's value; relative kinds bound its
+    worsening against production and apply to one metric direction (`higher_is_better`)."""
+
+    key: str  # the config key
+    relative: bool
+    operator: str  # Check.operator in the report: ">=" / "<=" (absolute), the key (relative)
+    symbol: str  # as people read it: "≥", "≤"
+    label: str  # table cells: "≥ {}", "drop ≤ {}"
+    word: str  # absolute: "below the minimum"; relative: the worsening, "drop" / "increase"
+    higher_is_better: bool | None = None  # relative: the metric direction it applies to
+
+    def holds(self, value: float, bound: float) -> bool:
+        """An absolute bound: whether `value` is within it."""
+        return value >= bound if self.symbol == "≥" else value <= bound
+
+
+# In the order people read them (one row per kind: adding a threshold kind is one row).
+THRESHOLDS: dict[str, Threshold] = {
+    t.key: t
+    for t in (
+        Threshold("min", False, ">=", "≥", "≥ {}", "below the minimum"),
+        Threshold("max", False, "<=", "≤", "≤ {}", "above the maximum"),
+        Threshold("max_drop", True, "max_drop", "≤", "drop ≤ {}", "drop", True),
+        Threshold("max_increase", True, "max_increase", "≤", "increase ≤ {}", "increase", False),
+    )
+}
+THRESHOLD_KEYS: tuple[str, ...] = tuple(THRESHOLDS)
+RELATIVE_KEYS: tuple[str, ...] = tuple(k for k, t in THRESHOLDS.items() if t.relative)
+ABSOLUTE_KEYS: tuple[str, ...] = tuple(k for k, t in THRESHOLDS.items() if not t.relative)
+
+
+def relative_key(higher_is_better: bool) -> str:
+    """The relative threshold key that applies to a metric of this direction."""
+    return next(
+        k for k, t in THRESHOLDS.items() if t.relative and t.higher_is_better is higher_is_better
+    )
+
+
+@dataclass(frozen=True)
+class Tolerance:
+    """An allowed change: absolute (in the metric's units) or relative to the production value."""
+
+    value: float
+    relative: bool = False
+
+    def absolute(self, baseline: float) -> float:
+        """The tolerance in the metric's units, given the production value."""
+        return abs(baseline) * self.value if self.relative else self.value
+
+    def __str__(self) -> str:
+        return f"{self.value * 100:g}%" if self.relative else f"{self.value:g}"
+
+
+def detectable_worsening(se: float, tolerance: float, alpha: float, power: float = 0.8) -> float:
+    """The smallest true worsening the default rule detects with `power`, in metric units.
+
+    The rule fails a gate when the two-sided (1 - alpha) interval lies wholly beyond the
+    tolerance: tolerance + (z_{1-alpha/2} + z_power) * se.
+    """
+    from statistics import NormalDist
+
+    if not (0 < alpha < 1 and 0 < power < 1) or se < 0:
+        raise ValueError("need 0 < alpha < 1, 0 < power < 1 and se ≥ 0")
+    z = NormalDist()
+    return tolerance + (z.inv_cdf(1 - alpha / 2) + z.inv_cdf(power)) * se
 
 
 @dataclass(frozen=True)
@@ -119,10 +203,55 @@ class GateResult:
     inconclusive: bool = False
     notes: tuple[str, ...] = ()
     details: dict[str, Any] = field(default_factory=dict)
+    # a blocking failure let through because the regressions were accepted (a PR label); in
+    # report.json only when true (`"accepted": true`), so every other report is unchanged
+    accepted: bool = False
 
-    def with_status(self, status: Status, *, blocking: bool, note: str | None = None) -> GateResult:
+    def with_status(
+        self, status: Status, *, blocking: bool, note: str | None = None, accepted: bool = False
+    ) -> GateResult:
         notes = (*self.notes, note) if note else self.notes
-        return replace(self, status=status, blocking=blocking, notes=notes)
+        return replace(self, status=status, blocking=blocking, notes=notes, accepted=accepted)
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One fact the compare stage established about one threshold of one gate.
+
+    compare writes no sentences: the report stage's wording turns these into the gate's
+    message (failures) and notes (everything else). Numbers are in the metric's units.
+    """
+
+    what: Literal[
+        "outside",  # an absolute bound failed: `value` is outside `bound`
+        "worse",  # a relative threshold failed: worsened by `value`, `allowed` allowed
+        "unproven",  # strict mode: the worsening is not proven within `allowed`
+        "no_baseline",  # a relative threshold with no production value
+        "zero_baseline",  # a relative tolerance of a production value 0 allows no worsening
+        "unpaired",  # compared point values (the baseline is a saved report)
+        "inconclusive",  # the interval of the worsening spans `allowed`
+    ]
+    key: str
+    value: float | None = None  # the candidate (outside) or the worsening (worse, unproven)
+    bound: float | None = None  # the bound (outside) or the allowed worsening (relative)
+    interval: tuple[float, float] | None = None  # worse: of the delta; inconclusive: worsening
+    detectable: float | None = None  # inconclusive: the smallest detectable worsening
+    n: int | None = None  # inconclusive: rows or timing blocks behind the estimate
+
+    @property
+    def fails(self) -> bool:
+        return self.what in ("outside", "worse", "unproven")
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """What compare returns for one measurement: the gate's facts (`result`, message empty
+    for a measured gate) plus what the wording needs to say them."""
+
+    result: GateResult
+    measurement: Measurement
+    findings: tuple[Finding, ...] = ()
+    alpha: float = 0.05  # the level of the gate's interval (Holm-adjusted for slices)
 
 
 @dataclass(frozen=True)
@@ -200,6 +329,8 @@ def _gate_dict(gate: GateResult) -> dict[str, Any]:
     doc["ci"] = list(gate.ci) if gate.ci is not None else None
     doc["notes"] = list(gate.notes)
     doc["checks"] = [asdict(c) for c in gate.checks]
+    if not gate.accepted:
+        del doc["accepted"]
     return doc
 
 

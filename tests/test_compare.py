@@ -4,9 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from mlgate.compare import Policy, compare, compare_all
+from mlgate.compare import Policy, compare, compare_all, holm, holm_levels
 from mlgate.config import Tolerance
-from mlgate.records import Estimate, Measurement
+from mlgate.records import Estimate, GateResult, Measurement
+from mlgate.report.wording import worded
+
+
+def judged(m: Measurement, policy: Policy) -> GateResult:
+    """compare, then the wording, as the pipeline does."""
+    return worded(compare(m, policy))
 
 
 def gate(
@@ -72,12 +78,12 @@ def gate(
 def test_decision_table(
     measurement: Measurement, strict: bool, status: str, inconclusive: bool
 ) -> None:
-    result = compare(measurement, Policy(alpha=0.05, strict=strict))
+    result = compare(measurement, Policy(alpha=0.05, strict=strict)).result
     assert (result.status, result.inconclusive) == (status, inconclusive)
 
 
 def test_failure_message_states_delta_interval_and_allowance() -> None:
-    result = compare(gate(0.871, 0.902, ci_se=0.005, max_drop=Tolerance(0.005)), Policy())
+    result = judged(gate(0.871, 0.902, ci_se=0.005, max_drop=Tolerance(0.005)), Policy())
     assert result.message == "m dropped 0.031 (95% CI −0.041…−0.021), allowed 0.005"
     assert result.ci == pytest.approx((-0.031 - 1.96 * 0.005, -0.031 + 1.96 * 0.005), abs=1e-4)
     assert result.delta == pytest.approx(-0.031)
@@ -85,7 +91,7 @@ def test_failure_message_states_delta_interval_and_allowance() -> None:
 
 
 def test_inconclusive_is_said_with_the_detectable_drop() -> None:
-    result = compare(gate(0.89, 0.90, ci_se=0.01, max_drop=Tolerance(0.005)), Policy())
+    result = judged(gate(0.89, 0.90, ci_se=0.01, max_drop=Tolerance(0.005)), Policy())
     assert result.status == "pass"
     assert any(
         n.startswith("inconclusive:") and "detects a drop of about 0.033" in n for n in result.notes
@@ -99,21 +105,21 @@ def test_errors_and_skips_pass_through_never_as_pass() -> None:
     errored = Measurement(id="x", kind="model", name="m", error="roc_auc: single class")
     skipped = Measurement(id="y", kind="model", name="m", skipped="only 3 rows")
     missing = Measurement(id="z", kind="model", name="m", thresholds={"min": 0.1})
-    assert compare(errored, Policy()).status == "error"
-    assert compare(skipped, Policy()).status == "skipped"
-    assert compare(missing, Policy()).status == "error"
+    assert compare(errored, Policy()).result.status == "error"
+    assert compare(skipped, Policy()).result.status == "skipped"
+    assert compare(missing, Policy()).result.status == "error"
 
 
 def test_unpaired_saved_report_baseline_compares_points_and_says_so() -> None:
-    result = compare(gate(0.88, 0.90, max_drop=Tolerance(0.01)), Policy())
+    result = judged(gate(0.88, 0.90, max_drop=Tolerance(0.01)), Policy())
     assert result.status == "fail"
     assert "no paired statistics" in " ".join(result.notes)
 
 
 def test_holm_tightens_the_interval_of_slices() -> None:
     slices = [gate(0.88, 0.90, ci_se=0.008, family="f", max_drop=Tolerance(0.0)) for _ in range(4)]
-    results = compare_all(slices, Policy(alpha=0.05))
-    alone = compare(slices[0], Policy(alpha=0.05))
+    results = [c.result for c in compare_all(slices, Policy(alpha=0.05))]
+    alone = compare(slices[0], Policy(alpha=0.05)).result
     assert alone.status == "fail"  # upper bound -0.02 + 1.96*0.008 < 0
     widths = sorted(r.ci[1] - r.ci[0] for r in results)  # type: ignore[index]
     alone_width = alone.ci[1] - alone.ci[0]  # type: ignore[index]
@@ -126,5 +132,43 @@ def test_holm_stops_at_first_non_rejection() -> None:
     strong = gate(0.80, 0.90, ci_se=0.01, family="f", max_drop=Tolerance(0.0))
     weak = gate(0.895, 0.90, ci_se=0.01, family="f", max_drop=Tolerance(0.0))
     weak2 = gate(0.897, 0.90, ci_se=0.01, family="f", max_drop=Tolerance(0.0))
-    results = compare_all([weak, strong, weak2], Policy(alpha=0.05))
+    results = [c.result for c in compare_all([weak, strong, weak2], Policy(alpha=0.05))]
     assert [r.status for r in results] == ["pass", "fail", "pass"]
+
+
+# Holm's correction: the one implementation, used by compare_all for slices (above).
+@pytest.mark.parametrize(
+    ("pvalues", "alpha", "expected"),
+    [
+        ([], 0.05, []),
+        ([0.05], 0.05, [True]),
+        ([0.051], 0.05, [False]),
+        ([0.01, 0.04, 0.03, 0.005], 0.05, [True, False, False, True]),  # 0.03 > 0.05/2 stops
+        ([0.01, 0.02, 0.03], 0.05, [True, True, True]),  # 0.0167, 0.025, 0.05
+        ([0.02, 0.001, 0.02], 0.05, [True, True, True]),  # ties: 0.025 then 0.05
+        ([0.2, 0.001, 0.013, 0.04], 0.05, [False, True, True, False]),  # 0.0125, 0.0167, 0.025
+    ],
+)
+def test_holm(pvalues: list[float], alpha: float, expected: list[bool]) -> None:
+    assert holm(pvalues, alpha) == expected
+
+
+def test_holm_levels_stop_at_the_first_kept_hypothesis() -> None:
+    # 0.001 at 0.0125 rejected, 0.013 at 0.0167 rejected, 0.04 at 0.025 kept: it and 0.2 stay there
+    assert holm_levels([0.2, 0.001, 0.013, 0.04], 0.05) == pytest.approx(
+        [0.025, 0.0125, 0.05 / 3, 0.025]
+    )
+
+
+def test_holm_rejects_a_nan_pvalue() -> None:
+    with pytest.raises(ValueError, match="holm: a p-value is NaN"):
+        holm([0.01, float("nan")], 0.05)
+
+
+def test_compare_writes_no_sentences() -> None:
+    """compare returns facts: the message is the wording's, the notes are the measurement's."""
+    m = gate(0.871, 0.902, ci_se=0.005, max_drop=Tolerance(0.005))
+    facts = compare(m, Policy())
+    assert (facts.result.status, facts.result.message, facts.result.notes) == ("fail", "", ())
+    assert [f.what for f in facts.findings] == ["worse"]
+    assert facts.findings[0].bound == pytest.approx(0.005)

@@ -102,3 +102,23 @@ def test_verdict_and_exit_code(statuses: list[tuple[str, bool]], verdict: str, c
 
 def test_run_level_errors_make_the_verdict_error() -> None:
     assert verdict_of([], ["mlgate.yaml: data.eval: file not found"]) == "error"
+
+
+def test_an_accepted_regression_is_marked_in_a_typed_field_and_in_report_json() -> None:
+    rules = Rules(accepted="PR label mlgate:accept-regression", today=TODAY)
+    accepted, passed, warned = decide(
+        [result("fail"), result("pass", "model.f1"), result("fail", "model.auc", level="warn")],
+        rules,
+    )
+    assert (accepted.status, accepted.accepted) == ("warn", True)
+    assert not passed.accepted and not warned.accepted  # a warn-level failure was not accepted
+    doc = Report(verdict="pass", gates=(accepted, passed)).to_dict()
+    assert doc["gates"][0]["accepted"] is True
+    assert "accepted" not in doc["gates"][1]  # written only when true: other reports unchanged
+    assert Report.from_dict(doc).gates[0].accepted is True
+
+
+def test_exit_code_stays_importable_from_errors() -> None:
+    from mlgate.errors import ExitCode
+
+    assert exit_code(Report(verdict="error", gates=())) is ExitCode.CANNOT_EVALUATE == 3

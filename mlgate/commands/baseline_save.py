@@ -23,13 +23,12 @@ from pathlib import Path
 from typing import Any
 
 from mlgate import __version__
-from mlgate.commands.check import RELATIVE_KEYS
 from mlgate.commands.run import finish, write_error_report
 from mlgate.config import LoadedConfig, load_config
 from mlgate.errors import ConfigError, MlgateError
 from mlgate.load.baseline.resolver import MANIFEST_SCHEMA
 from mlgate.pipeline import RunOptions, execute
-from mlgate.records import Report
+from mlgate.records import RELATIVE_KEYS, Report
 from mlgate.support import fs
 
 DEFAULT_DIR = "mlgate-baseline"

@@ -17,12 +17,11 @@ from mlgate.commands.run import finish, write_error_report
 from mlgate.config import LoadedConfig, ModelSpec, load_config
 from mlgate.errors import BaselineError, ExitCode, MlgateError
 from mlgate.pipeline import RunOptions, execute
+from mlgate.records import RELATIVE_KEYS
 from mlgate.support.git import output as git_output
 
 if TYPE_CHECKING:
     from rich.console import Console
-
-RELATIVE_KEYS = ("max_drop", "max_increase")
 
 
 class NoDefault(Exception):

@@ -207,9 +207,7 @@ def _accepted(loaded: LoadedConfig) -> str | None:
     platform = detect_platform()
     if platform is None:
         return None
-    publisher = load_publisher(platform)
-    check = getattr(publisher, "accepted", None)
-    return check(loaded.config.publish.accept_label) if check else None
+    return load_publisher(platform).accepted(loaded.config.publish.accept_label)
 
 
 def _publish(report: Report, out_dir: Path, args: argparse.Namespace, loaded: LoadedConfig) -> None:

@@ -18,7 +18,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from mlgate.config.values import Level, Strict, ToleranceField
-from mlgate.records import NAME_PATTERN
+from mlgate.records import NAME_PATTERN, THRESHOLD_KEYS
 
 # --- models -----------------------------------------------------------------------------------
 
@@ -121,9 +121,11 @@ class ModelGate(Strict):
 
     @model_validator(mode="after")
     def _has_threshold(self) -> ModelGate:
-        if all(getattr(self, k) is None for k in ("min", "max", "max_drop", "max_increase")):
+        if all(getattr(self, k) is None for k in THRESHOLD_KEYS):
             raise PydanticCustomError(
-                "no_threshold", "no threshold: add min, max, max_drop or max_increase", {}
+                "no_threshold",
+                f"no threshold: add {', '.join(THRESHOLD_KEYS[:-1])} or {THRESHOLD_KEYS[-1]}",
+                {},
             )
         return self
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -16,6 +15,8 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from mlgate.records import Tolerance as Tolerance  # a plain value: compare reads it too
+
 PERCENT = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*%\s*$")
 
 
@@ -23,21 +24,6 @@ def _show(value: Any) -> str:
     """A user's value as it appeared, JSON-quoted (short)."""
     text = json.dumps(value, default=str, ensure_ascii=False)
     return text if len(text) <= 60 else text[:57] + "..."
-
-
-@dataclass(frozen=True)
-class Tolerance:
-    """An allowed change: absolute (in the metric's units) or relative to the production value."""
-
-    value: float
-    relative: bool = False
-
-    def absolute(self, baseline: float) -> float:
-        """The tolerance in the metric's units, given the production value."""
-        return abs(baseline) * self.value if self.relative else self.value
-
-    def __str__(self) -> str:
-        return f"{self.value * 100:g}%" if self.relative else f"{self.value:g}"
 
 
 def _parse_tolerance(value: Any) -> Tolerance:

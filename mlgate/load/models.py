@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     import numpy as np
     import pandas as pd
 
-    from mlgate.measure.model.metrics import Predictions
+    from mlgate.load.predictions import Predictions
 
 # Type roots skops may load without the user's say-so: the libraries mlgate itself trusts.
 TRUSTED_ROOTS = ("sklearn", "numpy", "scipy", "builtins")
@@ -83,7 +83,7 @@ class Model:
         """The model's predictions on the rows of `features`, validated (no NaN, right length)."""
         import numpy as np
 
-        from mlgate.measure.model.metrics import Predictions
+        from mlgate.load.predictions import Predictions
 
         where = self.ref.where
         n = len(features)

@@ -8,7 +8,7 @@ at `gates.plugins.<name>` (plugins.py, docs/design.md §8).
 from __future__ import annotations
 
 import importlib
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     from mlgate.config import LoadedConfig
@@ -31,6 +31,11 @@ class GateKind(Protocol):
 
     def measure(self, inputs: Inputs) -> list[Measurement]:
         """Measure every configured gate. Per-gate failures are Measurements with `error` set."""
+        ...
+
+    def diagnostics(self, inputs: Inputs) -> dict[str, Any]:
+        """Extra report data for the charts (report.json `diagnostics`), after `measure`; {} if
+        none. A courtesy: it must not raise for a problem `measure` already reported."""
         ...
 
 

@@ -50,6 +50,10 @@ class Publisher(Protocol):
         """Post the report; return one line per thing done. Raise PublishError on failure."""
         ...
 
+    def accepted(self, label: str, env: Mapping[str, str] | None = None) -> str | None:
+        """Why regressions are accepted (the PR/MR carries `label`), or None (fail closed)."""
+        ...
+
 
 PUBLISHERS: dict[str, str] = {
     "github": "mlgate.publish.github:PUBLISHER",

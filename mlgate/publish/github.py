@@ -368,24 +368,17 @@ def _failed(message: str, done: list[str], hint: str | None = None) -> PublishEr
 
 def _conclusion(report: Report) -> str:
     """success / failure; neutral when a blocking regression passed only because it was accepted."""
-    accepted = any(
-        g.status == "warn" and any("regression accepted" in n for n in g.notes)
-        for g in report.gates
-    )
-    if report.verdict == "pass" and report.context.get("accepted") and accepted:
+    if report.verdict == "pass" and any(g.accepted for g in report.gates):
         return "neutral"
     return CONCLUSION[report.verdict]
 
 
 def _summary(report: Report) -> str:
-    counts = report.summary
-    parts = [
-        f"{counts[key]} {key}"
-        for key in ("failed", "errored", "warned", "passed", "waived")
-        if counts[key]
-    ]
+    from mlgate.report.wording import TALLY, tally
+
+    counts = tally(report, (*TALLY, "waived"))
     errors = f"{len(report.errors)} run errors" if report.errors else ""
-    details = ", ".join([*parts, errors] if errors else parts) or "no gates"
+    details = ", ".join(part for part in (counts, errors) if part) or "no gates"
     return f"mlgate {VERDICT_TITLE[report.verdict]}: {details}"
 
 

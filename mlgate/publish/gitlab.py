@@ -245,10 +245,10 @@ def post_status(
 
 def describe(report: Report) -> str:
     """'blocked: 1 failed, 9 passed' (GitLab shows it next to the status)."""
-    counts = report.summary
-    parts = [f"{counts[k]} {k}" for k in ("failed", "errored", "warned", "passed") if counts[k]]
-    head = f"{VERDICT_TEXT[report.verdict]}"
-    return f"{head}: {', '.join(parts)}" if parts else head
+    from mlgate.report.wording import tally
+
+    counts, head = tally(report), VERDICT_TEXT[report.verdict]
+    return f"{head}: {counts}" if counts else head
 
 
 PUBLISHER = GitLabPublisher()

@@ -7,6 +7,8 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any, TypeGuard
 
+from mlgate.records import THRESHOLDS
+
 MINUS = "\u2212"  # a real minus sign: "−0.031" reads better than "-0.031" and does not wrap
 DASH = "\u2014"  # shown for a value that is absent
 
@@ -207,13 +209,8 @@ def confidence(alpha: Any) -> str:
     return f"{round(level * 100, 2):g}% CI"
 
 
-# Threshold kinds, in the order people read them (one row per kind, as in the decision table).
-THRESHOLD_LABELS = {
-    "min": "≥ {}",
-    "max": "≤ {}",
-    "max_drop": "drop ≤ {}",
-    "max_increase": "increase ≤ {}",
-}
+# Threshold kinds, in the order people read them (the one table in mlgate.records).
+THRESHOLD_LABELS = {key: t.label for key, t in THRESHOLDS.items()}
 
 
 def tolerance_value(value: Any, baseline: Any = None) -> float | None:

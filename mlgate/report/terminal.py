@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from mlgate.records import Report
 from mlgate.report import filters as f
-from mlgate.report import view
+from mlgate.report import view, wording
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -62,7 +62,7 @@ def print_report(report: Report, console: Console | None = None) -> None:
     baseline = view.baseline_sentence(report)
     if baseline:
         console.print(Text.assemble(("  baseline: ", "cyan"), baseline))
-    summary = ", ".join(f"{n} {k}" for k, n in report.summary.items() if n)
+    summary = wording.tally(report, tuple(report.summary))
     if summary:
         console.print(Text(f"  {summary}", style="dim"))
 

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-from mlgate.records import Check, GateResult, Report
+from mlgate.records import RELATIVE_KEYS, Check, GateResult, Report, relative_key
 from mlgate.report import filters as f
 
 STATUS_RANK = {"error": 0, "fail": 1, "warn": 2, "pass": 3, "waived": 4, "skipped": 5}
@@ -266,7 +266,7 @@ def allowed_change(gate: GateResult) -> float | None:
     allowed = gate.details.get("allowed") if isinstance(gate.details, Mapping) else None
     if f.is_number(allowed):  # the compare stage's own resolution of the tolerance
         return float(allowed)
-    for key in ("max_drop", "max_increase"):
+    for key in RELATIVE_KEYS:
         if key in gate.threshold:
             return f.tolerance_value(gate.threshold[key], gate.baseline)
     return None
@@ -277,7 +277,8 @@ def higher_is_better(gate: GateResult) -> bool:
     flag = gate.details.get("higher_is_better") if isinstance(gate.details, Mapping) else None
     if isinstance(flag, bool):
         return flag
-    return not ("max_increase" in gate.threshold and "max_drop" not in gate.threshold)
+    lower, higher = relative_key(False), relative_key(True)
+    return not (lower in gate.threshold and higher not in gate.threshold)
 
 
 def detectable(report: Report, limit: int = 8) -> list[tuple[str, float, str]]:

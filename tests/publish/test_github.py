@@ -312,9 +312,20 @@ def test_accept_label_falls_back_to_the_event_payload(
 
 def test_accepted_regression_is_a_neutral_check(gh: FakeGitHub, tmp_path: Path) -> None:
     reason = f"PR label 'mlgate:accept-regression' on #{PR} added by @carol"
-    accepted = gate("model.roc_auc", "warn", notes=(f"regression accepted: {reason}",))
+    accepted = gate(
+        "model.roc_auc", "warn", notes=(f"regression accepted: {reason}",), accepted=True
+    )
     run(gh, tmp_path, Report(verdict="pass", gates=(accepted,), context={"accepted": reason}))
     assert gh.check_runs[0]["conclusion"] == "neutral"
+
+
+def test_a_warning_that_merely_mentions_acceptance_is_not_neutral(
+    gh: FakeGitHub, tmp_path: Path
+) -> None:
+    """The typed `accepted` field decides, not the note text (a warn-level gate may say anything)."""
+    warned = gate("model.roc_auc", "warn", notes=("regression accepted: by a note, not by decide",))
+    run(gh, tmp_path, Report(verdict="pass", gates=(warned,), context={"accepted": "label"}))
+    assert gh.check_runs[0]["conclusion"] == "success"
 
 
 # --- runner side: outputs, summary, commands ----------------------------------------------------

@@ -171,10 +171,30 @@ def _from_manifest(spec: str, manifest: Path, ctx: SourceContext) -> ResolvedBas
 
 
 def _read_report(path: Path, ctx: SourceContext) -> dict[str, Any]:
+    """The one reader of a saved report: a document whose shape the gates can rely on.
+
+    `context` must be an object and `gates` a list of objects (each may be absent): a report
+    edited by hand or written by something else is refused in one line (exit 3), never read
+    half-way (the gates read it with `report.saved_metric` and `report.fingerprint_of`).
+    """
     try:
         doc = json.loads(path.read_text())
     except (OSError, ValueError) as exc:
         raise BaselineError(f"{ctx.where}: cannot read saved report {path}: {exc}") from None
     if not isinstance(doc, dict) or doc.get("schema") != "mlgate.report/v1":
         raise BaselineError(f"{ctx.where}: {path} is not an mlgate.report/v1 report")
+    hint = "point at a report.json written by mlgate (e.g. by `mlgate baseline save`)"
+    for key, expected in (("context", dict), ("gates", list)):
+        if key in doc and not isinstance(doc[key], expected):
+            found = "null" if doc[key] is None else type(doc[key]).__name__
+            shape = "an object" if expected is dict else "a list"
+            raise BaselineError(
+                f"{ctx.where}: saved report {path}: {key!r} is {found}, expected {shape}",
+                hint=hint,
+            )
+    if any(not isinstance(gate, dict) for gate in doc.get("gates", ())):
+        raise BaselineError(
+            f"{ctx.where}: saved report {path}: every entry of 'gates' must be an object",
+            hint=hint,
+        )
     return doc

@@ -6,33 +6,19 @@ in the test or in a fixture → error (fail closed); `pytest.skip` → skipped; 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from mlgate.errors import ConfigError, MlgateError
+from mlgate.measure.custom.outcome import CheckOutcome
 from mlgate.records import Measurement
 
 if TYPE_CHECKING:
     from mlgate.config import CustomGate, LoadedConfig
     from mlgate.load.inputs import Inputs
+    from mlgate.measure import GateKind
 
 KINDS = ("data", "model", "performance")
 MARKER_KEYS = ("id", "kind")
-# Ours, and never the user's choice: no .pytest_cache in their repo, no second copy of our
-# fixtures from the pytest11 entry point, no worker processes that would not see the run's inputs,
-# no reshuffled order; collection errors do not hide the results of the other files.
-PYTEST_FLAGS = (
-    "-q",
-    "-p",
-    "no:cacheprovider",
-    "-p",
-    "no:mlgate",
-    "-p",
-    "no:xdist",
-    "-p",
-    "no:randomly",
-    "--continue-on-collection-errors",
-)
 
 
 class CustomGates:
@@ -58,8 +44,12 @@ class CustomGates:
             out.extend(_measure(gate, i, inputs))
         return _unique(out)
 
+    def diagnostics(self, inputs: Inputs) -> dict[str, Any]:
+        """No charts of its own (the report shows the budgets' values)."""
+        return {}
 
-KIND = CustomGates()
+
+KIND: GateKind = CustomGates()  # typed: mypy checks it meets the protocol
 
 
 def _targets(gate: CustomGate, i: int) -> list[tuple[str, str]]:
@@ -122,20 +112,6 @@ def _absolute(target: str, loaded: LoadedConfig) -> str:
     """A target relative to the config file, as pytest takes it (a node id keeps its ::test)."""
     path, sep, rest = target.partition("::")
     return str(loaded.resolve(path)) + sep + rest
-
-
-@dataclass(frozen=True)
-class CheckOutcome:
-    """What pytest reported for one test: phase by phase, reduced to what a gate needs."""
-
-    nodeid: str
-    name: str  # with parameters: test_recall[a]
-    original: str  # without: test_recall
-    marker: dict[str, Any] | None
-    outcome: str  # pass, fail, error, skip, xfail, xpass, notrun
-    line: str = ""  # the one-line reason (assertion message, exception, skip reason)
-    phase: str = "call"
-    duration_s: float = 0.0
 
 
 def _outcome(prefix: str, gate: CustomGate, test: CheckOutcome) -> Measurement:

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
     from mlgate.load.inputs import Inputs
     from mlgate.load.models import Model
-    from mlgate.measure.model.metrics import Predictions
+    from mlgate.load.predictions import Predictions
 
 INPUTS: pytest.StashKey[Inputs] = pytest.StashKey()
 NO_INPUTS = "no mlgate inputs: run through `mlgate run` or pass --mlgate-config mlgate.yaml"

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mlgate.errors import MlgateError
-from mlgate.measure.custom.gate import PYTEST_FLAGS, CheckOutcome
+from mlgate.measure.custom.outcome import PYTEST_FLAGS, CheckOutcome
 
 if TYPE_CHECKING:
     from mlgate.load.inputs import Inputs

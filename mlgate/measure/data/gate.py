@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 
     from mlgate.config import Level, LoadedConfig
     from mlgate.load.inputs import Inputs
+    from mlgate.measure import GateKind
     from mlgate.measure.data.gx import Outcome, Spec
 
 
@@ -100,7 +101,7 @@ class DataGates:
         return {"drift": dict(scores)} if scores else {}
 
 
-KIND = DataGates()
+KIND: GateKind = DataGates()  # typed: mypy checks it meets the protocol
 
 
 # --- planning -------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import numpy as np
 
-    from mlgate.measure.model.metrics import Predictions
+    from mlgate.load.predictions import Predictions
 
 MAX_POINTS = 101
 CURVE_ROWS = 100_000  # curves are drawn from a seeded sample this large: charts have ≤ 101 points

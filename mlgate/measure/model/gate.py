@@ -6,7 +6,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from mlgate.errors import ConfigError, MlgateError
-from mlgate.records import Measurement
+from mlgate.records import RELATIVE_KEYS, THRESHOLD_KEYS, Measurement, relative_key
 from mlgate.support.text import close_matches, did_you_mean
 
 if TYPE_CHECKING:
@@ -14,9 +14,10 @@ if TYPE_CHECKING:
 
     from mlgate.config import LoadedConfig, ModelGate
     from mlgate.load.inputs import Inputs
-    from mlgate.measure.model.metrics import Metric, Predictions
+    from mlgate.load.predictions import Predictions
+    from mlgate.measure import GateKind
+    from mlgate.measure.model.metrics import Metric
 
-RELATIVE_KEYS = ("max_drop", "max_increase")
 MISSING_SLICE = "(missing)"
 
 
@@ -110,7 +111,7 @@ class ModelGates:
             return {"task": inputs.task, "curves_error": f"{type(exc).__name__}: {exc}"}
 
 
-KIND = ModelGates()
+KIND: GateKind = ModelGates()  # typed: mypy checks it meets the protocol
 
 
 def _unknown_metric(name: str) -> str | None:
@@ -150,8 +151,8 @@ def _resolve(gate: ModelGate, task: str, inputs: Inputs, key: str) -> Metric:
 
 
 def _check_direction(gate: ModelGate, metric: Metric, inputs: Inputs, key: str) -> None:
-    wrong = "max_increase" if metric.higher_is_better else "max_drop"
-    right = "max_drop" if metric.higher_is_better else "max_increase"
+    wrong = relative_key(not metric.higher_is_better)
+    right = relative_key(metric.higher_is_better)
     if getattr(gate, wrong) is not None:
         better = "higher" if metric.higher_is_better else "lower"
         raise ConfigError(
@@ -187,8 +188,10 @@ def _sides(inputs: Inputs) -> Sides:
     else:
         resolved = inputs.baseline_source
         if resolved is not None and resolved.kind == "report":
+            from mlgate.load.baseline.report import fingerprint_of
+
             saved = resolved.report
-            theirs = ((saved or {}).get("context", {}).get("eval", {}) or {}).get("fingerprint")
+            theirs = fingerprint_of(saved) if saved is not None else None
             if theirs and theirs != inputs.fingerprint:
                 mismatch = (
                     f"the saved baseline was measured on different eval data ({theirs} vs "
@@ -223,11 +226,7 @@ def _check_labels(pred: Predictions, y: np.ndarray, inputs: Inputs, key: str, ta
 
 
 def _thresholds(gate: ModelGate) -> dict[str, Any]:
-    return {
-        k: getattr(gate, k)
-        for k in ("min", "max", "max_drop", "max_increase")
-        if getattr(gate, k) is not None
-    }
+    return {k: getattr(gate, k) for k in THRESHOLD_KEYS if getattr(gate, k) is not None}
 
 
 def _measure(
@@ -242,6 +241,7 @@ def _measure(
     extra: dict[str, Any] | None = None,
 ) -> Measurement:
     """One gate (or one slice of it): both values, and the paired estimate when relative."""
+    from mlgate.load.baseline.report import saved_metric
     from mlgate.measure.model.metrics import MetricError
     from mlgate.measure.model.stats import paired_estimate
 
@@ -286,7 +286,7 @@ def _measure(
     # the baseline is a saved report: its value for this gate, unpaired
     m = replace(
         m,
-        baseline=_saved_value(sides.saved, gate_id),
+        baseline=saved_metric(sides.saved, gate_id),
         notes=("baseline is a saved report: metrics only, no paired statistics",),
     )
     if relative and m.baseline is None:
@@ -300,14 +300,6 @@ def _measure(
             return replace(m, skipped=reason)
         return replace(m, thresholds=absolute, notes=(*m.notes, reason))
     return m
-
-
-def _saved_value(report: dict[str, Any], gate_id: str) -> float | None:
-    """The production value of a gate in a saved report (its candidate then was production)."""
-    for gate in report.get("gates", []):
-        if gate.get("id") == gate_id and isinstance(gate.get("candidate"), (int, float)):
-            return float(gate["candidate"])
-    return None
 
 
 def _measure_slices(

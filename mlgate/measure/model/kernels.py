@@ -13,7 +13,8 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from mlgate.measure.model.metrics import Metric, MetricError, Predictions
+from mlgate.load.predictions import Predictions
+from mlgate.measure.model.metrics import Metric, MetricError
 
 
 class Kernel(Protocol):

@@ -11,6 +11,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from mlgate.load.predictions import Predictions as Predictions  # what load produces
 from mlgate.support.text import close_matches
 
 Task = Literal["binary", "multiclass", "regression"]
@@ -40,23 +41,6 @@ class UnknownMetric(Exception):
             message = f'unknown metric "{name}"{guess} {HINT}'
         self.message = message
         super().__init__(message)
-
-
-@dataclass(frozen=True)
-class Predictions:
-    """One model's predictions on the eval rows."""
-
-    label: np.ndarray  # predicted labels (classification) or values (regression), shape (n,)
-    proba: np.ndarray | None = None  # (n, k) class probabilities, columns ordered as `classes`
-    classes: np.ndarray | None = None  # class labels, shape (k,)
-
-    def take(self, index: np.ndarray) -> Predictions:
-        """The predictions of the rows `index` (a slice, or a bootstrap resample)."""
-        proba = None if self.proba is None else np.asarray(self.proba)[index]
-        return replace(self, label=np.asarray(self.label)[index], proba=proba)
-
-    def __len__(self) -> int:
-        return len(self.label)
 
 
 @dataclass(frozen=True)

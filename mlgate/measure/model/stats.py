@@ -1,15 +1,18 @@
-"""Paired statistics of candidate vs baseline on the same rows: bootstrap, DeLong, per-row, Holm."""
+"""Paired statistics of candidate vs baseline on the same rows: bootstrap, DeLong, per-row.
+
+Holm's correction lives with the compare stage (mlgate.compare.holm) and the smallest
+detectable worsening with the records (mlgate.records.detectable_worsening).
+"""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
-from statistics import NormalDist
 
 import numpy as np
 
+from mlgate.load.predictions import Predictions
 from mlgate.measure.model.kernels import Kernel, make_kernel
-from mlgate.measure.model.metrics import Metric, MetricError, Predictions
+from mlgate.measure.model.metrics import Metric, MetricError
 from mlgate.records import Estimate
 
 CHUNK_BYTES = 48_000_000  # working memory of one block of bootstrap resamples
@@ -114,32 +117,6 @@ def delong(
         v01.append(1.0 - (overall[~pos] - _midrank(score[~pos])) / m)  # share of positives above
     var = np.var(v10[0] - v10[1], ddof=1) / m + np.var(v01[0] - v01[1], ddof=1) / k
     return float(v10[0].mean()), float(v10[1].mean()), math.sqrt(max(float(var), 0.0))
-
-
-def holm(pvalues: Sequence[float], alpha: float) -> list[bool]:
-    """Holm's step-down correction: True where the hypothesis is rejected (significant)."""
-    p = [float(v) for v in pvalues]
-    if any(math.isnan(v) for v in p):
-        raise ValueError("holm: a p-value is NaN")
-    rejected = [False] * len(p)
-    order = sorted(range(len(p)), key=lambda i: (p[i], i))
-    for rank, i in enumerate(order):
-        if p[i] > alpha / (len(p) - rank):
-            break  # step-down: once one is kept, every larger p-value is kept too
-        rejected[i] = True
-    return rejected
-
-
-def detectable_worsening(se: float, tolerance: float, alpha: float, power: float = 0.8) -> float:
-    """The smallest true worsening the default rule detects with `power`, in metric units.
-
-    The rule fails a gate when the two-sided (1 - alpha) interval lies wholly beyond the
-    tolerance: tolerance + (z_{1-alpha/2} + z_power) * se.
-    """
-    if not (0 < alpha < 1 and 0 < power < 1) or se < 0:
-        raise ValueError("need 0 < alpha < 1, 0 < power < 1 and se ≥ 0")
-    z = NormalDist()
-    return tolerance + (z.inv_cdf(1 - alpha / 2) + z.inv_cdf(power)) * se
 
 
 # ---------------------------------------------------------------- bootstrap driver

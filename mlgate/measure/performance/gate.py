@@ -10,82 +10,25 @@ replicates come from a bootstrap over blocks of the ratio candidate / baseline (
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from mlgate.errors import ConfigError, MlgateError
-from mlgate.records import Measurement
+from mlgate.measure.performance.budgets import (
+    BATCHED,
+    MEASURES,
+    Measure,
+    PerfGate,
+    error,
+    measurement,
+    parse,
+)
+from mlgate.records import ABSOLUTE_KEYS, Measurement, relative_key
 
 if TYPE_CHECKING:
-    from mlgate.config import LoadedConfig, PerfBudget
+    from mlgate.config import LoadedConfig
     from mlgate.load.inputs import Inputs
     from mlgate.load.models import Model
-
-RELATIVE = ("max_increase", "max_drop")
-THRESHOLDS = ("min", "max", "max_increase", "max_drop")
-
-
-@dataclass(frozen=True)
-class Measure:
-    name: str  # as shown to people
-    unit: str
-    higher_is_better: bool
-    source: str  # latency | throughput | load | size | memory
-    statistic: str  # a key of mlgate.measure.performance.stats.STATISTICS ("" for sizes)
-
-
-# Every measure the config may name (config.PerfMeasure), with its direction: one row each.
-MEASURES: dict[str, Measure] = {
-    "latency_p50_ms": Measure("latency p50", "ms", False, "latency", "p50"),
-    "latency_p95_ms": Measure("latency p95", "ms", False, "latency", "p95"),
-    "latency_p99_ms": Measure("latency p99", "ms", False, "latency", "p99"),
-    "throughput_rows_per_s": Measure("throughput", "rows/s", True, "throughput", "rows_per_s"),
-    "load_time_ms": Measure("load time", "ms", False, "load", "median"),
-    "model_size_mb": Measure("model size", "MB", False, "size", ""),
-    "peak_memory_mb": Measure("peak memory", "MB", False, "memory", "median"),
-}
-BATCHED = ("latency", "throughput", "memory")  # sources for which batch_size means something
-
-
-@dataclass(frozen=True)
-class PerfGate:
-    """One configured budget, resolved: its id, measure and where it sits in the config."""
-
-    index: int
-    key: str  # the measure, e.g. latency_p95_ms
-    budget: PerfBudget
-    id: str
-
-    @property
-    def measure(self) -> Measure:
-        return MEASURES[self.key]
-
-    @property
-    def loc(self) -> str:
-        return f"gates.performance[{self.index}].{self.key}"
-
-    @property
-    def thresholds(self) -> dict[str, Any]:
-        found = {k: getattr(self.budget, k) for k in THRESHOLDS}
-        return {k: v for k, v in found.items() if v is not None}
-
-    @property
-    def relative(self) -> bool:
-        return any(getattr(self.budget, k) is not None for k in RELATIVE)
-
-
-def parse(loaded: LoadedConfig) -> list[PerfGate]:
-    """The configured budgets with their ids (`perf.<measure>`, `id:` overrides, #2 for repeats)."""
-    gates: list[PerfGate] = []
-    seen: dict[str, int] = {}
-    for index, item in enumerate(loaded.config.gates.performance):
-        for key, budget in item.items():
-            gate_id = budget.id or f"perf.{key}"
-            seen[gate_id] = seen.get(gate_id, 0) + 1
-            if seen[gate_id] > 1:
-                gate_id = f"{gate_id}#{seen[gate_id]}"
-            gates.append(PerfGate(index, key, budget, gate_id))
-    return gates
+    from mlgate.measure import GateKind
 
 
 class PerformanceGates:
@@ -157,8 +100,12 @@ class PerformanceGates:
 
         return Session(inputs, gates, arms, problem, features, started).run()
 
+    def diagnostics(self, inputs: Inputs) -> dict[str, Any]:
+        """No charts of its own (the report shows the budgets' values)."""
+        return {}
 
-KIND = PerformanceGates()
+
+KIND: GateKind = PerformanceGates()  # typed: mypy checks it meets the protocol
 
 
 def _budget_problems(gate: PerfGate, loaded: LoadedConfig) -> list[str]:
@@ -166,7 +113,7 @@ def _budget_problems(gate: PerfGate, loaded: LoadedConfig) -> list[str]:
     problems = []
     if not gate.thresholds:
         problems.append(f"{where}: no budget: add max, min or {_relative_key(measure)}")
-    wrong = "max_increase" if measure.higher_is_better else "max_drop"
+    wrong = relative_key(not measure.higher_is_better)
     if getattr(budget, wrong) is not None:
         better = "higher" if measure.higher_is_better else "lower"
         problems.append(
@@ -174,7 +121,7 @@ def _budget_problems(gate: PerfGate, loaded: LoadedConfig) -> list[str]:
             f"regression is {'a drop' if measure.higher_is_better else 'an increase'}; use "
             f"{_relative_key(measure)}"
         )
-    for key in ("min", "max"):
+    for key in ABSOLUTE_KEYS:
         value = getattr(budget, key)
         if value is not None and value < 0:
             problems.append(
@@ -191,7 +138,7 @@ def _budget_problems(gate: PerfGate, loaded: LoadedConfig) -> list[str]:
 
 
 def _relative_key(measure: Measure) -> str:
-    return "max_drop" if measure.higher_is_better else "max_increase"
+    return relative_key(measure.higher_is_better)
 
 
 def _baseline_configured(inputs: Inputs) -> bool:
@@ -219,21 +166,4 @@ def _baseline(inputs: Inputs) -> tuple[Model | None, str | None]:
     return model, None
 
 
-def measurement(gate: PerfGate, **values: Any) -> Measurement:
-    """This gate's Measurement (id, measure, budget) with the measured `values`."""
-    measure = gate.measure
-    return Measurement(
-        id=gate.id,
-        kind="performance",
-        name=measure.name,
-        level=gate.budget.level,
-        thresholds=gate.thresholds,
-        higher_is_better=measure.higher_is_better,
-        unit=measure.unit,
-        **values,
-    )
-
-
-def error(gate: PerfGate, message: str) -> Measurement:
-    """The gate could not be measured: an error gate (it never passes)."""
-    return measurement(gate, error=message)
+__all__ = ["KIND", "MEASURES", "Measure", "PerfGate", "error", "measurement", "parse"]

@@ -6,8 +6,8 @@ import time
 import zlib
 from typing import TYPE_CHECKING, Any
 
-from mlgate.measure.performance.gate import BATCHED, RELATIVE, PerfGate, error, measurement
-from mlgate.records import Measurement
+from mlgate.measure.performance.budgets import BATCHED, PerfGate, error, measurement
+from mlgate.records import RELATIVE_KEYS, Measurement
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -325,7 +325,9 @@ class Session:
 
 def _floor_notes(gate: PerfGate, floor: float | None, baseline: float | None) -> list[str]:
     """Say plainly when the budget asks for more precision than this machine's noise allows."""
-    tolerance = next((getattr(gate.budget, k) for k in RELATIVE if getattr(gate.budget, k)), None)
+    tolerance = next(
+        (getattr(gate.budget, k) for k in RELATIVE_KEYS if getattr(gate.budget, k)), None
+    )
     if floor is None or tolerance is None or not baseline:
         return []
     relative = tolerance.value if tolerance.relative else tolerance.value / abs(baseline)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -350,3 +351,28 @@ def test_nan_predictions_error_the_gates_never_pass(project: Project) -> None:
         "models.candidate: the model's probabilities are NaN or inf for 7 rows"
         in report.gates[0].message
     )
+
+
+def test_saved_report_with_null_context_is_exit_3_in_one_line(project: Project) -> None:
+    """A hand-edited saved report (`"context": null`) is refused by the one saved-report reader."""
+    saved = project.root / "saved" / "report.json"
+    saved.parent.mkdir()
+    doc = {"schema": "mlgate.report/v1", "verdict": "pass", "context": None, "gates": []}
+    saved.write_text(json.dumps(doc))
+    config = base_config()
+    config["models"]["baseline"] = "report:saved/report.json"
+    project.config(config)
+    result = project.run("run")
+    assert result.returncode == 3, result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+    line = (
+        f"mlgate.yaml: models.baseline: saved report {saved}: 'context' is null, expected an "
+        "object (point at a report.json written by mlgate (e.g. by `mlgate baseline save`))"
+    )
+    # the terminal wraps at its width: the headline starts the same line
+    assert result.stdout.startswith("Error: model could not be evaluated: mlgate.yaml: models.")
+    report = project.report()
+    assert report["verdict"] == "error"
+    assert [(g["id"], g["status"], g["message"]) for g in report["gates"]] == [
+        ("model", "error", line)
+    ]

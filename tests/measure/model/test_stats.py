@@ -18,11 +18,10 @@ from mlgate.measure.model.kernels import make_kernel
 from mlgate.measure.model.metrics import MetricError, Predictions, resolve
 from mlgate.measure.model.stats import (
     delong,
-    detectable_worsening,
-    holm,
     paired_estimate,
     replicate_scores,
 )
+from mlgate.records import detectable_worsening
 
 
 def _predict(model, x) -> Predictions:
@@ -322,22 +321,6 @@ def test_unscorable_full_rows_raise(binary):
             binary["retrain"].take(ones),
             binary["base"].take(ones),
         )
-
-
-@pytest.mark.parametrize(
-    ("pvalues", "alpha", "expected"),
-    [
-        ([], 0.05, []),
-        ([0.05], 0.05, [True]),
-        ([0.051], 0.05, [False]),
-        ([0.01, 0.04, 0.03, 0.005], 0.05, [True, False, False, True]),  # 0.03 > 0.05/2 stops
-        ([0.01, 0.02, 0.03], 0.05, [True, True, True]),  # 0.0167, 0.025, 0.05
-        ([0.02, 0.001, 0.02], 0.05, [True, True, True]),  # ties: 0.025 then 0.05
-        ([0.2, 0.001, 0.013, 0.04], 0.05, [False, True, True, False]),  # 0.0125, 0.0167, 0.025
-    ],
-)
-def test_holm(pvalues, alpha, expected):
-    assert holm(pvalues, alpha) == expected
 
 
 @pytest.mark.parametrize(

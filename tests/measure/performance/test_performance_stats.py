@@ -11,6 +11,7 @@ from mlgate.compare import Policy, compare
 from mlgate.config import Tolerance
 from mlgate.measure.performance import stats
 from mlgate.records import Measurement
+from mlgate.report.wording import worded
 
 
 def rounds_of(values: np.ndarray, calls: int = 1) -> list[list[float]]:
@@ -167,7 +168,7 @@ def test_relative_budget_decision(
         "median",
         rng=np.random.default_rng(0),
     )
-    gate = compare(measurement(result, tolerance), Policy())
+    gate = worded(compare(measurement(result, tolerance), Policy()))
     assert gate.status == status, gate.message
 
 
@@ -177,7 +178,7 @@ def test_throughput_drop_is_the_worse_side() -> None:
     fast = timed(1.0, load, 14)
     result = stats.paired(slow, fast, "rows_per_s", rows=100, rng=np.random.default_rng(0))
     assert result.ratio == pytest.approx(0.5, rel=0.05)
-    gate = compare(measurement(result, "10%", higher_is_better=True), Policy())
+    gate = worded(compare(measurement(result, "10%", higher_is_better=True), Policy()))
     assert gate.status == "fail" and "dropped" in gate.message
 
 

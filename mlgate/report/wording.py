@@ -1,0 +1,128 @@
+"""Every sentence about a gate, written once: messages, compare notes and the count phrase.
+
+compare and decide return facts; this module says them, with the report's own number
+formatter (`filters.num`), so a gate's message and its table cell show the same digits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+
+from mlgate.records import THRESHOLDS, Comparison, Finding, GateResult, Measurement, Report
+from mlgate.records import relative_key as _relative_key
+from mlgate.report import filters as f
+
+SAMPLES = {"model": "rows", "performance": "timing blocks"}  # what an Estimate's n counts
+# The order counts are said in: "blocked: 1 failed, 9 passed".
+TALLY = ("failed", "errored", "warned", "passed")
+
+
+def worded(comparison: Comparison, gate: GateResult | None = None) -> GateResult:
+    """`gate` (the decided `comparison.result`, by default the result itself) with its message
+    and the compare stage's notes, said; notes added by decide stay after them."""
+    gate = comparison.result if gate is None else gate
+    own = len(comparison.result.notes)  # the measurement's notes; decide appended the rest
+    notes = tuple(_note(comparison, finding) for finding in comparison.findings)
+    notes = tuple(n for n in notes if n)
+    return replace(
+        gate,
+        message=message(comparison),
+        notes=(*gate.notes[:own], *notes, *gate.notes[own:]),
+    )
+
+
+def worded_all(comparisons: Sequence[Comparison], gates: Sequence[GateResult]) -> list[GateResult]:
+    """`worded` over the decided gates, in order."""
+    return [worded(c, g) for c, g in zip(comparisons, gates, strict=True)]
+
+
+def message(comparison: Comparison) -> str:
+    """The gate's one-line message (report.json `message`)."""
+    m, result = comparison.measurement, comparison.result
+    if m.error is not None:
+        return m.error
+    if m.skipped is not None:
+        return m.skipped
+    if m.passed is not None:
+        return m.message or (f"{m.name} passed" if m.passed else f"{m.name} failed")
+    if result.status == "error":
+        return f"{m.name}: no value was measured"
+    failures = [_failure(comparison, x) for x in comparison.findings if x.fails]
+    if failures:
+        return "; ".join(failures)
+    return _passed(m, result, comparison.alpha)
+
+
+def tally(report: Report, keys: Sequence[str] = TALLY) -> str:
+    """ "1 failed, 9 passed": the report's non-zero counts, in the order of `keys`."""
+    counts = report.summary
+    return ", ".join(f"{counts[k]} {k}" for k in keys if counts.get(k))
+
+
+def _failure(comparison: Comparison, x: Finding) -> str:
+    m, alpha, unit = comparison.measurement, comparison.alpha, comparison.measurement.unit
+    if x.what == "outside":
+        rule = THRESHOLDS[x.key]
+        return f"{m.name} {f.num(x.value, unit)} is {rule.word} {f.exact(x.bound, unit)}"
+    verb = "dropped" if m.higher_is_better else "increased"
+    allowed = _allowed(comparison, x)
+    if x.interval is None:  # unpaired: points only
+        return f"{m.name} {verb} {f.num(x.value, unit)}, allowed {allowed}"
+    worsening = x.value or 0.0
+    moved = f"{verb} {f.num(worsening)}" if worsening >= 0 else f"changed by {f.num(-worsening)}"
+    why = (
+        f"not proven within the allowed {allowed} (strict mode)"
+        if x.what == "unproven"
+        else f"allowed {allowed}"
+    )
+    interval = f.interval(x.interval)  # as the change column shows it
+    return f"{m.name} {moved}{_unit(unit)} ({f.confidence(alpha)} {interval}), {why}"
+
+
+def _allowed(comparison: Comparison, x: Finding, unit: str | None = None) -> str:
+    """The allowed worsening as the threshold cell shows it: a tolerance the user wrote as a
+    number exactly as written, a percentage resolved against production like every value."""
+    unit = comparison.measurement.unit if unit is None else unit
+    written = comparison.result.threshold.get(x.key)
+    if isinstance(written, str) and written.strip().endswith("%"):
+        return f.num(x.bound, unit)
+    return f.exact(x.bound, unit)
+
+
+def _note(comparison: Comparison, x: Finding) -> str:
+    m, alpha = comparison.measurement, comparison.alpha
+    word = THRESHOLDS[_relative_key(m.higher_is_better)].word
+    if x.what == "no_baseline":
+        return f"{x.key}: no production value to compare with"
+    if x.what == "zero_baseline":
+        return f"{x.key}: the production value is 0, so a relative tolerance allows no {word}"
+    if x.what == "unpaired":
+        return "no paired statistics: compared point values (the baseline is a saved report)"
+    if x.what == "inconclusive" and x.interval is not None:
+        allowed = _allowed(comparison, x, unit="")
+        lo, hi = x.interval
+        article = "an" if word[:1] in "aeiou" else "a"
+        samples = SAMPLES.get(m.kind, "samples")
+        return (
+            f"inconclusive: the {f.confidence(alpha)} of the {word} ({f.num(lo)}…{f.num(hi)}) "
+            f"spans the allowed {allowed}; this eval set detects {article} {word} of "
+            f"about {f.num(x.detectable, m.unit)} or more ({f.count(x.n)} {samples})"
+        )
+    return ""
+
+
+def _passed(m: Measurement, result: GateResult, alpha: float) -> str:
+    text = f"{m.name} {f.num(m.candidate, m.unit)}"
+    if m.baseline is not None:
+        text += f" (production {f.num(m.baseline, m.unit)}"
+        if result.delta is not None:
+            text += f", Δ {f.signed(result.delta)}"
+        if result.ci is not None:
+            text += f", {f.confidence(alpha)} {f.interval(result.ci)}"
+        text += ")"
+    return text
+
+
+def _unit(unit: str) -> str:
+    return f" {f.clip(unit, 12)}" if unit else ""

@@ -34,6 +34,11 @@ def _config_args(parser: argparse.ArgumentParser, *, several: bool = False) -> N
             "repeat it, or give a quoted glob, to run several named configs",
         )
         parser.add_argument(
+            "--name",
+            metavar="NAME",
+            help="name this gate (overrides the config's `name:`; one config only)",
+        )
+        parser.add_argument(
             "--changed",
             action="store_true",
             help="run only the configs whose inputs changed relative to the base branch",

@@ -35,9 +35,10 @@ def run(args: argparse.Namespace) -> int:
 
     console = Console(stderr=True, highlight=False)
     configs = config_files(args.config)
-    if len(configs) == 1 and not getattr(args, "changed", False):
+    name = getattr(args, "name", None)
+    if len(configs) == 1 and not getattr(args, "changed", False) and name is None:
         return check(args, console, None, configs[0])
-    loaded = load_all(configs)
+    loaded = load_all(configs, name)
     codes: list[int] = [int(ExitCode.OK)]
     for item in select(args, loaded):
         one = argparse.Namespace(**vars(args))

@@ -18,15 +18,16 @@ from pathlib import Path
 from mlgate.config import LoadedConfig, load_config
 from mlgate.errors import ConfigError, ExitCode, MlgateError
 from mlgate.pipeline import RunOptions, error_report, execute
-from mlgate.records import Report
+from mlgate.records import NAME_PATTERN, Report
 
 GLOB_CHARS = ("*", "?", "[")
 
 
 def run(args: argparse.Namespace) -> int:
     configs = config_files(getattr(args, "config", None))
-    if len(configs) > 1 or getattr(args, "changed", False):
-        return run_many(args, load_all(configs))
+    name = getattr(args, "name", None)
+    if len(configs) > 1 or getattr(args, "changed", False) or name is not None:
+        return run_many(args, load_all(configs, name))
     args = argparse.Namespace(**{**vars(args), "config": configs[0]})
     report, out_dir, loaded = gate(args)
     code = finish(report, out_dir, quiet=getattr(args, "quiet", False))
@@ -54,13 +55,21 @@ def config_files(given: str | Sequence[str] | None) -> list[str | None]:
     return found or [None]
 
 
-def load_all(configs: Sequence[str | None]) -> list[LoadedConfig]:
-    """Every config loaded (all problems reported at once); names present and distinct."""
+def load_all(configs: Sequence[str | None], name: str | None = None) -> list[LoadedConfig]:
+    """Every config loaded (all problems reported at once); names present and distinct.
+
+    `name` (`--name`) overrides the `name:` of a single config.
+    """
+    if name is not None and len(configs) > 1:
+        raise ConfigError(
+            f"--name {name}: names one config, but {len(configs)} are given",
+            hint="set a `name:` in each config instead",
+        )
     loaded: list[LoadedConfig] = []
     problems: list[str] = []
     for path in configs:
         try:
-            loaded.append(load_config(path))
+            loaded.append(with_name(load_config(path), name))
         except ConfigError as exc:
             problems += exc.lines()
     if problems:
@@ -84,6 +93,18 @@ def load_all(configs: Sequence[str | None]) -> list[LoadedConfig]:
                 )
             seen[name] = item.display
     return loaded
+
+
+def with_name(loaded: LoadedConfig, name: str | None) -> LoadedConfig:
+    """The config with `--name` as its `name:` (checked like the key)."""
+    if name is None:
+        return loaded
+    if not NAME_PATTERN.fullmatch(name) or set(name) == {"."}:
+        raise ConfigError(
+            f"--name: expected letters, digits, -, _ or . (1 to 64), e.g. churn, got {name!r}"
+        )
+    config = loaded.config.model_copy(update={"name": name})
+    return replace(loaded, config=config)
 
 
 def run_many(args: argparse.Namespace, loaded: Sequence[LoadedConfig]) -> int:

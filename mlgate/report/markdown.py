@@ -126,8 +126,9 @@ def render_combined(reports: Sequence[Report], *, max_chars: int = MAX_CHARS) ->
     """One comment for several named configs: a verdict line per model, then each model's
     comment folded under its name; each section gets an equal share of `max_chars`."""
     reports = [view.normalize(r) for r in reports]
-    lines = [(r.name or "", view.headline(r)) for r in reports]
-    marker = Md(combined_marker([name for name, _ in lines]))
+    # names are slugs (Report.name): shown as they are, also inside the HTML <summary>
+    lines = [(Md(r.name or ""), view.headline(r)) for r in reports]
+    marker = Md(combined_marker([str(name) for name, _ in lines]))
     frame = render_template("md", "combined.md.j2", lines=lines, sections=[], marker=marker)
     share = max((max_chars - len(frame)) // max(len(reports), 1) - 120, 200)
     sections = [Md(render_markdown(r, max_chars=share, marker=False)) for r in reports]

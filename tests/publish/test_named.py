@@ -128,11 +128,12 @@ def test_gitlab_two_jobs_and_one_combined_run(gitlab_api: FakeGitLab, project: P
     assert [s["name"] for s in gitlab_api.statuses] == ["mlgate / churn", "mlgate / fraud"] * 2
     assert "mlgate: commit status mlgate / fraud: failed on 01234567" in fraud.stderr
 
+    before = [dict(note) for note in notes]
     for _ in range(2):
         both = project.run("run", "-c", "churn.yaml", "-c", "fraud.yaml", "--publish", env=env)
         assert both.returncode == 1, both.stderr
     notes = gitlab_api.notes["12"]
-    assert len(notes) == 3 and notes[:2] == notes[:2]
+    assert len(notes) == 3 and notes[:2] == before  # the per-model notes are left alone
     assert BOTH in notes[2]["body"] and "<summary>❌ fraud: Blocked</summary>" in notes[2]["body"]
     assert CHURN in notes[0]["body"] and FRAUD in notes[1]["body"]  # untouched
     assert [s["name"] for s in gitlab_api.statuses[4:]] == ["mlgate / churn", "mlgate / fraud"] * 2
@@ -157,3 +158,51 @@ def test_a_name_that_is_no_slug_is_a_located_config_error(
         "mlgate: error: mlgate.yaml: name: expected letters, digits, -, _ or . (1 to 64), "
         f"e.g. churn, got {shown}"
     )
+
+
+# --- in-process: the names and the combined comment ---------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["x -->", "a+b", "", "..", "ü", 7])
+def test_a_report_name_that_is_no_slug_is_no_name(name: object) -> None:
+    from mlgate.records import Report
+    from mlgate.report.markdown import marker_for
+
+    report = Report(verdict="pass", gates=(), context={"name": name})
+    assert report.name is None and marker_for(report.name) == MARKER
+
+
+def test_duplicate_named_comments_are_healed_and_others_left_alone(
+    gh: FakeGitHub, tmp_path: Any
+) -> None:
+    from mlgate.publish import PublishOptions
+    from mlgate.publish.github import PUBLISHER
+    from publish.test_github import failing_report
+
+    first = gh.add_comment(PR, f"{CHURN}\none", ACTIONS_BOT)
+    gh.add_comment(PR, f"{CHURN}\ntwo", ACTIONS_BOT)
+    fraud = gh.add_comment(PR, f"{FRAUD}\nfraud's", ACTIONS_BOT)
+    both = gh.add_comment(PR, f"{BOTH}\nboth", ACTIONS_BOT)
+    PUBLISHER.publish(failing_report(name="churn"), tmp_path, PublishOptions(), gh.env(tmp_path))
+    bodies = {c["id"]: c["body"] for c in gh.comments[PR]}
+    assert list(bodies) == [first["id"], fraud["id"], both["id"]]
+    assert bodies[first["id"]].startswith("**❌ Blocked · churn:**")
+    assert bodies[fraud["id"]] == fraud["body"] and bodies[both["id"]] == both["body"]
+    assert [c["name"] for c in gh.check_runs] == ["mlgate / churn"]
+
+
+def test_the_combined_comment_fits_the_limit_and_keeps_every_verdict_line() -> None:
+    from support.report_fixtures import build_blocked
+
+    from mlgate.publish.comment import combined
+
+    big = build_blocked()
+    reports = [
+        type(big)(**{**big.__dict__, "context": {**big.context, "name": f"m{i}"}}) for i in range(5)
+    ]
+    sticky = combined(reports, limit=8000)
+    assert len(sticky.text) <= 8000 and sticky.verdict == "fail"
+    lines = sticky.text.splitlines()
+    assert [line.split(" — ")[0] for line in lines[:5]] == [f"- **❌ m{i}" for i in range(5)]
+    assert sticky.text.count("<details>\n<summary>❌ m") == 5
+    assert sticky.marker == "<!-- mlgate:report name=m0+m1+m2+m3+m4 -->" in sticky.text

@@ -80,7 +80,7 @@ def load_all(configs: Sequence[str | None], name: str | None = None) -> list[Loa
             raise ConfigError(
                 f"{' and '.join(unnamed)}: several configs in one run need a name each, "
                 f"{'this one has' if len(unnamed) == 1 else 'these have'} none",
-                hint="add a top-level `name: churn` (letters, digits, -, _, .) to each config",
+                hint="add a top-level `name:` such as churn to each config",
             )
         seen: dict[str, str] = {}
         for item in loaded:

@@ -141,16 +141,17 @@ def test_the_exit_code_is_the_worst_and_each_report_has_its_folder(project: Proj
         (
             {"a.yaml": None, "b.yaml": None},
             "mlgate: error: a.yaml and b.yaml: several configs in one run need a name each, "
-            "these have none",
+            "these have none (add a top-level `name:` such as churn to each config)",
         ),
         (
             {"a.yaml": "churn", "b.yaml": None},
-            "mlgate: error: b.yaml: several configs in one run need a name each, this one has none",
+            "mlgate: error: b.yaml: several configs in one run need a name each, this one has "
+            "none (add a top-level `name:` such as churn to each config)",
         ),
         (
             {"a.yaml": "churn", "b.yaml": "churn"},
             "mlgate: error: a.yaml and b.yaml: both are named 'churn'; the names of the configs "
-            "of one run must differ",
+            "of one run must differ (give each config its own `name:`)",
         ),
     ],
 )
@@ -169,5 +170,6 @@ def test_a_glob_matching_nothing_is_a_usage_error(project: Project) -> None:
     done = project.run("run", "-c", "models/*/mlgate.yaml")
     assert done.returncode == 2, done.stderr
     assert done.stderr.splitlines()[0] == (
-        "mlgate: error: -c models/*/mlgate.yaml: no file matches this pattern"
+        "mlgate: error: -c models/*/mlgate.yaml: no file matches this pattern (quote the "
+        "pattern so the shell leaves it to mlgate, and check the path)"
     )

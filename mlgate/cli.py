@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from mlgate import __version__
 from mlgate.errors import ExitCode
 
-COMMENT_MODES = ("always", "on-failure", "on-change", "never")
+COMMENT_MODES = ("always", "on-failure", "on-change", "never", "per-model")
 
 
 class Parser(argparse.ArgumentParser):
@@ -23,13 +23,33 @@ class Parser(argparse.ArgumentParser):
         self.exit(ExitCode.USAGE, f"mlgate: error: {message} (see `{self.prog} --help`)\n")
 
 
-def _config_args(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "-c",
-        "--config",
-        metavar="FILE",
-        help="config file (default: mlgate.yaml, else [tool.mlgate] in pyproject.toml)",
-    )
+def _config_args(parser: argparse.ArgumentParser, *, several: bool = False) -> None:
+    if several:
+        parser.add_argument(
+            "-c",
+            "--config",
+            metavar="FILE",
+            action="append",
+            help="config file (default: mlgate.yaml, else [tool.mlgate] in pyproject.toml); "
+            "repeat it, or give a quoted glob, to run several named configs",
+        )
+        parser.add_argument(
+            "--name",
+            metavar="NAME",
+            help="name this gate (overrides the config's `name:`; one config only)",
+        )
+        parser.add_argument(
+            "--changed",
+            action="store_true",
+            help="run only the configs whose inputs changed relative to the base branch",
+        )
+    else:
+        parser.add_argument(
+            "-c",
+            "--config",
+            metavar="FILE",
+            help="config file (default: mlgate.yaml, else [tool.mlgate] in pyproject.toml)",
+        )
     parser.add_argument("--out", metavar="DIR", help="report folder (default: report.dir)")
     parser.add_argument("--baseline", metavar="SPEC", help="override models.baseline for this run")
 
@@ -39,7 +59,8 @@ def _publish_args(parser: argparse.ArgumentParser) -> None:
         "--comment",
         choices=COMMENT_MODES,
         default=None,
-        help="when to post the PR/MR comment (default: always)",
+        help="when to post the PR/MR comment (default: always); per-model: several configs "
+        "post one comment each instead of one together",
     )
     parser.add_argument(
         "--require-publish",
@@ -60,7 +81,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
 
     run = sub.add_parser("run", help="run the gate: measure, compare, write reports")
-    _config_args(run)
+    _config_args(run, several=True)
     run.add_argument(
         "--publish", action="store_true", help="post the report to the PR/MR of the CI this runs in"
     )
@@ -75,7 +96,7 @@ def build_parser() -> argparse.ArgumentParser:
     check = sub.add_parser(
         "check", help="local pre-merge check against the default branch; never posts"
     )
-    _config_args(check)
+    _config_args(check, several=True)
 
     publish = sub.add_parser("publish", help="post an existing report (fork-safe: loads no model)")
     publish.add_argument(

@@ -13,6 +13,7 @@ from enum import IntEnum
 from typing import Any, Literal
 
 SCHEMA = "mlgate.report/v1"
+NAME_PATTERN = re.compile(r"[A-Za-z0-9._-]{1,64}")  # config `name:`, context["name"]
 
 Kind = Literal["data", "model", "performance"]
 Status = Literal["pass", "warn", "fail", "error", "waived", "skipped"]
@@ -264,6 +265,17 @@ class Report:
     errors: tuple[str, ...] = ()  # run-level problems (config, unreadable inputs), one line each
     diagnostics: dict[str, Any] = field(default_factory=dict)  # curves etc. for the charts
     schema: str = SCHEMA
+
+    @property
+    def name(self) -> str | None:
+        """The config's `name:` (it namespaces what is published), or None.
+
+        The report may come from an untrusted run: anything but a slug is no name.
+        """
+        name = self.context.get("name")
+        if isinstance(name, str) and NAME_PATTERN.fullmatch(name) and set(name) != {"."}:
+            return name
+        return None
 
     @property
     def summary(self) -> dict[str, int]:

@@ -46,7 +46,7 @@ def _save(args: argparse.Namespace, folder: Folder) -> int:
     out_dir = Path(args.out) if args.out else None
     try:
         loaded = load_config(args.config)
-        out_dir = folder.path = out_dir or loaded.resolve(loaded.config.report.dir)
+        out_dir = folder.path = out_dir or loaded.resolve(loaded.config.report_dir)
         if args.baseline:
             raise ConfigError(
                 "--baseline: `mlgate baseline save` records production; it compares with no "

@@ -7,21 +7,21 @@ with the default branch (origin/HEAD, else main, else master): `git:<merge-base>
 from __future__ import annotations
 
 import argparse
+import sys
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from mlgate.commands.changed import default_branch
 from mlgate.commands.run import Folder, checkpoint, finish, on_interrupt, write_error_report
 from mlgate.config import LoadedConfig, ModelSpec, load_config
-from mlgate.errors import BaselineError, MlgateError
+from mlgate.errors import BaselineError, ExitCode, MlgateError
 from mlgate.pipeline import RunOptions, execute
 from mlgate.records import RELATIVE_KEYS
 from mlgate.support.git import output as git_output
 
 if TYPE_CHECKING:
     from rich.console import Console
-
-DEFAULT_BRANCHES = ("main", "origin/main", "master", "origin/master")  # after origin/HEAD
 
 
 class NoDefault(Exception):
@@ -37,11 +37,43 @@ def run(args: argparse.Namespace) -> int:
 def _check(args: argparse.Namespace, folder: Folder) -> int:
     from rich.console import Console
 
+    from mlgate.commands.run import config_files, load_all, select
+
     console = Console(stderr=True, highlight=False)
+    configs = config_files(args.config)
+    name = getattr(args, "name", None)
+    if len(configs) == 1 and not getattr(args, "changed", False) and name is None:
+        return check(args, console, None, configs[0], folder=folder)
+    loaded = load_all(configs, name)
+    codes: list[int] = [int(ExitCode.OK)]
+    for item in select(args, loaded):
+        one = argparse.Namespace(**vars(args))
+        if len(loaded) > 1 and one.out:  # --out DIR: each model in DIR/NAME
+            one.out = str(Path(one.out) / (item.config.name or ""))
+        try:
+            codes.append(check(one, console, item, folder=folder))
+        except MlgateError as exc:
+            for line in exc.lines():
+                print(f"mlgate: error: {line}", file=sys.stderr)
+            codes.append(exc.exit_code)
+    return int(max(codes))
+
+
+def check(
+    args: argparse.Namespace,
+    console: Console,
+    loaded: LoadedConfig | None,
+    config: str | None = None,
+    *,
+    folder: Folder,
+) -> int:
+    """One config's check: its default-branch baseline, the pipeline, the reports."""
+    from mlgate.commands.run import named
+
     out_dir = Path(args.out) if args.out else None
     try:
-        loaded = load_config(args.config)
-        out_dir = folder.path = out_dir or loaded.resolve(loaded.config.report.dir)
+        loaded = loaded or load_config(config)
+        out_dir = folder.path = out_dir or loaded.resolve(loaded.config.report_dir)
         if not args.baseline:
             loaded = with_default_baseline(loaded, console)
         with console.status("mlgate check: starting", spinner="dots") as status:
@@ -51,9 +83,10 @@ def _check(args: argparse.Namespace, folder: Folder) -> int:
                 status.update(f"mlgate check: {step}")
 
             options = RunOptions(out_dir=out_dir, baseline=args.baseline, progress=progress)
-            report = execute(loaded, options)
+            report = named(execute(loaded, options), loaded)
     except MlgateError as exc:
-        write_error_report(exc, out_dir or Path("mlgate-report"))
+        name = loaded.config.name if loaded else None
+        write_error_report(exc, out_dir or Path("mlgate-report"), name=name)
         raise
     return finish(report, out_dir)
 
@@ -109,12 +142,7 @@ def default_branch_spec(candidate: Path, root: Path) -> tuple[str, str]:
     top = git_output(root, "rev-parse", "--show-toplevel")
     if top is None:
         raise NoDefault(f"{root} is not inside a git repository")
-    branch = git_output(root, "symbolic-ref", "--quiet", "--short", "refs/remotes/origin/HEAD")
-    for name in DEFAULT_BRANCHES:
-        if branch is None and git_output(
-            root, "rev-parse", "--verify", "--quiet", refs=[f"{name}^{{commit}}"]
-        ):
-            branch = name
+    branch = default_branch(root)
     if branch is None:
         raise NoDefault("no default branch was found (no origin/HEAD, main or master)")
     base = git_output(root, "merge-base", refs=["HEAD", branch])

@@ -19,7 +19,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from mlgate.config.values import Level, Strict, ToleranceField
-from mlgate.records import THRESHOLD_KEYS
+from mlgate.records import NAME_PATTERN, THRESHOLD_KEYS
 
 # --- models -----------------------------------------------------------------------------------
 
@@ -434,8 +434,10 @@ class MlflowPublish(Strict):
 
 
 class PublishConfig(Strict):
-    comment: Literal["always", "on-failure", "on-change", "never"] = Field(
-        "always", description="when to post the PR/MR comment"
+    comment: Literal["always", "on-failure", "on-change", "never", "per-model"] = Field(
+        "always",
+        description="when to post the PR/MR comment; per-model: a run of several configs posts "
+        "one comment per model (always) instead of one combined comment",
     )
     accept_label: str = Field(
         "mlgate:accept-regression",
@@ -450,6 +452,12 @@ class Config(Strict):
     """The whole `mlgate.yaml`."""
 
     version: Literal[1] = 1
+    name: str | None = Field(
+        None,
+        description="names this gate (letters, digits, -, _, .): its comment, check "
+        '"mlgate / NAME", commit status, outputs and default report folder; needed to run '
+        "several configs in one repository or one run",
+    )
     data: DataConfig
     engine: EngineConfig = Field(
         default_factory=EngineConfig, description="pandas (default) or spark (docs/spark.md)"
@@ -460,6 +468,24 @@ class Config(Strict):
     report: ReportConfig = Field(default_factory=ReportConfig)
     waivers: list[WaiverConfig] = Field(default_factory=list)
     publish: PublishConfig = Field(default_factory=PublishConfig)
+
+    @field_validator("name")
+    @classmethod
+    def _slug(cls, value: str | None) -> str | None:
+        if value is not None and (not NAME_PATTERN.fullmatch(value) or set(value) == {"."}):
+            raise PydanticCustomError(
+                "gate_name",
+                "expected letters, digits, -, _ or . (1 to 64), e.g. churn, got {got}",
+                {"got": repr(value)},
+            )
+        return value
+
+    @property
+    def report_dir(self) -> str:
+        """report.dir; with a name and no report.dir given, `mlgate-report/NAME`."""
+        if self.name and "dir" not in self.report.model_fields_set:
+            return f"{self.report.dir}/{self.name}"
+        return self.report.dir
 
 
 def json_schema() -> dict[str, Any]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import importlib
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, Protocol
@@ -21,15 +21,22 @@ from mlgate.platforms.ci import detect_platform as detect_platform  # re-exporte
 if TYPE_CHECKING:
     from mlgate.records import Report
 
-CommentMode = Literal["always", "on-failure", "on-change", "never"]
+CommentMode = Literal["always", "on-failure", "on-change", "never", "per-model"]
 
 
 @dataclass(frozen=True)
 class PublishOptions:
-    comment: CommentMode = "always"
+    comment: CommentMode = "always"  # per-model: like always (it matters to `publish_many`)
     require: bool = False
     # the config file this process loaded (`run --publish`): the only file a publisher may read
     config: Path | None = None
+    several: bool = False  # one of several reports of a run: only the named step outputs
+    own_comment: bool = True  # False: the combined comment of `publish_many` carries this report
+
+
+def check_name(report: Report) -> str:
+    """`mlgate`, or `mlgate / NAME` for a named config: the check run, the commit statuses."""
+    return f"mlgate / {report.name}" if report.name else "mlgate"
 
 
 class Publisher(Protocol):
@@ -82,3 +89,48 @@ def publish(
         if options.require:
             raise
         return [f"warning: publishing to {platform} failed: {exc.message}"]
+
+
+def publish_many(
+    reports: Sequence[tuple[Report, Path]],
+    options: PublishOptions,
+    env: Mapping[str, str] | None = None,
+) -> list[str]:
+    """Post the reports of a run of several named configs: a check (status) per model, then
+    one combined comment — or, with `comment: per-model`, each model's own comment.
+
+    Each step fails on its own; a failure is a warning unless `options.require` (then the first
+    PublishError is raised once everything else was tried).
+    """
+    from dataclasses import replace
+
+    env = dict(os.environ if env is None else env)
+    platform = detect_platform(env)
+    if platform is None:
+        message = "--publish: not running in GitHub Actions or GitLab CI; nothing posted"
+        if options.require:
+            raise ConfigError(message)
+        return [message]
+    publisher = load_publisher(platform)
+    per_model = options.comment == "per-model"
+    each = replace(options, comment="always" if per_model else options.comment, several=True)
+    each = replace(each, own_comment=per_model)
+    lines: list[str] = []
+    failed: list[PublishError] = []
+    for report, out_dir in reports:
+        try:
+            done = publisher.publish(report, out_dir, each, env)
+            lines += [f"{report.name}: {line}" for line in done]
+        except PublishError as exc:
+            failed.append(exc)
+            lines.append(f"warning: publishing {report.name} to {platform} failed: {exc.message}")
+    combine = getattr(publisher, "publish_combined", None)
+    if combine is not None:
+        try:
+            lines += combine([r for r, _ in reports], each, env)
+        except PublishError as exc:
+            failed.append(exc)
+            lines.append(f"warning: publishing the combined comment failed: {exc.message}")
+    if failed and options.require:
+        raise failed[0]
+    return lines

@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -13,15 +15,55 @@ if TYPE_CHECKING:
 DIGEST = re.compile(r"<!-- mlgate:digest=(?P<digest>[0-9a-f]+) -->")
 
 
+@dataclass(frozen=True)
+class Sticky:
+    """One sticky comment to post: the marker that finds it again, its text, the verdict."""
+
+    marker: str
+    text: str
+    verdict: str
+
+    def ours(self, text: str | None) -> bool:
+        """Whether a comment carries this marker (another name's marker never matches)."""
+        return self.marker in (text or "")
+
+
 def body(report: Report, *, limit: int) -> str:
     """The Markdown report with the sticky marker and a hidden digest, within `limit` characters."""
-    from mlgate.report.markdown import MARKER, render_markdown
+    from mlgate.report.markdown import marker_for, render_markdown
 
+    marker = marker_for(report.name)
     mark = f"<!-- mlgate:digest={digest(report)} -->"
-    text = render_markdown(report, max_chars=limit - len(mark) - len(MARKER) - 2)
-    if MARKER not in text:
-        text = f"{MARKER}\n{text}"
+    text = render_markdown(report, max_chars=limit - len(mark) - len(marker) - 2)
+    if marker not in text:
+        text = f"{marker}\n{text}"
     return f"{text}\n{mark}\n"
+
+
+def sticky(report: Report, *, limit: int) -> Sticky:
+    """The sticky comment of one report (found again by its name's marker)."""
+    from mlgate.report.markdown import marker_for
+
+    return Sticky(marker_for(report.name), body(report, limit=limit), report.verdict)
+
+
+def combined(reports: Sequence[Report], *, limit: int) -> Sticky:
+    """One comment for several named reports: a verdict line per model, then each one folded.
+
+    Its marker names every model (`name=churn+fraud`), so it is neither a single model's
+    comment nor another combination's; a per-model job never edits it, nor it theirs.
+    """
+    from mlgate.decide import exit_code
+    from mlgate.report.markdown import combined_marker, render_combined
+
+    marker = combined_marker([r.name or "" for r in reports])
+    together = hashlib.sha256("".join(digest(r) for r in reports).encode()).hexdigest()[:20]
+    mark = f"<!-- mlgate:digest={together} -->"
+    text = render_combined(reports, max_chars=limit - len(mark) - len(marker) - 2)
+    if marker not in text:
+        text = f"{marker}\n{text}"
+    worst = max(reports, key=lambda r: int(exit_code(r)))
+    return Sticky(marker, f"{text}\n{mark}\n", worst.verdict)
 
 
 def digest(report: Report) -> str:

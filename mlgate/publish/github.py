@@ -14,14 +14,14 @@ from __future__ import annotations
 import contextlib
 import re
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 from mlgate.errors import PublishError
 from mlgate.platforms import github as api
-from mlgate.publish import PublishOptions, comment
+from mlgate.publish import PublishOptions, check_name, comment
 from mlgate.publish import github_workflow as workflow
 from mlgate.records import GateResult, Report
 
@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from github import Github
     from github.Repository import Repository
 
-CHECK_NAME = "mlgate"
+CHECK_NAME = "mlgate"  # unnamed configs; a named one is `mlgate / NAME` (check_name)
 COMMENT_LIMIT = 65_000  # GitHub rejects comments above 65,536 characters (HTTP 422)
 CHECK_SUMMARY_LIMIT = 65_000  # check-run output.summary: at most 65,535 characters
 MAX_ANNOTATIONS = 50  # per check-run request
@@ -108,6 +108,7 @@ class Posting:
     options: PublishOptions
     settings: api.Settings
     locate: workflow.Locate
+    sticky: comment.Sticky | None = None  # the comment to post; None: the report's own
 
 
 def _is_fork(pull: Mapping[str, Any]) -> bool:
@@ -139,7 +140,7 @@ class GitHubPublisher:
             context = {k: v for k, v in report.context.items() if k != "report_url"}
             report = replace(report, context={**context, "job_url": target.run_url})
         failures: list[str] = []
-        done = self._runner_outputs(report, out_dir, env, failures, options.config)
+        done = self._runner_outputs(report, out_dir, options, env, failures)
         if target.fork and not failures:
             return [
                 *done,
@@ -153,7 +154,10 @@ class GitHubPublisher:
             raise _failed("; ".join([*failures, exc.message]), done, exc.hint) from None
         locate = _locator(report, env, options.config)
         posting = Posting(gh, repo, target, report, options, settings, locate)
-        steps = () if target.fork else (("check run", self._check), ("comment", self._comment))
+        steps: tuple[tuple[str, Any], ...] = (("check run", self._check),)
+        if options.own_comment:
+            steps += (("comment", self._comment),)
+        steps = () if target.fork else steps
         for label, step in steps:
             try:
                 done.append(step(posting))
@@ -163,6 +167,41 @@ class GitHubPublisher:
                 failures.append(f"{label}: {api.describe(exc, settings)}")
         if failures:
             raise _failed("; ".join(failures), done)
+        return done
+
+    def publish_combined(
+        self, reports: Sequence[Report], options: PublishOptions, env: Mapping[str, str]
+    ) -> list[str]:
+        """After each report's own check run: the worst verdict as the step output `verdict`,
+        then the one comment of all of them (unless each posted its own)."""
+        from mlgate.decide import exit_code
+
+        worst = max(reports, key=lambda r: int(exit_code(r)))
+        done: list[str] = []
+        if env.get("GITHUB_OUTPUT"):
+            try:
+                workflow.write_outputs(Path(env["GITHUB_OUTPUT"]), {"verdict": worst.verdict})
+                done.append(f"step outputs: verdict={worst.verdict} (the worst)")
+            except OSError as exc:
+                raise _failed(f"step outputs: {exc}", done) from None
+        if options.own_comment:
+            return done
+        settings = api.Settings.from_env(env)
+        target = find_target(reports[0], env, api.read_event(env))
+        for report in reports[1:]:  # every report must be for this commit
+            find_target(report, env, api.read_event(env))
+        if target.fork:
+            return [*done, "fork pull request: the token is read-only, no comment posted"]
+        sticky = comment.combined(reports, limit=COMMENT_LIMIT)
+        try:
+            gh = api.connect(settings)
+            repo = gh.get_repo(api.repository_of(settings))
+            posting = Posting(gh, repo, target, worst, options, settings, lambda gate: None, sticky)
+            done.append(self._comment(posting))
+        except PublishError as exc:
+            raise _failed(f"comment: {exc.message}", done, exc.hint) from None
+        except api.api_errors() as exc:
+            raise _failed(f"comment: {api.describe(exc, settings)}", done) from None
         return done
 
     def accepted(self, label: str, env: Mapping[str, str] | None = None) -> str | None:
@@ -214,30 +253,32 @@ class GitHubPublisher:
         self,
         report: Report,
         out_dir: Path,
+        options: PublishOptions,
         env: Mapping[str, str],
         failures: list[str],
-        config: Path | None,
     ) -> list[str]:
         """Job summary, step outputs and annotation commands: files and stdout, no network."""
         from mlgate.report.markdown import render_markdown
 
         done = []
-        for line in workflow.annotation_commands(report, _locator(report, env, config)):
+        for line in workflow.annotation_commands(report, _locator(report, env, options.config)):
             print(line, flush=True)
+        heading = f"### {check_name(report)}\n\n" if report.name else ""
         if env.get("GITHUB_STEP_SUMMARY"):
             try:
                 workflow.append_summary(
                     Path(env["GITHUB_STEP_SUMMARY"]),
-                    lambda limit: render_markdown(report, max_chars=limit),
+                    lambda limit: heading + render_markdown(report, max_chars=limit - len(heading)),
                 )
                 done.append("job summary written")
             except OSError as exc:
                 failures.append(f"job summary: {exc}")
         if env.get("GITHUB_OUTPUT"):
-            outputs = {
-                "verdict": report.verdict,
-                "report-path": str((out_dir / "report.json").resolve()),
-            }
+            path = str((out_dir / "report.json").resolve())
+            outputs = {} if options.several else {"verdict": report.verdict, "report-path": path}
+            if report.name:  # namespaced too: several gates' outputs in one job never collide
+                outputs.update({f"verdict-{report.name}": report.verdict})
+                outputs.update({f"report-path-{report.name}": path})
             try:
                 workflow.write_outputs(Path(env["GITHUB_OUTPUT"]), outputs)
                 done.append(f"step outputs: verdict={report.verdict}")
@@ -254,9 +295,10 @@ class GitHubPublisher:
 
         summary = _summary(report)
         details = report.context.get("job_url")
+        name = check_name(report)
         try:
             run = repo.create_check_run(
-                name=CHECK_NAME,
+                name=name,
                 head_sha=target.sha,
                 status="completed",
                 conclusion=_conclusion(report),
@@ -267,7 +309,7 @@ class GitHubPublisher:
                 },
                 **({"details_url": details} if details else {}),
             )
-            return f"check run {CHECK_NAME}: {run.conclusion} ({run.html_url})"
+            return f"check run {name}: {run.conclusion} ({run.html_url})"
         except GithubException as exc:
             if exc.status != 403:
                 raise
@@ -276,10 +318,10 @@ class GitHubPublisher:
         commit.create_status(
             state=STATE[report.verdict],
             description=summary[:140],
-            context=CHECK_NAME,
+            context=name,
             **({"target_url": details} if details else {}),
         )
-        return f"commit status {CHECK_NAME}: {STATE[report.verdict]} (no check run: {why})"
+        return f"commit status {name}: {STATE[report.verdict]} (no check run: {why})"
 
     def _comment(self, posting: Posting) -> str:
         """The sticky comment: edit ours (found by marker and author), else create it."""
@@ -296,17 +338,16 @@ class GitHubPublisher:
                     f"comment: skipped (PR #{target.pr} is now at {head[:12]}, this report is "
                     f"for {(target.sha or '')[:12]}; its own run will post)"
                 )
-        from mlgate.report.markdown import MARKER
-
-        body = comment_body(report)
+        sticky = posting.sticky or comment.sticky(report, limit=COMMENT_LIMIT)
+        body = sticky.text
         login = api.whoami(posting.gh, posting.settings).lower()
         issue = repo.get_issue(target.pr)
-        ours = [
+        ours = [  # this name's marker AND this token's user: never another gate's, nor a quote
             c
             for c in issue.get_comments()
-            if MARKER in (c.body or "") and c.user is not None and c.user.login.lower() == login
+            if sticky.ours(c.body) and c.user is not None and c.user.login.lower() == login
         ]
-        step = comment.plan(options.comment, report.verdict, ours[0].body if ours else None, body)
+        step = comment.plan(options.comment, sticky.verdict, ours[0].body if ours else None, body)
         if step == "skip":
             return "comment: not posted (passed; comment: on-failure)"
         if step == "unchanged":

@@ -9,7 +9,7 @@ code. Tokens never appear in what this module prints or raises (`scrub`).
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -25,7 +25,7 @@ from mlgate.platforms.gitlab import (
     private_token,
     server_url,
 )
-from mlgate.publish import comment
+from mlgate.publish import check_name, comment
 from mlgate.publish.comment import digest, digest_of, plan  # noqa: F401  (part of this API)
 
 if TYPE_CHECKING:
@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from mlgate.publish import PublishOptions
     from mlgate.records import Report
 
-STATUS_NAME = "mlgate"
+STATUS_NAME = "mlgate"  # unnamed configs; a named one is `mlgate / NAME` (check_name)
 NOTE_LIMIT = 1_000_000  # GitLab rejects notes longer than this
 STATE = {"pass": "success", "fail": "failed", "error": "failed"}  # verdict -> commit status state
 VERDICT_TEXT = {"pass": "passed", "fail": "blocked", "error": "could not evaluate"}
@@ -109,7 +109,8 @@ class GitLabPublisher:
         client = connect(where.server, private=token)
         done: list[str] = []
         failed: list[str] = []
-        for step in (post_note, post_status):
+        steps = (post_note, post_status) if options.own_comment else (post_status,)
+        for step in steps:
             try:
                 done.append(step(client, where, report, options, env))
             except Unreachable as exc:
@@ -121,6 +122,21 @@ class GitLabPublisher:
             raise PublishError("; ".join(failed + [f"(done: {line})" for line in done]))
         return done
 
+    def publish_combined(
+        self, reports: Sequence[Report], options: PublishOptions, env: Mapping[str, str]
+    ) -> list[str]:
+        """After each report's own commit status: one MR note for all of them (unless each
+        posted its own)."""
+        if options.own_comment:
+            return []
+        where = target(env)
+        token = private_token(env)
+        if token is None:
+            raise PublishError(NO_TOKEN.format(job=""))
+        sticky = comment.combined(reports, limit=NOTE_LIMIT)
+        client = connect(where.server, private=token)
+        return [post_note(client, where, reports[0], options, env, sticky)]
+
 
 # --- the sticky note ----------------------------------------------------------------------------
 
@@ -131,8 +147,12 @@ def post_note(
     report: Report,
     options: PublishOptions,
     env: Mapping[str, str],
+    sticky: comment.Sticky | None = None,
 ) -> str:
-    """Create or edit this token's marked note on the MR, as the comment mode says."""
+    """Create or edit this token's marked note on the MR, as the comment mode says.
+
+    `sticky` is the note to post (the combined note of several reports); default the report's.
+    """
     if options.comment == "never":
         return "MR note: not posted (comment: never)"
     iid = where.merge_request
@@ -141,7 +161,8 @@ def post_note(
             "MR note: not posted, this is not a merge-request pipeline "
             "(CI_MERGE_REQUEST_IID is not set)"
         )
-    body = note_body(report)
+    sticky = sticky or comment.sticky(report, limit=NOTE_LIMIT)
+    body = sticky.text
     with api_errors("finding the token's user (GET /user)", env):
         user = client.http_get("/user", max_retries=RETRIES)
         me = user.get("id") if isinstance(user, dict) else None
@@ -149,9 +170,10 @@ def post_note(
     with api_errors(f"listing the notes of MR !{iid}", env):
         notes = mr.notes.list(get_all=True, max_retries=RETRIES)
     # Our note: the marker AND this token's user, so a user quoting the marker is never edited.
-    ours = [n for n in notes if _author_id(n) == me and _has_marker(n.body)]
+    # This name's marker only: another gate's note (or the combined one) is never touched.
+    ours = [n for n in notes if _author_id(n) == me and _has_marker(n.body, sticky)]
     old = ours[0] if ours else None
-    action = plan(options.comment, report.verdict, old.body if old else None, body)
+    action = plan(options.comment, sticky.verdict, old.body if old else None, body)
     if action == "unchanged":
         return f"MR !{iid} note: unchanged ({_note_url(where, old)})"
     if action == "skip":
@@ -173,10 +195,8 @@ def note_body(report: Report) -> str:
     return comment.body(report, limit=NOTE_LIMIT)
 
 
-def _has_marker(body: Any) -> bool:
-    from mlgate.report.markdown import MARKER
-
-    return isinstance(body, str) and MARKER in body
+def _has_marker(body: Any, sticky: comment.Sticky) -> bool:
+    return isinstance(body, str) and sticky.ours(body)
 
 
 def _author_id(note: Any) -> Any:
@@ -207,7 +227,8 @@ def post_status(
     if state == "failed" and Settings.from_env(env, only=("allow_failure",)).allow_failure:
         # A failed external status fails the pipeline even when the job may fail.
         return "commit status: not set, the job is allowed to fail (allow-failure)"
-    data: dict[str, Any] = {"state": state, "name": STATUS_NAME, "description": describe(report)}
+    name = check_name(report)
+    data: dict[str, Any] = {"state": state, "name": name, "description": describe(report)}
     if where.link:
         data["target_url"] = where.link
     if where.pipeline:
@@ -217,9 +238,9 @@ def post_status(
     elif where.ref:
         data["ref"] = where.ref
     commit = client.projects.get(where.project, lazy=True).commits.get(where.sha, lazy=True)
-    with api_errors(f"setting the commit status {STATUS_NAME} on {where.sha[:8]}", env):
+    with api_errors(f"setting the commit status {name} on {where.sha[:8]}", env):
         commit.statuses.create(data, max_retries=RETRIES)
-    return f"commit status {STATUS_NAME}: {state} on {where.sha[:8]}"
+    return f"commit status {name}: {state} on {where.sha[:8]}"
 
 
 def describe(report: Report) -> str:

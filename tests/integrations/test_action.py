@@ -84,6 +84,8 @@ def test_action_shell_rules() -> None:
         "extras",
         "source",
         "config",
+        "name",
+        "changed",
         "args",
         "github-token",
         "comment",

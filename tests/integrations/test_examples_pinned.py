@@ -41,7 +41,7 @@ def documented() -> list[Path]:
         *sorted((ROOT / "examples").rglob("*.yml")),
         *sorted((ROOT / "mlgate" / "scaffold").glob("*.yml")),
     ]
-    return [*files, ROOT / "docs" / "github.md", ROOT / "docs" / "gitlab.md"]
+    return [*files, ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 
 
 def examples(path: Path) -> str:

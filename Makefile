@@ -20,8 +20,15 @@ $(STAMP): $(BIN)/python pyproject.toml $(LOCK)
 
 install: $(STAMP)
 
+# the demo needs only what a user installs (`.[all]`), not the test and dev tools
+DEMO_STAMP := $(VENV)/.demo-installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+
+$(DEMO_STAMP): $(BIN)/python pyproject.toml
+	$(UV) pip install --python $(BIN)/python --quiet --compile-bytecode -e '.[all]'
+	rm -f $(VENV)/.demo-installed-* && touch $@
+
 ## make demo: build the bundled example project and run the gate on it (offline)
-demo: $(STAMP)
+demo: $(DEMO_STAMP)
 	rm -rf demo
 	$(BIN)/mlgate demo demo
 

@@ -54,7 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Gate ML changes in CI: data checks, model metrics and performance budgets, "
         "compared against the production baseline.",
         epilog="exit codes: 0 pass · 1 a blocking gate failed · 2 bad command line or config · "
-        "3 could not evaluate · 4 bug in mlgate · 130 interrupted",
+        "3 could not evaluate · 4 bug in mlgate · 130 interrupted (143 on SIGTERM)",
     )
     parser.add_argument("--version", action="version", version=f"mlgate {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
@@ -138,22 +138,48 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def run_command(name: str, args: argparse.Namespace) -> int:
-    """The one error boundary: MlgateError -> its lines and exit code; anything else -> exit 4."""
+    """The one error boundary: MlgateError -> its lines and exit code; anything else -> exit 4.
+
+    A SIGINT or SIGTERM wins over whatever the command made of it (a library that turned the
+    interrupt into an error, or swallowed it): "mlgate: interrupted", exit 130 or 143.
+    """
+    from mlgate.support import interrupts
+
+    interrupts.install()
+    try:
+        code = _dispatch(name, args)
+    except KeyboardInterrupt:
+        code = None
+    if code is None or interrupts.received() is not None:
+        interrupts.settle()
+        print("mlgate: interrupted", file=sys.stderr)
+        code = interrupts.exit_code()
+        interrupts.end_now_if_threads_linger(code)
+        import gc
+
+        gc.freeze()  # no last collection of a heap full of pandas and scikit-learn at exit
+    return code
+
+
+def _dispatch(name: str, args: argparse.Namespace) -> int | None:
+    """The command's exit code; None when it was interrupted (printed by the caller)."""
     from mlgate.errors import MlgateError
+    from mlgate.support.interrupts import received
 
     try:
         module = importlib.import_module(f"mlgate.commands.{name}")
         return int(module.run(args))
     except MlgateError as exc:
+        if received() is not None:
+            return None
         for line in exc.lines():
             print(f"mlgate: error: {line}", file=sys.stderr)
         return int(exc.exit_code)
-    except KeyboardInterrupt:
-        print("mlgate: interrupted", file=sys.stderr)
-        return ExitCode.INTERRUPTED
     except BrokenPipeError:
         return ExitCode.OK
     except Exception:
+        if received() is not None:
+            return None
         import traceback
 
         traceback.print_exc()

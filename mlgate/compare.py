@@ -155,7 +155,8 @@ def _relative(m: Measurement, key: str, bound: Any, policy: Policy, alpha: float
     proven_ok = worse_hi <= allowed
     inconclusive = not proven_worse and not proven_ok
     ok = proven_ok if policy.strict else not proven_worse
-    detectable = detectable_worsening(est.se, allowed, policy.alpha, POWER)
+    # at the level this gate's interval used: a slice's Holm-adjusted alpha, not policy.alpha
+    detectable = detectable_worsening(est.se, allowed, alpha, POWER)
     details = {
         "allowed": allowed,
         "detectable": detectable,

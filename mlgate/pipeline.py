@@ -27,6 +27,7 @@ class RunOptions:
     accepted: str | None = None  # regressions accepted (PR label), set by the caller
     env: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
     progress: Callable[[str], None] | None = None  # told each long step (`mlgate check` shows it)
+    validated: bool = False  # the caller ran `validate` already (`mlgate baseline save`)
 
 
 def configured_kinds(loaded: LoadedConfig) -> dict[str, GateKind]:
@@ -40,25 +41,146 @@ def configured_kinds(loaded: LoadedConfig) -> dict[str, GateKind]:
     return kinds
 
 
-def validate(loaded: LoadedConfig, kinds: Mapping[str, GateKind]) -> None:
-    """Semantic config checks of every kind, all problems collected into one ConfigError."""
+def validate(
+    loaded: LoadedConfig,
+    kinds: Mapping[str, GateKind],
+    *,
+    baseline: str | None = None,
+    recording: bool = False,
+) -> None:
+    """Every config problem in one pass, before anything heavy loads: the schema was checked on
+    load; here every reference must resolve (columns from the data header, model files, gate
+    ids in waivers and warn_only) and each kind checks its own gates. All problems are collected
+    into one ConfigError (exit 2).
+
+    `baseline` is a `--baseline` override; `recording` is `mlgate baseline save` (no baseline is
+    compared with, so none is needed or checked).
+    """
+    from mlgate.config.references import Ids, unresolved
+
     problems: list[str] = []
-    for kind in kinds.values():
-        problems.extend(kind.validate(loaded))
     if not kinds:
         problems.append(
             f"{loaded.where('gates')}: no gates configured; add gates.data, gates.model, "
             "gates.performance or gates.custom"
         )
+    problems.extend(_column_problems(loaded))
+    problems.extend(_model_file_problems(loaded))
+    if not recording and baseline is None:
+        problems.extend(_missing_baseline(loaded))
+    ids = Ids()
+    for name, kind in kinds.items():
+        problems.extend(kind.validate(loaded))
+        if name == "custom":
+            for gate in loaded.config.gates.custom:
+                prefix = gate.id_prefix or "custom"
+                ids.exact.append(prefix)
+                ids.prefixes.append(f"{prefix}.")
+        elif name == "performance":
+            from mlgate.measure.performance.gate import parse
+
+            ids.exact.extend(g.id for g in parse(loaded))
+        elif hasattr(kind, "gate_ids"):
+            exact, prefixes = kind.gate_ids(loaded)
+            ids.exact.extend(exact)
+            ids.prefixes.extend(prefixes)
+        else:  # a plugin kind: its ids are known once it runs
+            ids.open_families = True
+    problems.extend(unresolved(loaded, ids))
     if problems:
-        raise ConfigError(problems)
+        raise ConfigError(list(dict.fromkeys(problems)))
+
+
+def _column_problems(loaded: LoadedConfig) -> list[str]:
+    """data.id and data.features must name columns of the eval data (read from its header)."""
+    from mlgate.load.tables import read_header
+    from mlgate.support.text import did_you_mean
+
+    data = loaded.config.data
+    header = read_header(loaded.resolve(data.eval))
+    if header is None:
+        return []  # unreadable or missing: reading it says why (exit 3)
+
+    def missing(key: str, column: str) -> str:
+        hint = did_you_mean(column, header)
+        return f"{loaded.where(key)}: column {column!r} is not in {data.eval}{hint}"
+
+    out = []
+    if data.id is not None and data.id not in header:
+        out.append(missing("data.id", data.id))
+    for i, column in enumerate(data.features or []):
+        if column not in header:
+            out.append(missing(f"data.features[{i}]", column))
+        elif column == data.target:
+            out.append(
+                f"{loaded.where(f'data.features[{i}]')}: {column!r} is data.target; the label "
+                "cannot be a feature"
+            )
+    return out
+
+
+def _model_file_problems(loaded: LoadedConfig) -> list[str]:
+    """The candidate's model or predictions file must exist (did-you-mean from its folder).
+
+    The baseline is not checked here: an unreachable baseline is an input that could not be
+    read (exit 3), found when it is resolved.
+    """
+    models = loaded.config.models
+    if models is None:
+        return []
+    spec = models.candidate
+    if spec.predictions:
+        return _file_problem(loaded, "models.candidate.predictions", spec.predictions, "file")
+    if spec.path:
+        return _file_problem(loaded, "models.candidate", spec.path, "model file")
+    return []
+
+
+def _file_problem(loaded: LoadedConfig, key: str, relative: str, what: str) -> list[str]:
+    from mlgate.support.text import close_matches
+
+    path = loaded.resolve(relative)
+    if path.exists():
+        return []
+    hint = " (paths are relative to the config file)"
+    if path.parent.is_dir():
+        near = [p.name for p in path.parent.iterdir() if p.is_file()]
+        close = close_matches(path.name, near)
+        if close:
+            shown = str(Path(relative).parent / close[0]) if "/" in relative else close[0]
+            hint = f"; did you mean {shown}?"
+    return [f"{loaded.where(key)}: {what} not found: {relative}{hint}"]
+
+
+def _missing_baseline(loaded: LoadedConfig) -> list[str]:
+    """Relative thresholds compare with production: without a baseline they cannot run."""
+    models = loaded.config.models
+    if models is None or models.baseline is not None:
+        return []
+    out = [
+        f"{loaded.where(f'gates.model[{i}]')}: {gate.metric} has a relative threshold "
+        "(max_drop/max_increase) but there is no production baseline (set models.baseline, or "
+        "pass --baseline SPEC)"
+        for i, gate in enumerate(loaded.config.gates.model)
+        if gate.max_drop is not None or gate.max_increase is not None
+    ]
+    for i, item in enumerate(loaded.config.gates.performance):
+        for key, budget in item.items():
+            if budget.max_drop is not None or budget.max_increase is not None:
+                out.append(
+                    f"{loaded.where(f'gates.performance[{i}].{key}')}: a relative budget "
+                    "(max_increase/max_drop) needs the production model, and there is no "
+                    "models.baseline (set models.baseline, or pass --baseline SPEC)"
+                )
+    return out
 
 
 def execute(loaded: LoadedConfig, options: RunOptions) -> Report:
     """Run every configured gate and decide. Config problems raise; per-gate problems are gates."""
     started = time.perf_counter()
     kinds = configured_kinds(loaded)
-    validate(loaded, kinds)
+    if not options.validated:
+        validate(loaded, kinds, baseline=options.baseline)
     inputs = Inputs(loaded, cache_dir=options.out_dir / ".cache", baseline_spec=options.baseline)
     say = options.progress or (lambda _step: None)
     say("reading the eval data")
@@ -177,7 +299,11 @@ def build_context(loaded: LoadedConfig, inputs: Inputs, env: Mapping[str, str]) 
         eval_info = {"path": loaded.config.data.eval}
     context["eval"] = eval_info
     spec = inputs.baseline_spec
-    baseline: dict[str, Any] = {"spec": spec, "kind": "none", "paired": False}
+    # the one redaction: a URL's user:password@, query (presigned signature) and fragment never
+    # enter the report, so no output rendered from it can hold them
+    from mlgate.load.baseline.resolver import shown_spec
+
+    baseline: dict[str, Any] = {"spec": shown_spec(spec), "kind": "none", "paired": False}
     try:
         resolved = inputs.baseline_source
         if resolved is not None:

@@ -7,7 +7,8 @@ Changelog of the report format (`SCHEMA`):
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, field, replace
+import re
+from dataclasses import asdict, dataclass, field, fields, replace
 from enum import IntEnum
 from typing import Any, Literal
 
@@ -27,7 +28,8 @@ class ExitCode(IntEnum):
     USAGE = 2  # bad command line or invalid config
     CANNOT_EVALUATE = 3  # unreadable data/model, unreachable baseline, required publish failed
     BUG = 4  # a bug in mlgate
-    INTERRUPTED = 130
+    INTERRUPTED = 130  # SIGINT (128 + 2)
+    TERMINATED = 143  # SIGTERM (128 + 15), e.g. a cancelled CI job
 
 
 # --- thresholds: the one table every stage reads (config, measure, compare, report) -------------
@@ -292,23 +294,196 @@ class Report:
 
     @classmethod
     def from_dict(cls, doc: dict[str, Any]) -> Report:
-        """Read a report.json back (for render, publish and `report:` baselines)."""
+        """Read a report.json back (for render, publish and `report:` baselines).
+
+        The document may be forged (an artifact of an untrusted job), so it is validated
+        strictly: closed sets for the verdict and statuses, types checked, every string cleaned
+        of control characters and lone surrogates. Anything else is a ValueError naming the key.
+        """
+        if not isinstance(doc, dict):
+            raise ValueError("not an mlgate report (expected a JSON object)")
         if doc.get("schema") != SCHEMA:
-            raise ValueError(f"not an {SCHEMA} document (schema: {doc.get('schema')!r})")
-        gates = []
-        for g in doc.get("gates", []):
-            g = dict(g)
-            g["checks"] = tuple(Check(**c) for c in g.get("checks", ()))
-            g["ci"] = tuple(g["ci"]) if g.get("ci") is not None else None
-            g["notes"] = tuple(g.get("notes", ()))
-            gates.append(GateResult(**g))
-        return cls(
-            verdict=doc["verdict"],
-            gates=tuple(gates),
-            context=doc.get("context", {}),
-            errors=tuple(doc.get("errors", ())),
-            diagnostics=doc.get("diagnostics", {}),
-        )
+            raise ValueError(f"not an {SCHEMA} document (schema: {_shown(doc.get('schema'))})")
+        try:
+            doc = _clean_json(doc, "report", 0)
+            verdict = _one_of(doc.get("verdict"), VERDICTS, "verdict")
+            raw_gates = _typed(doc.get("gates", []), list, "gates", "a list")
+            gates = tuple(_gate_from(g, f"gates[{i}]") for i, g in enumerate(raw_gates))
+            errors = _typed(doc.get("errors", []), list, "errors", "a list")
+            return cls(
+                verdict=verdict,
+                gates=gates,
+                context=_context_from(doc.get("context", {})),
+                errors=tuple(
+                    _typed(e, str, f"errors[{i}]", "a string") for i, e in enumerate(errors)
+                ),
+                diagnostics=_typed(doc.get("diagnostics", {}), dict, "diagnostics", "an object"),
+            )
+        except ValueError as exc:
+            raise ValueError(f"not a valid mlgate report: {exc}") from None
+
+
+VERDICTS: tuple[Verdict, ...] = ("pass", "fail", "error")
+LEVELS = ("error", "warn")
+MAX_DEPTH = 32  # nesting a real report never reaches; deeper is refused, not recursed into
+_KIND = re.compile(r"^[a-z][a-z0-9_-]{0,39}$")
+# C0/C1 controls but tab and newline, lone surrogates, and the bidi controls that reorder text
+_UNSAFE = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]"
+)
+# context keys other stages read, and the JSON type each must have
+_CONTEXT_TYPES: dict[str, tuple[type, ...]] = {
+    "ci": (str,),
+    "commit": (str,),
+    "ref": (str,),
+    "config": (str,),
+    "mlgate_version": (str,),
+    "job_url": (str,),
+    "report_url": (str,),
+    "mode": (str,),
+    "baseline": (dict,),
+    "eval": (dict,),
+    "pull_request": (dict,),
+    "duration_s": (int, float),
+    "alpha": (int, float),
+}
+
+
+def _shown(value: Any) -> str:
+    """A value from a document, quoted for one line of a message: escaped, bounded, inert."""
+    text = repr(value)
+    text = text if len(text) <= 60 else text[:57] + "..."
+    return text.replace("::", ":\u2060:").replace("##[", "##\u2060[")
+
+
+def _clean_text(text: str) -> str:
+    """Control characters (but tab and newline) and bidi controls dropped, CR made a newline,
+    lone surrogates U+FFFD; `::` and `##[` get a word joiner, so that no string of a forged
+    report can form a CI workflow command wherever it is printed."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = _UNSAFE.sub(lambda m: "\ufffd" if "\ud800" <= m.group(0) <= "\udfff" else "", text)
+    return text.replace("::", ":\u2060:").replace("##[", "##\u2060[")
+
+
+def _clean_json(value: Any, where: str, depth: int) -> Any:
+    """Every string (keys too) cleaned; non-finite numbers refused; nesting bounded."""
+    if depth > MAX_DEPTH:
+        raise ValueError(f"{where}: nested deeper than {MAX_DEPTH} levels")
+    if isinstance(value, str):
+        return _clean_text(value)
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError(f"{where}: expected a finite number, got {value}")
+    if isinstance(value, dict):
+        return {
+            _clean_text(str(k)): _clean_json(v, f"{where}.{_clean_text(str(k))[:40]}", depth + 1)
+            for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [_clean_json(v, f"{where}[{i}]", depth + 1) for i, v in enumerate(value)]
+    if value is None or isinstance(value, (bool, int, float)):
+        return value
+    raise ValueError(f"{where}: not a JSON value ({type(value).__name__})")
+
+
+def _typed(value: Any, kind: type | tuple[type, ...], where: str, expected: str) -> Any:
+    if not isinstance(value, kind) or (isinstance(value, bool) and bool not in _as_tuple(kind)):
+        raise ValueError(f"{where}: expected {expected}, got {_shown(value)}")
+    return value
+
+
+def _as_tuple(kind: type | tuple[type, ...]) -> tuple[type, ...]:
+    return kind if isinstance(kind, tuple) else (kind,)
+
+
+def _one_of(value: Any, allowed: tuple[str, ...], where: str) -> Any:
+    if not isinstance(value, str) or value not in allowed:
+        raise ValueError(f"{where}: expected one of {', '.join(allowed)}, got {_shown(value)}")
+    return value
+
+
+def _number(value: Any, where: str) -> float | None:
+    if value is None:
+        return None
+    return _typed(value, (int, float), where, "a number or null")  # type: ignore[no-any-return]
+
+
+def _gate_from(doc: Any, where: str) -> GateResult:
+    g = _typed(doc, dict, where, "an object")
+    unknown = sorted(set(g) - {f.name for f in fields(GateResult)})
+    if unknown:
+        raise ValueError(f"{where}: unknown key {_shown(unknown[0])}")
+    for key in ("id", "status", "kind", "blocking", "message"):
+        if key not in g:
+            raise ValueError(f"{where}: missing {key!r}")
+    values = dict(g)
+    values["id"] = _typed(g["id"], str, f"{where}.id", "a string")
+    values["kind"] = _typed(g["kind"], str, f"{where}.kind", "a gate kind")
+    if not _KIND.match(values["kind"]):
+        raise ValueError(f"{where}.kind: expected a gate kind, got {_shown(g['kind'])}")
+    values["status"] = _one_of(g["status"], STATUSES, f"{where}.status")
+    values["level"] = _one_of(g.get("level", "error"), LEVELS, f"{where}.level")
+    for key in ("blocking", "inconclusive"):
+        values[key] = _typed(g.get(key, False), bool, f"{where}.{key}", "true or false")
+    for key in ("message", "name", "unit"):
+        values[key] = _typed(g.get(key, ""), str, f"{where}.{key}", "a string")
+    for key in ("candidate", "baseline", "delta"):
+        values[key] = _number(g.get(key), f"{where}.{key}")
+    ci = g.get("ci")
+    if ci is not None:
+        pair = _typed(ci, list, f"{where}.ci", "a pair of numbers")
+        if len(pair) != 2:
+            raise ValueError(f"{where}.ci: expected a pair of numbers, got {_shown(ci)}")
+        ci = (_number(pair[0], f"{where}.ci[0]"), _number(pair[1], f"{where}.ci[1]"))
+    values["ci"] = ci
+    threshold = _typed(g.get("threshold", {}), dict, f"{where}.threshold", "an object")
+    for key, bound in threshold.items():
+        _typed(bound, (int, float, str), f"{where}.threshold.{key[:40]}", "a number or a string")
+    values["threshold"] = threshold
+    checks = _typed(g.get("checks", []), list, f"{where}.checks", "a list")
+    values["checks"] = tuple(_check_from(c, f"{where}.checks[{i}]") for i, c in enumerate(checks))
+    notes = _typed(g.get("notes", []), list, f"{where}.notes", "a list")
+    values["notes"] = tuple(
+        _typed(n, str, f"{where}.notes[{i}]", "a string") for i, n in enumerate(notes)
+    )
+    values["details"] = _typed(g.get("details", {}), dict, f"{where}.details", "an object")
+    return GateResult(**values)
+
+
+def _check_from(doc: Any, where: str) -> Check:
+    c = _typed(doc, dict, where, "an object")
+    unknown = sorted(set(c) - {f.name for f in fields(Check)})
+    if unknown:
+        raise ValueError(f"{where}: unknown key {_shown(unknown[0])}")
+    expected = _typed(c.get("expected"), (int, float, str), f"{where}.expected", "a number")
+    passed = c.get("passed")
+    if passed is not None:
+        _typed(passed, bool, f"{where}.passed", "true, false or null")
+    return Check(
+        operator=_typed(c.get("operator"), str, f"{where}.operator", "a string"),
+        expected=expected,
+        actual=_number(c.get("actual"), f"{where}.actual"),
+        passed=passed,
+        inconclusive=_typed(c.get("inconclusive", False), bool, f"{where}.inconclusive", "a bool"),
+    )
+
+
+def _context_from(doc: Any) -> dict[str, Any]:
+    context: dict[str, Any] = _typed(doc, dict, "context", "an object")
+    for key, kinds in _CONTEXT_TYPES.items():
+        value = context.get(key)
+        if value is not None:
+            expected = (
+                "a string" if kinds[0] is str else "an object" if kinds[0] is dict else "a number"
+            )
+            _typed(value, kinds, f"context.{key}", expected)
+    pull = context.get("pull_request")
+    if isinstance(pull, dict):
+        number, sha = pull.get("number"), pull.get("head_sha")
+        if number is not None:
+            _typed(number, int, "context.pull_request.number", "a whole number")
+        if sha is not None:
+            _typed(sha, str, "context.pull_request.head_sha", "a string")
+    return context
 
 
 def _gate_dict(gate: GateResult) -> dict[str, Any]:

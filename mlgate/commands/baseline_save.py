@@ -23,13 +23,13 @@ from pathlib import Path
 from typing import Any
 
 from mlgate import __version__
-from mlgate.commands.run import finish, write_error_report
+from mlgate.commands.run import Folder, checkpoint, finish, on_interrupt, write_error_report
 from mlgate.config import LoadedConfig, load_config
-from mlgate.errors import ConfigError, MlgateError
+from mlgate.errors import ConfigError, InputError, MlgateError
 from mlgate.load.baseline.resolver import MANIFEST_SCHEMA
-from mlgate.pipeline import RunOptions, execute
+from mlgate.pipeline import RunOptions, configured_kinds, execute, validate
 from mlgate.records import RELATIVE_KEYS, Report
-from mlgate.support import fs
+from mlgate.support import fs, interrupts
 
 DEFAULT_DIR = "mlgate-baseline"
 MANIFEST = "baseline.json"
@@ -37,10 +37,16 @@ REPORT = "report.json"
 
 
 def run(args: argparse.Namespace) -> int:
+    folder = Folder()
+    with on_interrupt(folder):
+        return _save(args, folder)
+
+
+def _save(args: argparse.Namespace, folder: Folder) -> int:
     out_dir = Path(args.out) if args.out else None
     try:
         loaded = load_config(args.config)
-        out_dir = out_dir or loaded.resolve(loaded.config.report.dir)
+        out_dir = folder.path = out_dir or loaded.resolve(loaded.config.report.dir)
         if args.baseline:
             raise ConfigError(
                 "--baseline: `mlgate baseline save` records production; it compares with no "
@@ -50,7 +56,13 @@ def run(args: argparse.Namespace) -> int:
         target = Path(args.to) if args.to else loaded.resolve(DEFAULT_DIR)
         shown = f"--to {args.to}" if args.to else DEFAULT_DIR
         check_target(target, shown)  # before the run: refuse early, not after minutes of work
-        report = execute(for_recording(loaded), RunOptions(out_dir=out_dir))
+        # the config as written is validated (a typo is an error here too); what runs is the
+        # recording: relative thresholds measured, not gated, and no baseline resolved
+        validate(loaded, configured_kinds(loaded), recording=True)
+        report = execute(
+            for_recording(loaded),
+            RunOptions(out_dir=out_dir, validated=True, progress=checkpoint),
+        )
     except MlgateError as exc:
         write_error_report(exc, out_dir or Path("mlgate-report"))
         raise
@@ -123,9 +135,16 @@ def owned(folder: Path) -> set[str]:
 
 
 def save(report: Report, loaded: LoadedConfig, target: Path) -> list[str]:
-    """Write the baseline folder next to `target`, then swap it in; return the file names."""
-    staging = fs.new_sibling_dir(target, "new")  # a folder filled, then swapped in whole
+    """Write the baseline folder next to `target`, then swap it in; return the file names.
+
+    A failure or an interrupt before the swap leaves the previous baseline as it was; the swap
+    itself (renames) is not cut in two by a signal (fs.replace_dir).
+    """
+    interrupts.check()
+    staging: Path | None = None
     try:
+        with interrupts.deferred():  # a signal right after the mkdir still finds it to remove
+            staging = fs.new_sibling_dir(target, "new")  # filled, then swapped in whole
         model = _copy_model(loaded, staging)
         (staging / REPORT).write_text(
             json.dumps(report.to_dict(), indent=2, allow_nan=False) + "\n", encoding="utf-8"
@@ -134,10 +153,20 @@ def save(report: Report, loaded: LoadedConfig, target: Path) -> list[str]:
         manifest = _manifest(report, loaded, model, [*files, MANIFEST])
         (staging / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
         fs.replace_dir(staging, target)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
+    except OSError as exc:  # a full disk, a read-only folder: the previous baseline is intact
+        raise _unwritable(target, exc) from None
+    finally:
+        if staging is not None:  # gone already when the swap succeeded
+            shutil.rmtree(staging, ignore_errors=True)
     return [*files, MANIFEST]
+
+
+def _unwritable(target: Path, exc: OSError) -> InputError:
+    return InputError(
+        f"{target}: cannot write the baseline: {exc.strerror or exc}; the previous baseline, "
+        "if any, is unchanged",
+        hint="free some space or choose a writable folder with --to",
+    )
 
 
 def _copy_model(loaded: LoadedConfig, staging: Path) -> dict[str, Any]:

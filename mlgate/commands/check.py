@@ -11,7 +11,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from mlgate.commands.run import finish, write_error_report
+from mlgate.commands.run import Folder, checkpoint, finish, on_interrupt, write_error_report
 from mlgate.config import LoadedConfig, ModelSpec, load_config
 from mlgate.errors import BaselineError, MlgateError
 from mlgate.pipeline import RunOptions, execute
@@ -29,21 +29,28 @@ class NoDefault(Exception):
 
 
 def run(args: argparse.Namespace) -> int:
+    folder = Folder()
+    with on_interrupt(folder):
+        return _check(args, folder)
+
+
+def _check(args: argparse.Namespace, folder: Folder) -> int:
     from rich.console import Console
 
     console = Console(stderr=True, highlight=False)
     out_dir = Path(args.out) if args.out else None
     try:
         loaded = load_config(args.config)
-        out_dir = out_dir or loaded.resolve(loaded.config.report.dir)
+        out_dir = folder.path = out_dir or loaded.resolve(loaded.config.report.dir)
         if not args.baseline:
             loaded = with_default_baseline(loaded, console)
         with console.status("mlgate check: starting", spinner="dots") as status:
-            options = RunOptions(
-                out_dir=out_dir,
-                baseline=args.baseline,
-                progress=lambda step: status.update(f"mlgate check: {step}"),
-            )
+
+            def progress(step: str) -> None:
+                checkpoint(step)
+                status.update(f"mlgate check: {step}")
+
+            options = RunOptions(out_dir=out_dir, baseline=args.baseline, progress=progress)
             report = execute(loaded, options)
     except MlgateError as exc:
         write_error_report(exc, out_dir or Path("mlgate-report"))

@@ -15,7 +15,7 @@ def run(args: argparse.Namespace) -> int:
     from mlgate.pipeline import RunOptions, execute
     from mlgate.scaffold.demo import build
 
-    from .run import finish
+    from .run import Folder, checkpoint, finish, on_interrupt
 
     root = Path(args.dir)
     if root.exists() and any(root.iterdir()) and not (root / "mlgate.yaml").is_file():
@@ -27,19 +27,24 @@ def run(args: argparse.Namespace) -> int:
     scenarios = build(root)
     as_intended = True
     lines = []
+    folder = Folder()
     for scenario in scenarios:
         loaded = load_config(root / scenario.config)
-        out_dir = loaded.resolve(loaded.config.report.dir)
-        print(f"\n== {scenario.name}: mlgate run -c {scenario.config}", file=sys.stderr)
-        report = execute(loaded, RunOptions(out_dir=out_dir))
-        code = finish(report, out_dir)
+        out_dir = folder.path = loaded.resolve(loaded.config.report.dir)
+        with on_interrupt(folder):
+            print(f"\n== {scenario.name}: mlgate run -c {scenario.config}", file=sys.stderr)
+            report = execute(loaded, RunOptions(out_dir=out_dir, progress=checkpoint))
+            code = finish(report, out_dir)
         ok = report.verdict == scenario.expected
         as_intended &= ok
         lines.append(
             f"  {scenario.name:<18} verdict {report.verdict:<5} (exit {code})"
-            f"{'' if ok else f'  UNEXPECTED: meant {scenario.expected}'}  -> {out_dir}/report.md"
+            f"{'' if ok else f'  UNEXPECTED: meant {scenario.expected}'}  -> {out_dir}/report.html"
         )
-    print("\nmlgate demo: done\n" + "\n".join(lines), file=sys.stderr)
+    print(
+        "\nmlgate demo: done (open the report.html files in a browser)\n" + "\n".join(lines),
+        file=sys.stderr,
+    )
     prog = "mlgate" if shutil.which("mlgate") else f"{sys.executable} -m mlgate"  # works as typed
     print(
         f"  try it yourself: cd {root} && {prog} run   (or -c mlgate-regressed.yaml)",

@@ -7,6 +7,7 @@ import os
 import sys
 from importlib.resources import files
 from pathlib import Path
+from typing import Any
 
 from mlgate.errors import ConfigError, ExitCode
 
@@ -20,6 +21,25 @@ def detect_ci(root: Path) -> str:
     return "none"
 
 
+def _summary(found: Any) -> list[str]:
+    """What init found, one line each (so the user knows what to check in the file)."""
+    lines = []
+    if found.eval is None:
+        lines.append("found no data file (.parquet, .csv, .jsonl): the config is the template")
+    else:
+        more = f" (of {len(found.data)} data files)" if len(found.data) > 1 else ""
+        lines.append(f"eval data: {found.eval}{more}; target: {found.target}; task: {found.task}")
+    if found.model is None:
+        lines.append("found no .skops or .onnx model: set models.candidate")
+    else:
+        lines.append(f"candidate model: {found.model}")
+    if found.remote_branch is None:
+        lines.append("no git remote: no git:origin/... baseline written (relative gates need one)")
+    else:
+        lines.append(f"baseline: the model on origin/{found.remote_branch}")
+    return lines
+
+
 def run(args: argparse.Namespace) -> int:
     root = Path.cwd()
     config = root / args.config
@@ -28,9 +48,14 @@ def run(args: argparse.Namespace) -> int:
             f"{args.config}: already exists; mlgate init never overwrites a file",
             hint="edit it, or pass -c OTHER.yaml",
         )
+    from mlgate.scaffold.project import inspect, render
+
     scaffold = files("mlgate.scaffold")
-    config.write_text(scaffold.joinpath("mlgate.yaml").read_text())
-    print(f"wrote {args.config} — edit the paths and thresholds, then run `mlgate check`")
+    found = inspect(config.parent)
+    config.write_text(render(found, scaffold.joinpath("mlgate.yaml").read_text()))
+    for line in _summary(found):
+        print(line)
+    print(f"wrote {args.config} — review the paths and thresholds, then run `mlgate check`")
     ci = detect_ci(root) if args.ci == "auto" else args.ci
     if ci == "github":
         workflow = root / ".github" / "workflows" / "mlgate.yml"

@@ -11,6 +11,7 @@ from mlgate.errors import ExitCode
 
 def run(args: argparse.Namespace) -> int:
     from mlgate.publish import PublishOptions, publish
+    from mlgate.publish.github_workflow import escape_line
     from mlgate.report import read_report
 
     path = Path(args.report)
@@ -18,5 +19,5 @@ def run(args: argparse.Namespace) -> int:
     report = read_report(path)
     options = PublishOptions(comment=args.comment or "always", require=args.require_publish)
     for line in publish(report, path.parent, options):
-        print(f"mlgate: {line}", file=sys.stderr)
+        print(escape_line(f"mlgate: {line}"), file=sys.stderr)  # lines quote the report
     return ExitCode.OK

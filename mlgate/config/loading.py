@@ -119,11 +119,54 @@ def _read_pyproject(text: str, display: str) -> Any:
     return section
 
 
+MAX_ALIAS_NODES = 10_000  # values reachable through aliases; a real config uses a few dozen
+
+
+def _node_count(node: Any, sizes: dict[int, int]) -> int:
+    """How many values `node` stands for once its aliases are expanded (memoised per node)."""
+    import yaml
+
+    known = sizes.get(id(node))
+    if known is not None:
+        return known
+    sizes[id(node)] = 1  # a recursive anchor counts once (PyYAML refuses it anyway)
+    if isinstance(node, yaml.SequenceNode):
+        total = 1 + sum(_node_count(child, sizes) for child in node.value)
+    elif isinstance(node, yaml.MappingNode):
+        total = 1 + sum(_node_count(k, sizes) + _node_count(v, sizes) for k, v in node.value)
+    else:
+        total = 1
+    sizes[id(node)] = total
+    return total
+
+
 def _read_yaml(text: str, display: str) -> Any:
     import yaml
 
     class UniqueKeyLoader(yaml.SafeLoader):
-        """SafeLoader that rejects duplicate keys (the second would silently win)."""
+        """SafeLoader that rejects duplicate keys (the second would silently win) and aliases
+        that expand past MAX_ALIAS_NODES (a "billion laughs" file is a few hundred bytes, and
+        whatever walks the expanded document afterwards would never finish)."""
+
+        def __init__(self, stream: str) -> None:
+            super().__init__(stream)
+            self.expanded = 0
+            self.sizes: dict[int, int] = {}
+
+        def compose_node(self, parent: Any, index: Any) -> Any:
+            if self.check_event(yaml.AliasEvent):
+                event = self.peek_event()  # type: ignore[no-untyped-call]
+                node = self.anchors.get(event.anchor)
+                if node is not None:
+                    self.expanded += _node_count(node, self.sizes)
+                    if self.expanded > MAX_ALIAS_NODES:
+                        mark = event.start_mark
+                        raise ConfigError(
+                            f"{display}:{mark.line + 1}:{mark.column + 1}: YAML aliases expand "
+                            f"to more than {MAX_ALIAS_NODES:,} values; refused",
+                            hint="write the values out, or use fewer nested aliases",
+                        )
+            return super().compose_node(parent, index)
 
     def construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> dict[Any, Any]:
         seen: dict[Any, Any] = {}

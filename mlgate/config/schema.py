@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import typing
 from datetime import date
 from typing import Annotated, Any, Literal, Union
@@ -96,6 +97,38 @@ class DataConfig(Strict):
 # --- gates --------------------------------------------------------------------------------------
 
 
+class SliceSpec(Strict):
+    """A slice by a numeric column cut into bins: explicit edges, or that many quantile bins."""
+
+    column: str = Field(description="the column to slice by")
+    bins: list[float] | int | None = Field(
+        None,
+        description="edges [0, 30, 50] (segments [0, 30) and [30, 50]; ids model.m[age=0-30]), "
+        "or a number of quantile bins (ids model.m[age=q1]...)",
+    )
+
+    @field_validator("bins")
+    @classmethod
+    def _edges(cls, value: list[float] | int | None) -> list[float] | int | None:
+        if isinstance(value, bool):
+            raise PydanticCustomError(
+                "bins", "expected edges like [0, 30, 50] or a number of quantile bins", {}
+            )
+        if isinstance(value, int) and not 2 <= value <= 100:
+            raise PydanticCustomError(
+                "bins", "expected 2 to 100 quantile bins, got {got}", {"got": value}
+            )
+        if isinstance(value, list) and (
+            len(value) < 2 or any(b <= a for a, b in itertools.pairwise(value))
+        ):
+            raise PydanticCustomError(
+                "bins",
+                "expected at least two increasing edges, e.g. [0, 30, 50], got {got}",
+                {"got": str(value)},
+            )
+        return value
+
+
 class ModelGate(Strict):
     metric: str = Field(description='scikit-learn scorer name, or "module:function"')
     min: float | None = Field(None, description="absolute floor")
@@ -106,7 +139,9 @@ class ModelGate(Strict):
     max_increase: ToleranceField | None = Field(
         None, description="allowed increase vs production (lower-is-better metrics)"
     )
-    slice: str | None = Field(None, description="column: gate every segment")
+    slice: str | SliceSpec | None = Field(
+        None, description="column (gate every segment), or {column, bins} for a numeric column"
+    )
     min_rows: int = Field(30, ge=1, description="slices with fewer rows are reported, not gated")
     level: Level = "error"
     id: str | None = Field(None, description="override the gate id")
@@ -119,6 +154,15 @@ class ModelGate(Strict):
     response: Literal["label", "proba"] | None = Field(
         None, description="what a module:function metric is given (default label)"
     )
+
+    @property
+    def slice_column(self) -> str | None:
+        """The column this gate slices by (either form of `slice`)."""
+        return self.slice.column if isinstance(self.slice, SliceSpec) else self.slice
+
+    @property
+    def slice_bins(self) -> list[float] | int | None:
+        return self.slice.bins if isinstance(self.slice, SliceSpec) else None
 
     @model_validator(mode="after")
     def _has_threshold(self) -> ModelGate:

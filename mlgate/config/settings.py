@@ -50,6 +50,11 @@ class Settings:
     (unset: the repository's default branch)."""
     report_dir: str = "mlgate-report"
     """MLGATE_REPORT_DIR: the report folder a CI template uploads, for links to report.html."""
+    max_download_mb: float = 2048.0
+    """MLGATE_MAX_DOWNLOAD_MB: the largest baseline download, and the most an archive may
+    unpack to, in MiB (issue 12: a hostile source must not fill the disk)."""
+    max_unpack_ratio: float = 100.0
+    """MLGATE_MAX_UNPACK_RATIO: how many times its own size an archive may unpack to."""
     allow_failure: bool = False
     """MLGATE_ALLOW_FAILURE: "true" when the GitLab job may fail (allow_failure): no failed
     commit status is set then, as it would fail the pipeline anyway."""
@@ -126,4 +131,6 @@ VARIABLES: dict[str, tuple[str, Callable[[str, str], Any]]] = {
     "default_branch": ("MLGATE_DEFAULT_BRANCH", _text),
     "report_dir": ("MLGATE_REPORT_DIR", _text),
     "allow_failure": ("MLGATE_ALLOW_FAILURE", _flag),
+    "max_download_mb": ("MLGATE_MAX_DOWNLOAD_MB", _positive_seconds),
+    "max_unpack_ratio": ("MLGATE_MAX_UNPACK_RATIO", _positive_seconds),
 }

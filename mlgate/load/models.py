@@ -5,21 +5,20 @@ from __future__ import annotations
 import importlib
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mlgate.errors import ConfigError, InputError, require
-from mlgate.load.boosters import load_catboost, load_lightgbm, load_xgboost
+from mlgate.support.text import reason as _reason
 
 if TYPE_CHECKING:
     import numpy as np
     import pandas as pd
 
     from mlgate.load.predictions import Predictions
-
-# Type roots skops may load without the user's say-so: the libraries mlgate itself trusts.
-TRUSTED_ROOTS = ("sklearn", "numpy", "scipy", "builtins")
 
 FORMATS_BY_SUFFIX = {
     ".skops": "skops",
@@ -173,28 +172,138 @@ def _check_file(ref: ModelRef) -> Path:
     return ref.path
 
 
+def _load_booster(ref: ModelRef, *_: Any, fmt: str) -> Any:
+    from mlgate.load import boosters
+
+    return boosters.load(_check_file(ref), fmt, where=ref.where, shown=_shown(ref))
+
+
 def _load_skops(ref: ModelRef, *_: Any) -> Any:
     import skops.io as sio
 
+    from mlgate.load.skops_trust import untrusted
+
     path = _check_file(ref)
     try:
-        untrusted = sio.get_untrusted_types(file=path)
+        reported = sio.get_untrusted_types(file=path)  # reads the schema, constructs nothing
     except Exception as exc:
         raise InputError(
             f"{ref.where}: {_shown(ref)} is not a readable skops file: {_reason(exc)}"
         ) from None
-    extra = set(ref.trust) if isinstance(ref.trust, tuple) else set()
-    unknown = [t for t in untrusted if t.split(".")[0] not in TRUSTED_ROOTS and t not in extra]
+    extra = ref.trust if isinstance(ref.trust, tuple) else ()
+    unknown = untrusted(reported, extra)
     if unknown:
-        listed = ", ".join(sorted(unknown))
+        listed = ", ".join(_printable(t) for t in unknown[:5])
+        more = f" and {len(unknown) - 5} more" if len(unknown) > 5 else ""
         raise InputError(
-            f"{ref.where}: {path.name} contains types mlgate does not trust: {listed}",
-            hint=f"if you trust them, list them under {ref.key}.trust",
+            f"{ref.where}: {_printable(path.name)} contains types mlgate does not trust: "
+            f"{listed}{more}",
+            hint=f"if you trust them, list them under {ref.key}.trust (exact names)",
         )
     try:
-        return sio.load(path, trusted=list(untrusted))
+        model = sio.load(path, trusted=reported)  # every name in `reported` was checked above
+    except ModuleNotFoundError as exc:  # a trusted type whose code is not installed here
+        root = (exc.name or "").split(".")[0]
+        types = [t for t in reported if t.split(".")[0] == root] or [f"a type of {root}"]
+        raise InputError(
+            f"{ref.where}: {_shown(ref)} holds {', '.join(sorted(types))}, and the module "
+            f"{exc.name!r} is not importable here",
+            hint=f"install the package that provides {root!r} in this environment (the one the "
+            "model was trained with), or add its folder to PYTHONPATH",
+        ) from None
     except Exception as exc:
         raise InputError(f"{ref.where}: cannot load {_shown(ref)}: {_reason(exc)}") from None
+    problem = _check_trees(model)
+    if problem:
+        raise InputError(f"{ref.where}: {_shown(ref)} holds a malformed tree: {problem}")
+    return model
+
+
+def _printable(text: str) -> str:
+    """A name from a file, safe in one line of output (no control characters, bounded)."""
+    shown = "".join(c if c.isprintable() else "?" for c in text)
+    return shown if len(shown) <= 120 else shown[:117] + "..."
+
+
+def _check_trees(model: Any) -> str | None:
+    """Why a tree in `model` would make scikit-learn read out of bounds, or None.
+
+    Tree and TreePredictor index their node arrays without bounds checks at predict time, so a
+    crafted file could crash the process; every child must come after its parent (no cycles)
+    and inside the array, every feature inside the model's inputs.
+    """
+    import numpy as np
+
+    seen: set[int] = set()
+    stack: list[tuple[Any, int | None, int]] = [(model, None, 0)]
+    while stack:
+        obj, n_features, depth = stack.pop()
+        if id(obj) in seen or depth > 64 or isinstance(obj, (str, bytes, int, float)):
+            continue
+        seen.add(id(obj))
+        kind = type(obj).__module__ + "." + type(obj).__name__
+        if kind == "sklearn.tree._tree.Tree":
+            problem = _tree_problem(obj, n_features)
+        elif kind == "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor":
+            problem = _predictor_problem(obj, n_features)
+        else:
+            problem = None
+        if problem:
+            return problem
+        try:
+            inner = getattr(obj, "n_features_in_", None)
+        except Exception:  # a property of an unfitted step
+            inner = None
+        if isinstance(inner, (int, np.integer)):
+            n_features = int(inner)
+        if isinstance(obj, dict):
+            children: Any = obj.values()
+        elif isinstance(obj, (list, tuple, set)):
+            children = obj
+        elif isinstance(obj, np.ndarray):
+            children = obj.ravel() if obj.dtype == object else ()
+        else:
+            children = getattr(obj, "__dict__", {}).values()
+        stack.extend((child, n_features, depth + 1) for child in children)
+    return None
+
+
+def _tree_problem(tree: Any, n_features: int | None) -> str | None:
+    import numpy as np
+
+    count = int(tree.node_count)
+    left, right = np.asarray(tree.children_left), np.asarray(tree.children_right)
+    feature = np.asarray(tree.feature)
+    if not (len(left) == len(right) == len(feature) == count) or count < 1:
+        return f"{count} nodes but arrays of {len(left)}, {len(right)}, {len(feature)}"
+    index = np.arange(count)
+    leaf = (left == -1) & (right == -1)
+    bad = ~leaf & ((left <= index) | (right <= index) | (left >= count) | (right >= count))
+    limit = min(int(tree.n_features), n_features) if n_features else int(tree.n_features)
+    bad |= ~leaf & ((feature < 0) | (feature >= limit))
+    if np.asarray(tree.value).shape[0] != count:
+        return f"{count} nodes but {np.asarray(tree.value).shape[0]} values"
+    return f"node {int(np.argmax(bad))} points outside the tree" if bad.any() else None
+
+
+def _predictor_problem(predictor: Any, n_features: int | None) -> str | None:
+    import numpy as np
+
+    nodes = predictor.nodes
+    count = len(nodes)
+    if count < 1:
+        return "a tree without nodes"
+    index = np.arange(count)
+    inner = nodes["is_leaf"] == 0
+    left, right = nodes["left"].astype(np.int64), nodes["right"].astype(np.int64)
+    bad = inner & ((left <= index) | (right <= index) | (left >= count) | (right >= count))
+    feature = nodes["feature_idx"].astype(np.int64)
+    if n_features is not None:
+        bad |= inner & ((feature < 0) | (feature >= n_features))
+    categorical = inner & (nodes["is_categorical"] != 0)
+    bitsets = len(np.asarray(predictor.raw_left_cat_bitsets))
+    bad |= categorical & (nodes["bitset_idx"].astype(np.int64) >= bitsets)
+    return f"node {int(np.argmax(bad))} points outside the tree" if bad.any() else None
 
 
 def _load_pickle(ref: ModelRef, *_: Any) -> Any:
@@ -246,16 +355,16 @@ def _load_predictions(ref: ModelRef, features: Any, ids: Any) -> Any:
     return PredictionFile(read_table(path, where=ref.where), ref.where, features, ids)
 
 
-LOADERS = {
+LOADERS: dict[str, Callable[..., Any]] = {
     "skops": _load_skops,
     "onnx": _load_onnx,
     "joblib": _load_pickle,
     "pickle": _load_pickle,
     "factory": _load_factory,
     "predictions": _load_predictions,
-    "xgboost": load_xgboost,
-    "lightgbm": load_lightgbm,
-    "catboost": load_catboost,
+    "xgboost": partial(_load_booster, fmt="xgboost"),
+    "lightgbm": partial(_load_booster, fmt="lightgbm"),
+    "catboost": partial(_load_booster, fmt="catboost"),
 }
 
 
@@ -325,8 +434,3 @@ def _typed_classes(labels: list[str], predicted: Any) -> Any:
         return np.asarray(labels).astype(predicted.dtype)
     except (TypeError, ValueError):
         return np.asarray(labels)
-
-
-def _reason(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__

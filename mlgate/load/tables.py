@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from mlgate.errors import InputError
 
@@ -67,3 +68,115 @@ def fingerprint(frame: pd.DataFrame) -> str:
     digest.update(repr([(str(c), str(t)) for c, t in frame.dtypes.items()]).encode())
     digest.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
     return "sha256:" + digest.hexdigest()[:32]
+
+
+# --- header reads (validation: cheap, before anything heavy loads) ---------------------------
+
+
+def _kind_of(path: Path) -> tuple[str | None, str | None]:
+    """(reader kind, compression suffix) of a data file, from its name."""
+    suffixes = [s.lower() for s in path.suffixes]
+    compressed = suffixes[-1] if suffixes and suffixes[-1] in (".gz", ".bz2", ".xz") else None
+    suffix = (
+        suffixes[-2] if compressed and len(suffixes) > 1 else (suffixes[-1] if suffixes else "")
+    )
+    return READERS.get(suffix), compressed
+
+
+def _open_text(path: Path, compressed: str | None) -> Any:
+    if compressed == ".gz":
+        import gzip
+
+        return gzip.open(path, "rt", encoding="utf-8", newline="")
+    if compressed == ".bz2":
+        import bz2
+
+        return bz2.open(path, "rt", encoding="utf-8", newline="")
+    if compressed == ".xz":
+        import lzma
+
+        return lzma.open(path, "rt", encoding="utf-8", newline="")
+    return path.open(encoding="utf-8", newline="")
+
+
+def read_header(path: Path) -> list[str] | None:
+    """The column names of a data file without reading its rows: the Parquet schema (pyarrow),
+    the first line of a CSV, the keys of the first JSONL record. None when the file cannot be
+    read this way (missing, unreadable, plain .json): the full read then says why (exit 3)."""
+    return _header(str(path), _stamp(path))
+
+
+def read_columns(path: Path, columns: list[str]) -> dict[str, list[Any]] | None:
+    """The values of a few columns only (Parquet: just those columns; CSV: one streaming pass,
+    values as text; JSONL: one pass). None when the file cannot be read this way."""
+    kind, compressed = _kind_of(path)
+    try:
+        if kind == "parquet":
+            import pyarrow.parquet as pq
+
+            table = pq.read_table(path, columns=columns)
+            return {name: table.column(name).to_pylist() for name in columns}
+        if kind in ("csv", "tsv"):
+            import csv
+
+            with _open_text(path, compressed) as handle:
+                reader = csv.reader(handle, delimiter="\t" if kind == "tsv" else ",")
+                names = next(reader)
+                where = [names.index(c) for c in columns]
+                out: dict[str, list[Any]] = {c: [] for c in columns}
+                for row in reader:
+                    for name, at in zip(columns, where, strict=True):
+                        out[name].append(row[at] if at < len(row) else "")
+                return out
+        if kind == "jsonl":
+            import json
+
+            out = {c: [] for c in columns}
+            with _open_text(path, compressed) as handle:
+                for line in handle:
+                    if line.strip():
+                        record = json.loads(line)
+                        for name in columns:
+                            out[name].append(record.get(name))
+            return out
+    except Exception:  # the full read reports the file's problem (exit 3)
+        return None
+    return None
+
+
+def _stamp(path: Path) -> tuple[float, int] | None:
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return (stat.st_mtime, stat.st_size)
+
+
+@functools.lru_cache(maxsize=16)
+def _header(path_text: str, stamp: tuple[float, int] | None) -> list[str] | None:
+    path = Path(path_text)
+    if stamp is None:
+        return None
+    kind, compressed = _kind_of(path)
+    try:
+        if kind == "parquet":
+            import pyarrow.parquet as pq
+
+            return [str(name) for name in pq.read_schema(path).names]
+        if kind in ("csv", "tsv"):
+            import csv
+
+            with _open_text(path, compressed) as handle:
+                first = next(csv.reader(handle, delimiter="\t" if kind == "tsv" else ","), None)
+            return [str(name) for name in first] if first else None
+        if kind == "jsonl":
+            import json
+
+            with _open_text(path, compressed) as handle:
+                for line in handle:
+                    if line.strip():
+                        record = json.loads(line)
+                        return [str(k) for k in record] if isinstance(record, dict) else None
+    except Exception:  # the full read reports the file's problem (exit 3)
+        return None
+    return None

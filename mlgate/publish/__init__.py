@@ -28,6 +28,8 @@ CommentMode = Literal["always", "on-failure", "on-change", "never"]
 class PublishOptions:
     comment: CommentMode = "always"
     require: bool = False
+    # the config file this process loaded (`run --publish`): the only file a publisher may read
+    config: Path | None = None
 
 
 class Publisher(Protocol):

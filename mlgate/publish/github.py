@@ -16,7 +16,7 @@ import re
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 from mlgate.errors import PublishError
@@ -139,7 +139,7 @@ class GitHubPublisher:
             context = {k: v for k, v in report.context.items() if k != "report_url"}
             report = replace(report, context={**context, "job_url": target.run_url})
         failures: list[str] = []
-        done = self._runner_outputs(report, out_dir, env, failures)
+        done = self._runner_outputs(report, out_dir, env, failures, options.config)
         if target.fork and not failures:
             return [
                 *done,
@@ -151,7 +151,8 @@ class GitHubPublisher:
             repo = gh.get_repo(api.repository_of(settings))
         except PublishError as exc:
             raise _failed("; ".join([*failures, exc.message]), done, exc.hint) from None
-        posting = Posting(gh, repo, target, report, options, settings, _locator(report, env))
+        locate = _locator(report, env, options.config)
+        posting = Posting(gh, repo, target, report, options, settings, locate)
         steps = () if target.fork else (("check run", self._check), ("comment", self._comment))
         for label, step in steps:
             try:
@@ -196,8 +197,10 @@ class GitHubPublisher:
         except (PublishError, *api.api_errors()) as exc:  # type: ignore[misc]
             why = exc.message if isinstance(exc, PublishError) else api.describe(exc, settings)
             print(
-                f"mlgate: warning: cannot read the labels of PR #{number} ({why}); "
-                "using the event payload",
+                workflow.escape_line(
+                    f"mlgate: warning: cannot read the labels of PR #{number} ({why}); "
+                    "using the event payload"
+                ),
                 file=sys.stderr,
             )
         names = [item.get("name") for item in pull.get("labels") or [] if isinstance(item, dict)]
@@ -208,13 +211,18 @@ class GitHubPublisher:
     # --- the steps --------------------------------------------------------------------------
 
     def _runner_outputs(
-        self, report: Report, out_dir: Path, env: Mapping[str, str], failures: list[str]
+        self,
+        report: Report,
+        out_dir: Path,
+        env: Mapping[str, str],
+        failures: list[str],
+        config: Path | None,
     ) -> list[str]:
         """Job summary, step outputs and annotation commands: files and stdout, no network."""
         from mlgate.report.markdown import render_markdown
 
         done = []
-        for line in workflow.annotation_commands(report, _locator(report, env)):
+        for line in workflow.annotation_commands(report, _locator(report, env, config)):
             print(line, flush=True)
         if env.get("GITHUB_STEP_SUMMARY"):
             try:
@@ -363,18 +371,27 @@ def _annotations(posting: Posting) -> list[dict[str, Any]]:
     return annotations[:MAX_ANNOTATIONS]
 
 
-def _locator(report: Report, env: Mapping[str, str]) -> workflow.Locate:
-    """Map a gate to (config path relative to the repo root, line of its entry)."""
-    config = report.context.get("config")
-    if not isinstance(config, str) or not config:
-        return lambda gate: None
+def _locator(report: Report, env: Mapping[str, str], config: Path | None) -> workflow.Locate:
+    """Map a gate to (config path relative to the repo root, line of its entry).
+
+    Only `config`, the file this very process loaded (`mlgate run --publish`), is ever read.
+    `mlgate publish` passes none: the report's `context.config` may name any file on the
+    runner, and line numbers of words found in it would leak its content, so the report's path
+    is used as a label at line 1, never opened.
+    """
+    named = report.context.get("config")
+    if config is None:
+        relative = isinstance(named, str) and named and not PurePosixPath(named).is_absolute()
+        if not relative or ".." in PurePosixPath(str(named)).parts:
+            return lambda gate: None
+        return lambda gate: (PurePosixPath(str(named)).as_posix(), 1)
     path = Path(config)
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError):  # fork-safe publishing has no checkout: line 1
+    except (OSError, UnicodeDecodeError):
         lines = []
     workspace = env.get("GITHUB_WORKSPACE")
-    shown = path.as_posix()
+    shown = named if isinstance(named, str) and named else path.as_posix()
     if workspace:
         with contextlib.suppress(ValueError):  # outside the workspace: as given
             shown = path.resolve().relative_to(Path(workspace).resolve()).as_posix()

@@ -36,6 +36,17 @@ def escape_property(text: str) -> str:
     return text
 
 
+def escape_line(text: str) -> str:
+    """A log line that is not a command and can never become one, whatever the report holds.
+
+    The runner parses `::name::` at the start of a line (after spaces) and the older `##[name]`
+    anywhere in it; newlines would start a line of the text's own choosing.
+    """
+    text = escape_data(text).replace("##[", "##\u2060[")
+    stripped = text.lstrip()
+    return f"\u2060{text}" if stripped.startswith("::") else text
+
+
 def command(level: str, message: str, **properties: str | int) -> str:
     """One workflow command line, e.g. `::error title=mlgate%3A model.auc,file=mlgate.yaml::…`."""
     props = ",".join(f"{key}={escape_property(str(value))}" for key, value in properties.items())

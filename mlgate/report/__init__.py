@@ -1,9 +1,12 @@
 """Render the report: `report.json` is the truth; md, html, junit and metrics are views of it.
 
-`write_reports` writes `report.json` first, then every other format. A rendering that raises
-(a bug) never costs the report: the other formats are still written, and afterwards one
-`RenderError` names what failed, chained to the first exception (so the traceback shows it).
-Files are written atomically (mlgate.support.fs): a reader never sees half a file.
+`write_reports` renders every format, then writes the files as one set (mlgate.support.fs:
+every temporary file, then the renames, under a lock of the folder): a reader never sees half a
+file, a full disk or a read-only folder leaves the previous set whole, two runs writing one
+folder never mix their files, and a SIGINT/SIGTERM waits until the renames are done. A
+rendering that raises (a bug) never costs the report: the other formats are still written, and
+afterwards one `RenderError` names what failed, chained to the first exception (so the
+traceback shows it).
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from pathlib import Path
 
 from mlgate.errors import ConfigError, InputError
 from mlgate.records import Report
-from mlgate.support.fs import write_atomic
+from mlgate.support.fs import write_atomic_set
 
 FILENAMES = {
     "json": "report.json",
@@ -87,8 +90,10 @@ def write_reports(
 ) -> dict[str, Path]:
     """Write the report files into `out_dir` (created); returns {format: path} of those written.
 
-    report.json first (when asked for), then each rendering in turn. If renderings raise, the
-    others are still written and a RenderError is raised at the end, chained to the first.
+    Every rendering first, then the files as one set (report.json renamed first). If
+    renderings raise, the others are still written and a RenderError is raised at the end,
+    chained to the first. A file that cannot be written is an InputError naming it, and then
+    none of the set is replaced.
     `renderers` maps a format to its function (a seam for third-party views and for tests).
     """
     wanted = list(dict.fromkeys(formats))
@@ -101,20 +106,20 @@ def write_reports(
     except OSError as exc:
         raise InputError(f"{out}: cannot create the report folder: {exc.strerror or exc}") from None
     order = sorted(wanted, key=lambda fmt: fmt != "json")  # the truth before any view of it
-    written: dict[str, Path] = {}
+    texts: dict[str, str] = {}
     failures: list[tuple[str, BaseException]] = []
     for fmt in order:
         try:
-            text = renderers[fmt](report)
+            texts[fmt] = renderers[fmt](report)
         except Exception as exc:  # a renderer bug must not cost the other files
             failures.append((fmt, exc))
-            continue
-        try:
-            written[fmt] = write_atomic(out / FILENAMES[fmt], text)
-        except OSError as exc:  # a full disk or a read-only folder: the user's to fix
-            raise InputError(
-                f"{out / FILENAMES[fmt]}: cannot write the report: {exc.strerror or exc}"
-            ) from None
+    paths = {fmt: out / FILENAMES[fmt] for fmt in texts}
+    try:
+        write_atomic_set({paths[fmt]: text for fmt, text in texts.items()})
+    except OSError as exc:  # a full disk or a read-only folder: the user's to fix
+        raise InputError(
+            f"{exc.filename}: cannot write the report: {exc.strerror or exc}"
+        ) from None
     if failures:
         names = ", ".join(
             f"{FILENAMES[fmt]} ({type(exc).__name__}: {exc})" for fmt, exc in failures
@@ -122,7 +127,7 @@ def write_reports(
         raise RenderError(
             f"could not render {names}; the other files were written to {out}"
         ) from failures[0][1]
-    return written
+    return paths
 
 
 def read_report(path: Path) -> Report:
@@ -143,6 +148,10 @@ def read_report(path: Path) -> Report:
         raise InputError(
             f"{path}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}", hint=hint
         ) from None
+    except RecursionError:  # a forged document nested thousands of levels deep
+        raise InputError(
+            f"{path}: not a valid mlgate report: nested too deeply", hint=hint
+        ) from None
     if not isinstance(doc, dict):
         raise InputError(f"{path}: not an mlgate report (expected a JSON object)", hint=hint)
     try:
@@ -150,4 +159,7 @@ def read_report(path: Path) -> Report:
     except ValueError as exc:
         raise InputError(f"{path}: {exc}", hint=hint) from None
     except (TypeError, KeyError, AttributeError) as exc:
-        raise InputError(f"{path}: not a valid mlgate report: {exc}", hint=hint) from None
+        # the exception's text may quote the document: name its type only
+        raise InputError(
+            f"{path}: not a valid mlgate report ({type(exc).__name__})", hint=hint
+        ) from None

@@ -55,6 +55,9 @@ _MD_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"}
 _MD_LINE_START = re.compile(r"^([#+=-])|^(\d+)([.)])")
 # "@name" in a PR comment pings that person or team; a word joiner after "@" stops the link.
 _MENTION = re.compile(r"@(?=\w)")
+# "#12", "owner/repo#12", "GH-12" (GitHub) and "!12", "%12", "&12", "$12" (GitLab) link other
+# issues and add "mentioned" events there; a word joiner after the sigil keeps them text.
+_REFERENCE = re.compile(r"(#|!|%|&|\$|~|\bGH-)(?=\d)", re.IGNORECASE)
 # Bare URLs in data would become clickable links (GFM autolinks): break them up.
 _AUTOLINK = re.compile(r"(?<=\w):(?=//)|(?<=\bwww)\.", re.IGNORECASE)
 
@@ -67,6 +70,7 @@ def md(value: Any, limit: int = 300, *, line_start: bool = False) -> Md:
     if isinstance(value, Md):
         return value
     text = clip(value, limit)
+    text = _REFERENCE.sub("\\1\u2060", text)
     text = "".join(_MD_ENTITIES.get(ch, ch) for ch in text)
     text = _MD_SPECIAL.sub(r"\\\1", text)
     if line_start:
@@ -245,8 +249,12 @@ def threshold(thresholds: Any, unit: str = "", baseline: Any = None) -> str:
             shown = clip(value, 20) + (f" ({num(absolute, unit)})" if absolute is not None else "")
         else:
             shown = clip(value, 40)
-        template = THRESHOLD_LABELS.get(key, clean(key).replace("_", " ") + " {}")
-        parts.append(template.format(shown))
+        # the key may come from a forged report: concatenated, never a format string
+        label = THRESHOLD_LABELS.get(key)
+        if label is not None:
+            parts.append(label.replace("{}", shown))
+        else:
+            parts.append(clip(key, 40).replace("_", " ") + " " + shown)
     return " · ".join(parts)
 
 

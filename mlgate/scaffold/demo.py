@@ -7,9 +7,13 @@ feature pipeline that silently drops the two strongest features — a real regre
 
 from __future__ import annotations
 
+import os
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from mlgate.support import fs, interrupts
 
 FEATURES = [
     "income",
@@ -87,7 +91,43 @@ SCENARIOS = (
 
 
 def build(root: Path, *, seed: int = 7) -> list[Scenario]:
-    """Write the example project into `root` (data, models, configs) and return its scenarios."""
+    """Write the example project into `root` (data, models, configs) and return its scenarios.
+
+    It is built in a hidden folder beside `root`, then moved in: an interrupted or failed build
+    leaves `root` as it was (so `mlgate demo DIR` can simply be run again).
+    """
+    staging: Path | None = None
+    try:
+        with interrupts.deferred():  # a signal right after the mkdir still finds it to remove
+            staging = fs.new_sibling_dir(root, "building")
+        _write(staging, seed)
+        with interrupts.deferred():
+            _move_in(staging, root)
+    finally:
+        if staging is not None:
+            shutil.rmtree(staging, ignore_errors=True)
+    return list(SCENARIOS)
+
+
+def _move_in(staging: Path, root: Path) -> None:
+    """A new (or empty) root is the staging folder renamed; an earlier demo gets each file
+    replaced, the configs last (other files there, such as its reports, stay)."""
+    if root.is_dir() and not any(root.iterdir()):
+        root.rmdir()
+    if not root.exists():
+        os.replace(staging, root)
+        return
+    built = sorted(
+        (p for p in staging.rglob("*") if p.is_file()), key=lambda p: p.suffix == ".yaml"
+    )
+    for path in built:
+        dest = root / path.relative_to(staging)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(path, dest)
+
+
+def _write(root: Path, seed: int) -> None:
+    """The data, the models and the configs, into the (new, empty) folder `root`."""
     import numpy as np
     import pandas as pd
     import skops.io as sio
@@ -96,8 +136,8 @@ def build(root: Path, *, seed: int = 7) -> list[Scenario]:
     from sklearn.ensemble import HistGradientBoostingClassifier
     from sklearn.pipeline import Pipeline
 
-    (root / "data").mkdir(parents=True, exist_ok=True)
-    (root / "models").mkdir(exist_ok=True)
+    (root / "data").mkdir()
+    (root / "models").mkdir()
     X, y = make_classification(
         n_samples=12_000,
         n_features=len(FEATURES),
@@ -146,4 +186,3 @@ def build(root: Path, *, seed: int = 7) -> list[Scenario]:
         (root / scenario.config).write_text(
             CONFIG.format(name=scenario.config, candidate=scenario.candidate, report=report)
         )
-    return list(SCENARIOS)

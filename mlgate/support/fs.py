@@ -4,6 +4,8 @@ One write path for every file mlgate leaves behind (report files, the baseline c
 `mlgate baseline save` folders): a temporary file in the target's own folder (so the rename
 never crosses a file system), flushed and fsync'ed, then `os.replace`d over the target. A reader
 sees the old file or the new one, never half of one; a crash leaves at most a hidden `.*.tmp`.
+A set of files (a report) is written whole or not at all (`write_atomic_set`), one writer of a
+folder at a time, and a SIGINT/SIGTERM never cuts a set's renames or a folder swap in two.
 
 Permissions: **the umask decides**, as for any file the user writes — files are created 0o666
 and folders 0o777, less the umask (0o644 / 0o755 with the usual 022). `tempfile.mkstemp` and
@@ -13,13 +15,16 @@ server or a colleague sharing the cache.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import shutil
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
 from typing import IO
+
+from mlgate.support import interrupts
 
 ARCHIVES = (".zip", ".tar", ".tar.gz", ".tgz")
 
@@ -93,14 +98,76 @@ def new_sibling_dir(target: Path, what: str) -> Path:
 
 def replace_dir(staging: Path, target: Path) -> None:
     """Put the folder `staging` in place of `target`: renames only, so a reader never sees a
-    half-written folder (the old one is moved aside, then removed)."""
-    if not target.exists():
-        os.replace(staging, target)
+    half-written folder (the old one is moved aside, then removed). Two swaps into one place
+    take turns (a lock on its parent), so both succeed and the later one stays."""
+    # the lock before the deferral: waiting for another writer stays interruptible
+    with folder_lock(target.parent), interrupts.deferred():
+        if not target.exists():
+            os.replace(staging, target)
+            return
+        old = new_sibling_dir(target, "old")
+        try:
+            os.replace(target, old / target.name)
+            try:
+                os.replace(staging, target)
+            except OSError:
+                os.replace(old / target.name, target)  # the previous folder back in place
+                raise
+        finally:
+            shutil.rmtree(old, ignore_errors=True)
+
+
+def write_atomic_set(files: Mapping[Path, bytes | str]) -> list[Path]:
+    """Write several files of one folder as a set; return their paths.
+
+    Every temporary file is written first (flushed and fsync'ed), then all are renamed over
+    their targets while the folder is locked (`folder_lock`). A failure before the renames — a
+    full disk, a read-only folder — leaves every target as it was, and two writers of one folder
+    never mix their sets. The OSError raised names the target that could not be written.
+    """
+    pending: list[tuple[Path, Path]] = []
+    try:
+        for path, data in files.items():
+            tmp = _hidden_name(path, "tmp")
+            pending.append((tmp, path))  # before it exists: an interrupt never leaks it
+            try:
+                with os.fdopen(_create(tmp), "wb") as handle:
+                    handle.write(data.encode("utf-8") if isinstance(data, str) else data)
+                    handle.flush()
+                    os.fsync(handle.fileno())
+            except OSError as exc:
+                raise OSError(exc.errno, exc.strerror, str(path)) from None
+        folders = sorted({path.parent for path in files})
+        with contextlib.ExitStack() as locks:
+            for folder in folders:
+                locks.enter_context(folder_lock(folder))
+            with interrupts.deferred():  # all the renames, or (before them) none
+                for tmp, path in pending:
+                    os.replace(tmp, path)
+    finally:
+        for tmp, _path in pending:  # those not renamed (a failure, an interrupt)
+            tmp.unlink(missing_ok=True)
+    return list(files)
+
+
+@contextmanager
+def folder_lock(folder: Path) -> Iterator[None]:
+    """An exclusive advisory lock on `folder` itself (flock; no lock file is left behind).
+
+    Writers of one folder take turns; waiting is interruptible (SIGINT, SIGTERM). Where flock
+    does not exist (Windows) the block runs unlocked.
+    """
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows
+        yield
         return
-    old = new_sibling_dir(target, "old")
-    os.replace(target, old / target.name)
-    os.replace(staging, target)
-    shutil.rmtree(old, ignore_errors=True)
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
 
 
 def is_archive(name: str) -> bool:

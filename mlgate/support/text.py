@@ -28,3 +28,9 @@ def did_you_mean(
     """
     close = close_matches(word, choices, cutoff=cutoff)
     return f"; did you mean {show(close[0])}?" if close else ""
+
+
+def reason(exc: BaseException) -> str:
+    """An exception as one line: its type and the first line of its text."""
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__

@@ -220,7 +220,9 @@ def test_an_absolute_failure_exits_1_and_still_records(project: Project) -> None
 
 def test_an_incomplete_evaluation_writes_nothing(project: Project) -> None:
     doc = production_config()
-    doc["models"]["candidate"] = "models/missing.skops"
+    # an unreadable model (a missing path is now a config error, exit 2, found before the run)
+    (project.root / "models" / "broken.skops").write_bytes(b"PK\x03\x04 not really a zip")
+    doc["models"]["candidate"] = "models/broken.skops"
     project.config(doc)
     done = save(project)
     assert done.returncode == 3

@@ -195,3 +195,53 @@ def test_plugin_settings_are_kept_for_the_plugin_to_validate(tmp_path: Path) -> 
         "version: 1\ndata: {eval: x.csv}\ngates:\n  plugins:\n    a: {k: 1}\n    b:\n"
     )
     assert load_config(cwd=tmp_path).config.gates.plugins == {"a": {"k": 1}, "b": None}
+
+
+# a "billion laughs": 9 levels of 9 aliases, 9^9 strings once expanded, in under 500 bytes
+ALIAS_BOMB = """\
+version: 1
+data: {eval: data/holdout.parquet, target: label}
+x-laughs:
+  - &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]
+  - &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]
+  - &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]
+  - &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]
+  - &e [*d, *d, *d, *d, *d, *d, *d, *d, *d]
+  - &f [*e, *e, *e, *e, *e, *e, *e, *e, *e]
+  - &g [*f, *f, *f, *f, *f, *f, *f, *f, *f]
+  - &h [*g, *g, *g, *g, *g, *g, *g, *g, *g]
+  - &i [*h, *h, *h, *h, *h, *h, *h, *h, *h]
+models: {candidate: {path: models/model.skops, trust: *i}}
+"""
+
+
+def test_a_yaml_alias_bomb_is_refused_with_its_line(tmp_path: Path) -> None:
+    """Refused while composing, before anything expands it (issue 12.6); the CLI, so that the
+    test fails (times out) rather than hangs if the refusal is missing."""
+    import subprocess
+    import sys
+
+    assert len(ALIAS_BOMB.encode()) < 650
+    (tmp_path / "mlgate.yaml").write_text(ALIAS_BOMB)
+    out = subprocess.run(
+        [sys.executable, "-m", "mlgate", "run"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert out.returncode == 2, out.stderr
+    assert out.stderr.splitlines() == [
+        "mlgate: error: mlgate.yaml:8:9: YAML aliases expand to more than 10,000 values; "
+        "refused (write the values out, or use fewer nested aliases)"
+    ]
+
+
+def test_ordinary_anchors_still_load(tmp_path: Path) -> None:
+    text = GOOD.replace(
+        "  model:\n",
+        "  model:\n    - &base {metric: f1, min: 0.5}\n    - *base\n",
+    )
+    (tmp_path / "mlgate.yaml").write_text(text)
+    gates = load_config(cwd=tmp_path).config.gates
+    assert [g.metric for g in gates.model[:2]] == ["f1", "f1"]

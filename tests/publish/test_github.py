@@ -120,7 +120,9 @@ def test_check_run_on_the_pr_head_with_annotations(gh: FakeGitHub, tmp_path: Pat
         gate(f"model.roc_auc[s={i}]", "fail", message=f"slice {i} dropped") for i in range(60)
     )
     report = Report(verdict="fail", gates=many, context={"config": str(config)})
-    lines = run(gh, tmp_path, report)
+    # `mlgate run --publish`: the config this process loaded is the one file it may read
+    options = PublishOptions(config=config)
+    lines = PUBLISHER.publish(report, tmp_path / "mlgate-report", options, gh.env(tmp_path))
     [check] = gh.check_runs
     assert check["head_sha"] == HEAD_SHA  # the PR head, not the merge commit GITHUB_SHA
     assert check["name"] == "mlgate" and check["conclusion"] == "failure"

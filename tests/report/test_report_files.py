@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -56,6 +57,8 @@ def test_a_renderer_that_raises_never_costs_report_json(
 
 
 def test_json_is_written_first(blocked_report: Report, tmp_path: Path) -> None:
+    """The files are one set (issue 21): while the views render nothing new is visible yet;
+    then report.json is renamed in first, the views after it."""
     seen: list[list[str]] = []
 
     def spy(fmt: str):  # records which files exist when each rendering runs
@@ -66,8 +69,9 @@ def test_json_is_written_first(blocked_report: Report, tmp_path: Path) -> None:
         return renderer
 
     renderers = {fmt: spy(fmt) if fmt != "json" else RENDERERS["json"] for fmt in RENDERERS}
-    write_reports(blocked_report, tmp_path, ("md", "junit", "json"), renderers=renderers)
-    assert seen == [["report.json"], ["report.json", "report.md"]]
+    written = write_reports(blocked_report, tmp_path, ("md", "junit", "json"), renderers=renderers)
+    assert seen == [[], []]
+    assert list(written) == ["json", "md", "junit"]  # the order of the renames
 
 
 def test_unknown_format_is_a_config_error(blocked_report: Report, tmp_path: Path) -> None:
@@ -90,7 +94,11 @@ def test_round_trip(any_report: tuple[str, Report], tmp_path: Path) -> None:
     _, report = any_report
     write_reports(report, tmp_path, ("json",))
     again = read_report(tmp_path)  # a folder means its report.json
-    assert again.to_dict() == json.loads(json.dumps(report.to_dict()))
+    # reading drops control characters (issue 12: a forged report is sanitised); nothing else
+    expected = re.sub(
+        r"(\\u00(0[0-8]|0[bcBC]|0[e-fE-F]|1[0-9a-fA-F]))", "", json.dumps(report.to_dict())
+    )
+    assert again.to_dict() == json.loads(expected)
     assert render(again, "md") == render(report, "md")
 
 
@@ -104,7 +112,11 @@ def test_round_trip(any_report: tuple[str, Report], tmp_path: Path) -> None:
             '{"schema": "other/v9"}',
             "report.json: not an mlgate.report/v1 document (schema: 'other/v9')",
         ),
-        ('{"schema": "mlgate.report/v1"}', "report.json: not a valid mlgate report: 'verdict'"),
+        (
+            '{"schema": "mlgate.report/v1"}',
+            "report.json: not a valid mlgate report: verdict: expected one of pass, fail, error, "
+            "got None",
+        ),
         (
             '{"schema": "mlgate.report/v1", "verdict": "pass", "gates": [{"id": "x", "bogus": 1}]}',
             "report.json: not a valid mlgate report: ",

@@ -18,7 +18,7 @@ from mlgate.load.baseline.common import unpack
 from mlgate.support import fs, git
 
 if TYPE_CHECKING:
-    from mlgate.load.baseline.resolver import SourceContext
+    from mlgate.load.baseline.common import SourceContext
 
 LFS_POINTER = b"version https://git-lfs.github.com/spec/v1"
 FETCH_HINT = (
@@ -54,7 +54,7 @@ def parse(rest: str, where: str) -> GitSpec:
 def fetch(rest: str, ctx: SourceContext) -> Path:
     """Materialise the file or folder at REF:PATH in the cache; return its local path."""
     spec = parse(rest, ctx.where)
-    repo = Repo(ctx.root, ctx.where, spec)
+    repo = Repo(ctx.root, ctx.where, spec, ctx)
     sha = repo.commit(spec.ref)
     kind = repo.git("cat-file", "-t", refs=[f"{sha}:{spec.path}"], check=False)
     if not kind.ok:
@@ -74,8 +74,11 @@ def fetch(rest: str, ctx: SourceContext) -> Path:
 class Repo:
     """The few git commands a git: spec needs, run in the config's folder (mlgate.support.git)."""
 
-    def __init__(self, root: Path, where: str, spec: GitSpec) -> None:
+    def __init__(
+        self, root: Path, where: str, spec: GitSpec, ctx: SourceContext | None = None
+    ) -> None:
         self.root = root
+        self.ctx = ctx
         self.where = where
         self.spec = spec
         if not git.available():
@@ -147,11 +150,33 @@ class Repo:
             sha = self._verify("FETCH_HEAD")
             if sha is not None:
                 return sha
+        close = self._close_ref(ref)
+        if close:  # a typo of a ref this clone knows (git:mian:): the config is wrong, not CI
+            raise ConfigError(
+                f"{self.where}: {self.spec}: git ref {ref!r} does not exist here or on origin; "
+                f"did you mean {close!r}?"
+            )
         raise BaselineError(
             f"{self.where}: git ref {ref!r} is not in this clone and `{shown}` failed: "
             f"{out.first_error_line()}",
             hint=FETCH_HINT.format(fetch=shown),
         )
+
+    def _close_ref(self, ref: str) -> str | None:
+        """The branch or tag this clone knows whose name is closest to `ref`, if any is close."""
+        from mlgate.support.text import close_matches
+
+        out = self.git(
+            "for-each-ref",
+            "--format=%(refname:short)",
+            "refs/heads",
+            "refs/remotes",
+            "refs/tags",
+            check=False,
+        )
+        names = {n.removeprefix("origin/") for n in out.stdout.split() if n != "origin"}
+        close = close_matches(ref.removeprefix("origin/"), sorted(names), cutoff=0.7)
+        return close[0] if close else None
 
     def export_blob(self, sha: str, target: Path) -> Path:
         """Write the blob at sha:path to `target` (through git-lfs when it is an LFS pointer)."""
@@ -216,7 +241,7 @@ class Repo:
                     f"{self.where}: {self.spec}: cannot export the folder: "
                     f"{done.first_error_line()}"
                 )
-            return unpack(archive, target, where=self.where, label=str(self.spec))
+            return unpack(archive, target, where=self.where, label=str(self.spec), ctx=self.ctx)
 
 
 def _cache_name(path: str) -> str:

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from github.Artifact import Artifact
     from github.Repository import Repository
 
-    from mlgate.load.baseline.resolver import SourceContext
+    from mlgate.load.baseline.common import SourceContext
 
 PR_EVENTS = frozenset(
     {
@@ -128,7 +128,9 @@ def _download(artifact: Artifact, dest: Path, settings: api.Settings, ctx: Sourc
                     )
                 for chunk in response.iter_content(CHUNK):
                     out.write(chunk)
-            folder = unpack(tmp, dest, where=ctx.where, label=f"artifact {artifact.name!r}")
+            folder = unpack(
+                tmp, dest, where=ctx.where, label=f"artifact {artifact.name!r}", ctx=ctx
+            )
     finally:
         session.close()
     return folder

@@ -15,13 +15,13 @@ from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from mlgate.errors import BaselineError, ConfigError
-from mlgate.load.baseline.common import environ
+from mlgate.load.baseline.common import environ, inside
 from mlgate.support import fs
 
 if TYPE_CHECKING:
     import gitlab
 
-    from mlgate.load.baseline.resolver import SourceContext
+    from mlgate.load.baseline.common import SourceContext
 
 MANIFEST = "baseline.json"
 
@@ -53,8 +53,9 @@ def fetch(rest: str, ctx: SourceContext) -> Path:
             f"{ctx.where}: {path}/{MANIFEST} from job {job!r} is not JSON: {exc}"
         ) from None
     for name in _listed(doc):
-        _check_relative(f"{path}/{name}", ctx)
-        reader.get(f"{path}/{name}", folder / name)
+        # names come from a downloaded manifest: each must stay inside the folder
+        local = inside(folder, name, where=ctx.where, label=f"{path}/{MANIFEST} of job {job!r}")
+        reader.get(f"{path}/{name}", local)
     return folder
 
 

@@ -23,7 +23,7 @@ from mlgate.load.baseline.common import environ
 from mlgate.platforms.mlflow import client_env, describe
 
 if TYPE_CHECKING:
-    from mlgate.load.baseline.resolver import SourceContext
+    from mlgate.load.baseline.common import SourceContext
 
 # MLflow flavors whose data is a file mlgate loads by format, and the MLmodel key naming it
 FLAVOR_FILES = {

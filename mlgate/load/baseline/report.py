@@ -8,6 +8,7 @@ Also the two helpers the gates use to read a saved report: `saved_metric`, `fing
 from __future__ import annotations
 
 import math
+import re
 import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -15,7 +16,9 @@ from typing import TYPE_CHECKING, Any
 from mlgate.errors import BaselineError, ConfigError
 
 if TYPE_CHECKING:
-    from mlgate.load.baseline.resolver import SourceContext
+    from mlgate.load.baseline.common import SourceContext
+
+FINGERPRINT = re.compile(r"^[A-Za-z0-9_.:+/=-]{1,200}$")
 
 
 def fetch(rest: str, ctx: SourceContext) -> Path:
@@ -75,4 +78,5 @@ def fingerprint_of(report_doc: dict[str, Any]) -> str | None:
     context = report_doc.get("context")
     evaluation = context.get("eval") if isinstance(context, dict) else None
     value = evaluation.get("fingerprint") if isinstance(evaluation, dict) else None
-    return value if isinstance(value, str) and value else None
+    # shown in messages: only a plain token (`sha256:…`), never text of a forged report
+    return value if isinstance(value, str) and FINGERPRINT.match(value) else None

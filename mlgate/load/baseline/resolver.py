@@ -10,11 +10,12 @@ from __future__ import annotations
 import importlib
 import json
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
 from mlgate.errors import BaselineError, ConfigError
+from mlgate.load.baseline.common import SourceContext as SourceContext  # re-exported
 from mlgate.load.boosters import is_xgboost_json
 
 # scheme -> module implementing `fetch(rest: str, ctx: SourceContext) -> Path`
@@ -31,18 +32,6 @@ SCHEME = re.compile(r"^(?P<scheme>[a-z][a-z0-9-]+):(?P<rest>.+)$")
 # schemes whose source is given the whole spec, not the rest: a URL's scheme is part of the URL
 WHOLE_SPEC = frozenset({"http", "https"})
 MANIFEST_SCHEMA = "mlgate.baseline/v1"  # what `mlgate baseline save` writes as baseline.json
-
-
-@dataclass(frozen=True)
-class SourceContext:
-    """What a source needs: where the config lives, a cache folder, the spec's options."""
-
-    root: Path  # the config file's folder (git commands run here)
-    cache: Path  # a folder for downloads (inside the report dir's .cache)
-    where: str  # "mlgate.yaml: models.baseline" for messages
-    sha256: str | None = None  # expected checksum (URL specs)
-    env: dict[str, str] = field(default_factory=dict)
-    notes: list[str] = field(default_factory=list)  # what a source found, for the report
 
 
 class Source(Protocol):
@@ -64,6 +53,20 @@ class ResolvedBaseline:
     @property
     def paired(self) -> bool:
         return self.kind != "report"
+
+
+def shown_spec(spec: str | None) -> str | None:
+    """A baseline spec as the report shows it: any http(s) URL in it redacted."""
+    if spec is None:
+        return None
+    from mlgate.support.secrets import redact_url
+
+    head, rest = "", spec
+    while rest.startswith("report:"):  # report:https://… names a URL too
+        head, rest = head + "report:", rest.removeprefix("report:")
+    if rest.lower().startswith(("http://", "https://")):
+        rest = redact_url(rest)
+    return head + rest
 
 
 def split_spec(spec: str) -> tuple[str | None, str]:
@@ -152,7 +155,13 @@ def _from_manifest(spec: str, manifest: Path, ctx: SourceContext) -> ResolvedBas
             f"{ctx.where}: {manifest} is not an {MANIFEST_SCHEMA} manifest (schema: {found!r})",
             hint="write it with `mlgate baseline save`, or upgrade mlgate if a newer one wrote it",
         )
-    report_path = manifest.parent / str(doc.get("report") or "report.json")
+    from mlgate.load.baseline.common import inside
+
+    label = f"{manifest}"
+    named_report = doc.get("report") or "report.json"
+    if not isinstance(named_report, str):
+        raise BaselineError(f"{ctx.where}: {manifest}: `report` is not a file name")
+    report_path = inside(manifest.parent, named_report, where=ctx.where, label=label)
     report = _read_report(report_path, ctx) if report_path.is_file() else None
     note = (
         "saved by `mlgate baseline save`"
@@ -161,7 +170,10 @@ def _from_manifest(spec: str, manifest: Path, ctx: SourceContext) -> ResolvedBas
     )
     model = doc.get("model")
     if model:
-        path = manifest.parent / str(model)
+        if not isinstance(model, str):
+            raise BaselineError(f"{ctx.where}: {manifest}: `model` is not a file name")
+        # a forged manifest must not name any file of the machine as "the model"
+        path = inside(manifest.parent, model, where=ctx.where, label=label)
         if not path.is_file():
             raise BaselineError(
                 f"{ctx.where}: {manifest} names the model {model!r}, which is not in the folder",
@@ -185,7 +197,7 @@ def _read_report(path: Path, ctx: SourceContext) -> dict[str, Any]:
     """
     try:
         doc = json.loads(path.read_text())
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, RecursionError) as exc:
         raise BaselineError(f"{ctx.where}: cannot read saved report {path}: {exc}") from None
     if not isinstance(doc, dict) or doc.get("schema") != "mlgate.report/v1":
         raise BaselineError(f"{ctx.where}: {path} is not an mlgate.report/v1 report")

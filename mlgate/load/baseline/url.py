@@ -20,17 +20,18 @@ from urllib.parse import unquote, urlsplit
 from mlgate import __version__
 from mlgate.config.settings import Settings
 from mlgate.errors import BaselineError, ConfigError
-from mlgate.load.baseline.common import environ, unpack
+from mlgate.load.baseline.common import environ, inside, limits, unpack
 from mlgate.support import fs, http
 from mlgate.support.secrets import redact_url
 
 if TYPE_CHECKING:
     import requests
 
-    from mlgate.load.baseline.resolver import SourceContext
+    from mlgate.load.baseline.common import SourceContext
 
 HEX64 = re.compile(r"^[0-9a-f]{64}$")
 CHUNK = 1 << 20
+MAX_REDIRECTS = 5
 HTTP_FIELDS = ("http_timeout", "http_retries", "http_backoff")
 
 
@@ -51,13 +52,20 @@ def download(url: str, ctx: SourceContext) -> Path:
             f"{ctx.where}: {redact_url(url)} is not an http(s) URL",
             hint="e.g. https://example.com/models/model.skops",
         )
-    name = unquote(PurePosixPath(parts.path).name) or "download"
     folder = ctx.cache / "url" / hashlib.sha256(f"{url}\n{pin or ''}".encode()).hexdigest()[:24]
-    target = folder / name
+    target = inside(folder, _file_name(parts.path), where=ctx.where, label=redact_url(url))
     if pin and target.is_file() and _sha256(target) == pin:
         return _local(target, ctx, url)
     _Download(url, pin, target, ctx).run()
     return _local(target, ctx, url)
+
+
+def _file_name(path: str) -> str:
+    """The URL's last path segment, decoded, as a plain file name: `..%2F..%2Fx.skops` is the
+    name `x.skops`, never a path (whatever survives is checked by `inside`)."""
+    name = unquote(PurePosixPath(path).name).replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(c for c in name if c.isprintable())
+    return name if name not in ("", ".", "..") else "download"
 
 
 def _pin(url: str, ctx: SourceContext) -> tuple[str, str | None]:
@@ -91,7 +99,11 @@ def _normal(value: str | None, where: str) -> str | None:
 def _local(target: Path, ctx: SourceContext, url: str) -> Path:
     if fs.is_archive(target.name):
         return unpack(
-            target, target.with_name(target.name + ".d"), where=ctx.where, label=redact_url(url)
+            target,
+            target.with_name(target.name + ".d"),
+            where=ctx.where,
+            label=redact_url(url),
+            ctx=ctx,
         )
     return target
 
@@ -115,17 +127,15 @@ class _Download:
         with http.session(policy, user_agent=f"mlgate/{__version__}") as session:
             for tries in http.attempts(config.http_retries, config.http_backoff):
                 try:
-                    response = session.get(
-                        self.url,
-                        stream=True,
-                        timeout=http.timeouts(config.http_timeout),
-                        headers=self._headers(),
-                    )
+                    response = self._follow(session)
                 except requests.Timeout:
                     problem, tries = f"timed out after {config.http_timeout:g} s", -1
                     break
                 except requests.ConnectionError as exc:  # urllib3 spent its retries
                     problem, tries = _connection_problem(exc, config.http_timeout), -1
+                    break
+                except requests.RequestException as exc:  # an invalid URL or answer: no retry
+                    problem, tries = type(exc).__name__, -1
                     break
                 with response:
                     if response.status_code in http.RETRY_STATUS:  # retried, still failing
@@ -145,6 +155,37 @@ class _Download:
             f"({count} attempt{'s' if count != 1 else ''})",
             hint="check the URL and the network; MLGATE_HTTP_TIMEOUT and MLGATE_HTTP_RETRIES "
             "set the timeout and the retries",
+        )
+
+    def _follow(self, session: requests.Session) -> requests.Response:
+        """GET the URL, following at most MAX_REDIRECTS redirects by hand: to http(s) only, and
+        never from https down to http (a downgrade would make the pin the only protection)."""
+        from urllib.parse import urljoin
+
+        url = self.url
+        for _ in range(MAX_REDIRECTS + 1):
+            response = session.get(
+                url,
+                stream=True,
+                timeout=http.timeouts(self.settings.http_timeout),
+                headers=self._headers(),
+                allow_redirects=False,
+            )
+            if not response.is_redirect:
+                return response
+            location = urljoin(url, response.headers.get("Location", ""))
+            response.close()
+            scheme, now = urlsplit(location).scheme.lower(), urlsplit(url).scheme.lower()
+            if scheme not in ("http", "https") or (now == "https" and scheme == "http"):
+                raise BaselineError(
+                    f"{self.ctx.where}: {self.shown} redirects to {redact_url(location)}: "
+                    f"refused (only https, or http to https)",
+                    hint="point models.baseline at the final https URL",
+                )
+            url = location
+        raise BaselineError(
+            f"{self.ctx.where}: {self.shown} redirects more than {MAX_REDIRECTS} times; refused",
+            hint="point models.baseline at the final URL",
         )
 
     def _headers(self) -> dict[str, str]:
@@ -180,8 +221,16 @@ class _Download:
                 f"{self.ctx.where}: {self.shown} answered HTTP {status} {response.reason}".rstrip()
             )
         digest = hashlib.sha256()
+        cap, _ = limits(self.ctx)
+        size = 0
         with fs.atomic_stream(self.target) as out:  # streamed: a model may not fit in memory twice
             for chunk in response.iter_content(CHUNK):
+                size += len(chunk)
+                if size > cap:
+                    raise BaselineError(
+                        f"{self.ctx.where}: {self.shown} is larger than {cap:,} bytes; refused",
+                        hint="raise MLGATE_MAX_DOWNLOAD_MB if the baseline really is that large",
+                    )
                 digest.update(chunk)
                 out.write(chunk)
             actual = digest.hexdigest()

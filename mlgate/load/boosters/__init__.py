@@ -9,12 +9,11 @@ a model's module, so library code is never counted as the model's memory.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import Any
 
 from mlgate.errors import InputError, require
-
-if TYPE_CHECKING:
-    from mlgate.load.models import ModelRef
+from mlgate.support.text import reason
 
 # format -> (importable module, extra, display name)
 LIBRARIES = {
@@ -24,24 +23,10 @@ LIBRARIES = {
 }
 
 
-def load_xgboost(ref: ModelRef, *_: Any) -> Any:
-    return _load(ref, "xgboost")
-
-
-def load_lightgbm(ref: ModelRef, *_: Any) -> Any:
-    return _load(ref, "lightgbm")
-
-
-def load_catboost(ref: ModelRef, *_: Any) -> Any:
-    return _load(ref, "catboost")
-
-
-def _load(ref: ModelRef, fmt: str) -> Any:
-    from mlgate.load.models import _check_file, _reason, _shown
-
-    path = _check_file(ref)
+def load(path: Path, fmt: str, *, where: str, shown: str) -> Any:
+    """Open the `fmt` booster file at `path` (checked to exist); `shown` names it in messages."""
     module, extra, name = LIBRARIES[fmt]
-    require(module, extra, f"{ref.where}: the {name} model {path.name}")
+    require(module, extra, f"{where}: the {name} model {path.name}")
     if fmt == "xgboost":
         from mlgate.load.boosters import xgb as lib
     elif fmt == "lightgbm":
@@ -49,12 +34,12 @@ def _load(ref: ModelRef, fmt: str) -> Any:
     else:
         from mlgate.load.boosters import cbm as lib  # type: ignore[no-redef]
     try:
-        return lib.open_model(path, ref.where, _shown(ref))
+        return lib.open_model(path, where, shown)
     except InputError:
         raise
     except Exception as exc:
         raise InputError(
-            f"{ref.where}: {_shown(ref)} is not a readable {name} model: {_reason(exc)}"
+            f"{where}: {shown} is not a readable {name} model: {reason(exc)}"
         ) from None
 
 

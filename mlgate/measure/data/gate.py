@@ -10,12 +10,13 @@ use. Ids: `data.<expectation>.<column>` (`#2`... for repeats, `[reference]` for 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mlgate.config import DriftGate, ExpectGate, SchemaGate, SuiteGate
 from mlgate.errors import MlgateError
 from mlgate.records import Measurement
-from mlgate.support.text import did_you_mean
+from mlgate.support.text import close_matches, did_you_mean
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -67,12 +68,51 @@ class DataGates:
                     problems.append(f"{loaded.where(key + '.drift')}: needs data.reference")
                 problems.extend(_drift_problems(gate, loaded, key))
             elif isinstance(gate, (ExpectGate, SuiteGate)):
+                if isinstance(gate, SuiteGate) and not loaded.resolve(gate.suite).is_file():
+                    problems.append(_missing_suite(gate.suite, loaded, key))
+                    continue
                 if gate.on == "reference" and not has_reference:
                     problems.append(
                         f'{loaded.where(key + ".on")}: "reference" needs data.reference'
                     )
                 problems.extend(_specs(gate, i, loaded)[1])
         return problems
+
+    def gate_ids(self, loaded: LoadedConfig) -> tuple[list[str], list[str]]:
+        """(ids, id prefixes) the data gates produce, for waivers and warn_only to resolve
+        against. Expectation ids name their columns, so they are prefixes here."""
+        from mlgate.load.tables import read_header
+
+        config = loaded.config
+        ids: list[str] = []
+        prefixes: list[str] = []
+        header = read_header(loaded.resolve(config.data.eval))
+        features = config.data.features or [
+            c for c in header or [] if c not in (config.data.target, config.data.id)
+        ]
+        for gate in config.gates.data:
+            if isinstance(gate, ExpectGate):
+                if gate.id:
+                    ids.append(gate.id)
+                else:
+                    ids.append(f"data.{gate.expect}")
+                    prefixes.append(f"data.{gate.expect}.")
+            elif isinstance(gate, SuiteGate):
+                ids.append(gate.id or "data.suite")
+                prefixes.append(f"{gate.id or 'data'}.")
+            elif isinstance(gate, DriftGate):
+                prefix = gate.id or "data.drift"
+                columns = gate.drift.columns
+                ids.append(prefix)
+                if isinstance(columns, list):
+                    ids.extend(f"{prefix}.{c}" for c in columns)
+                elif features:
+                    ids.extend(f"{prefix}.{c}" for c in features)
+                else:
+                    prefixes.append(f"{prefix}.")
+            elif isinstance(gate, SchemaGate):
+                ids.append(gate.id or "data.schema")
+        return ids, prefixes
 
     def measure(self, inputs: Inputs) -> list[Measurement]:
         """Every data gate, in config order; per-gate problems are error Measurements."""
@@ -161,6 +201,20 @@ def _plan(
         level: Level = "warn" if warn else "error"
         out.append(_Check(ids.make(base), level, gate.on, spec))
     return out
+
+
+def _missing_suite(suite: str, loaded: LoadedConfig, key: str) -> str:
+    """A suite file that is not there, with a did-you-mean from its folder (GX not imported)."""
+    path = loaded.resolve(suite)
+    near = [p.name for p in path.parent.iterdir() if p.is_file()] if path.parent.is_dir() else []
+    close = close_matches(path.name, near)
+    if close:
+        shown = (Path(suite).parent / close[0]).as_posix()
+        return f"{loaded.where(key + '.suite')}: file not found: {suite}; did you mean {shown}?"
+    return (
+        f"{loaded.where(key + '.suite')}: file not found: {suite} "
+        "(paths are relative to the config file)"
+    )
 
 
 def _drift_problems(gate: DriftGate, loaded: LoadedConfig, key: str) -> list[str]:

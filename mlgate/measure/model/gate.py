@@ -7,18 +7,17 @@ from typing import TYPE_CHECKING, Any
 
 from mlgate.errors import ConfigError, MlgateError
 from mlgate.records import RELATIVE_KEYS, THRESHOLD_KEYS, Measurement, relative_key
-from mlgate.support.text import close_matches, did_you_mean
+from mlgate.support.text import did_you_mean
 
 if TYPE_CHECKING:
     import numpy as np
 
     from mlgate.config import LoadedConfig, ModelGate
     from mlgate.load.inputs import Inputs
+    from mlgate.load.models import Model
     from mlgate.load.predictions import Predictions
     from mlgate.measure import GateKind
     from mlgate.measure.model.metrics import Metric
-
-MISSING_SLICE = "(missing)"
 
 
 @dataclass(frozen=True)
@@ -41,38 +40,45 @@ class ModelGates:
         return bool(loaded.config.gates.model)
 
     def validate(self, loaded: LoadedConfig) -> list[str]:
+        """Metric names, direction, task vs metric and slice columns, from the header only."""
+        from mlgate.measure.model.checks import problems as gate_problems
+
         config = loaded.config
         problems = []
         if config.models is None:
             problems.append(f"{loaded.where('models')}: model gates need models.candidate")
         if config.data.target is None:
             problems.append(f"{loaded.where('data.target')}: model gates need the label column")
-        for i, gate in enumerate(config.gates.model):
-            problem = _unknown_metric(gate.metric)
-            if problem:
-                problems.append(f"{loaded.where(f'gates.model[{i}].metric')}: {problem}")
-            if gate.slice is not None and gate.slice == config.data.target:
-                problems.append(
-                    f"{loaded.where(f'gates.model[{i}].slice')}: cannot slice by the target column"
-                )
-        return problems
+        return problems + gate_problems(loaded)
+
+    def gate_ids(self, loaded: LoadedConfig) -> tuple[list[str], list[str]]:
+        """(ids, id prefixes of data-dependent slice ids) this config's model gates produce."""
+        from mlgate.measure.model.slices import MISSING_SLICE, labels_of
+
+        ids, prefixes = [], []
+        for base_id, gate in _base_ids(loaded.config.gates.model):
+            ids.append(base_id)
+            column = gate.slice_column
+            if column is None:
+                continue
+            labels = labels_of(gate.slice_bins)
+            if labels is None:  # the values of the column: known from the data only
+                prefixes.append(f"{base_id}[{column}=")
+            else:
+                ids.extend(f"{base_id}[{column}={v}]" for v in [*labels, MISSING_SLICE])
+        return ids, prefixes
 
     def measure(self, inputs: Inputs) -> list[Measurement]:
         config = inputs.config
         sides = _sides(inputs)
         task = inputs.task
-        seen: dict[str, int] = {}
         out: list[Measurement] = []
-        for i, gate in enumerate(config.gates.model):
+        for i, (base_id, gate) in enumerate(_base_ids(config.gates.model)):
             key = f"gates.model[{i}]"
             metric = _resolve(gate, task, inputs, key)
             # fix the positive class once, so both models, every slice and resample agree
             others = [sides.baseline] if sides.baseline is not None else []
             metric = metric.bind(sides.y, sides.candidate, *others)
-            base_id = gate.id or f"model.{gate.metric}"
-            seen[base_id] = seen.get(base_id, 0) + 1
-            if seen[base_id] > 1:
-                base_id = f"{base_id}#{seen[base_id]}"
             _check_direction(gate, metric, inputs, key)
             if any(getattr(gate, k) is not None for k in RELATIVE_KEYS) and not _has_baseline(
                 sides
@@ -82,7 +88,7 @@ class ModelGates:
                     "(max_drop/max_increase) but there is no production baseline",
                     hint="set models.baseline, or pass --baseline SPEC",
                 )
-            if gate.slice is None:
+            if gate.slice_column is None:
                 out.append(_measure(base_id, gate, metric, sides, inputs, rows=None))
             else:
                 out.extend(_measure_slices(base_id, gate, metric, sides, inputs, key))
@@ -114,19 +120,15 @@ class ModelGates:
 KIND: GateKind = ModelGates()  # typed: mypy checks it meets the protocol
 
 
-def _unknown_metric(name: str) -> str | None:
-    """A problem line for a metric name that cannot resolve (module:function is checked later)."""
-    if ":" in name:
-        module, _, func = name.partition(":")
-        return None if module and func else f'expected "module:function", got "{name}"'
-    from mlgate.measure.model import metrics
-
-    known = metrics.known_names()
-    if name in known:
-        return None
-    close = close_matches(name, known)
-    hint = f'did you mean "{close[0]}"? ' if close else ""
-    return f'unknown metric "{name}"; {hint}(any scikit-learn scorer name, or module:function)'
+def _base_ids(gates: Any) -> list[tuple[str, ModelGate]]:
+    """Each gate's id: `id:`, else `model.<metric>`; a repeat gets `#2`, `#3`..."""
+    seen: dict[str, int] = {}
+    out = []
+    for gate in gates:
+        base_id = gate.id or f"model.{gate.metric}"
+        seen[base_id] = seen.get(base_id, 0) + 1
+        out.append((base_id if seen[base_id] == 1 else f"{base_id}#{seen[base_id]}", gate))
+    return out
 
 
 def _resolve(gate: ModelGate, task: str, inputs: Inputs, key: str) -> Metric:
@@ -176,14 +178,16 @@ def _sides(inputs: Inputs) -> Sides:
     if "model.sides" in inputs.memo:
         return inputs.memo["model.sides"]  # type: ignore[no-any-return]
     y, X, task = inputs.y, inputs.X, inputs.task
-    candidate = inputs.candidate.predictions(X, task=task)
+    _check_model(inputs.candidate, X, inputs, "models.candidate", task)
+    candidate = _predict(inputs.candidate, X, task)
     _check_labels(candidate, y, inputs, "models.candidate", task)
     baseline = None
     saved = None
     mismatch = None
     base_model = inputs.baseline
     if base_model is not None:
-        baseline = base_model.predictions(X, task=task)
+        _check_model(base_model, X, inputs, "models.baseline", task)
+        baseline = _predict(base_model, X, task)
         _check_labels(baseline, y, inputs, "models.baseline", task)
     else:
         resolved = inputs.baseline_source
@@ -202,6 +206,95 @@ def _sides(inputs: Inputs) -> Sides:
     sides = Sides(y, candidate, baseline, saved, mismatch)
     inputs.memo["model.sides"] = sides
     return sides
+
+
+def _predict(model: Model, X: Any, task: str) -> Predictions:
+    """Predict, without sklearn's feature-name UserWarnings (_check_model said what matters)."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*feature names", category=UserWarning)
+        return model.predictions(X, task=task)
+
+
+def _check_model(model: Model, X: Any, inputs: Inputs, key: str, task: str) -> None:
+    """Say the fix when the model cannot fit these features or this task (before predicting,
+    so the user reads "expects 9 features" rather than "could not convert string to float")."""
+    from mlgate.errors import InputError
+
+    impl, where = model.impl, inputs.loaded.where(key)
+    given = [str(c) for c in X.columns]
+    source = (
+        "data.features"
+        if inputs.config.data.features is not None
+        else "the eval data (every column but data.target and data.id)"
+    )
+    fix = "set data.features to the columns the model was fitted on, in that order"
+    names = getattr(impl, "feature_names_in_", None)
+    count = getattr(impl, "n_features_in_", None)
+    if names is not None:
+        expected = [str(n) for n in names]
+        missing = [n for n in expected if n not in given]
+        extra = [c for c in given if c not in expected]
+        if missing or (extra and not _selects_columns(impl)):
+            parts = []
+            if missing:
+                parts.append("missing " + ", ".join(missing))
+            if extra:
+                parts.append("not in the model " + ", ".join(extra))
+            raise InputError(
+                f"{where}: the model expects {len(expected)} features, {source} gives "
+                f"{len(given)}: {'; '.join(parts)}",
+                hint=fix,
+            )
+    elif isinstance(count, int) and count != len(given):
+        shown = ", ".join(given[:12]) + (" ..." if len(given) > 12 else "")
+        raise InputError(
+            f"{where}: the model expects {count} features, {source} gives {len(given)}: {shown}",
+            hint=fix + " (the model was fitted without column names)",
+        )
+    elif isinstance(count, int):
+        text = [c for c in given if X[c].dtype.kind not in "biufc"]
+        if text:
+            raise InputError(
+                f"{where}: the model was fitted without column names on {count} numeric "
+                f"features, and {source} includes text columns: {', '.join(text[:8])}",
+                hint=fix,
+            )
+    task_set = inputs.config.models.task if inputs.config.models else None
+    kind = _estimator_kind(impl)
+    if task_set in ("binary", "multiclass") and kind == "regressor":
+        raise InputError(
+            f"{where}: models.task is {task_set}, but the model is a regressor "
+            f"({type(impl).__name__}, no classes)",
+            hint="set models.task: regression, or point it at a classifier",
+        )
+    if task_set == "regression" and kind == "classifier":
+        raise InputError(
+            f"{where}: models.task is regression, but the model is a classifier "
+            f"({type(impl).__name__})",
+            hint="set models.task to binary or multiclass, or point it at a regressor",
+        )
+
+
+def _estimator_kind(impl: Any) -> str | None:
+    """ "regressor" / "classifier" for a scikit-learn estimator, else None (ONNX, files...)."""
+    if not type(impl).__module__.startswith("sklearn"):
+        return None
+    try:
+        from sklearn.base import is_classifier, is_regressor
+
+        return "regressor" if is_regressor(impl) else "classifier" if is_classifier(impl) else None
+    except Exception:  # an estimator sklearn cannot tag: say nothing rather than guess
+        return None
+
+
+def _selects_columns(impl: Any) -> bool:
+    """A pipeline starting with a ColumnTransformer picks its columns: extra ones are fine
+    when it drops the rest."""
+    steps = getattr(impl, "steps", None)
+    first = steps[0][1] if steps else impl
+    return getattr(first, "remainder", None) == "drop"
 
 
 def _check_labels(pred: Predictions, y: np.ndarray, inputs: Inputs, key: str, task: str) -> None:
@@ -305,30 +398,37 @@ def _measure(
 def _measure_slices(
     base_id: str, gate: ModelGate, metric: Metric, sides: Sides, inputs: Inputs, key: str
 ) -> list[Measurement]:
-    """One gate per segment of the slice column; small segments are reported, not gated."""
-    import numpy as np
+    """One gate per segment of the slice column; small segments are reported, not gated.
 
-    column = gate.slice or ""
+    A slice gate that gated no segment is an error: every segment below min_rows means the
+    column (or min_rows) is wrong for this eval set, never a silent pass.
+    """
+    from mlgate.measure.model.slices import segments
+
+    column = gate.slice_column or ""
     frame = inputs.eval
+    where = inputs.loaded.where(key + ".slice")
+
+    def error(message: str) -> Measurement:
+        return Measurement(
+            id=base_id, kind="model", name=gate.metric, level=gate.level, error=message
+        )
+
     if column not in frame.columns:
         hint = did_you_mean(column, frame.columns)
-        return [
-            Measurement(
-                id=base_id,
-                kind="model",
-                name=gate.metric,
-                level=gate.level,
-                error=f"{inputs.loaded.where(key + '.slice')}: column {column!r} is not in "
-                f"{inputs.config.data.eval}{hint}",
-            )
-        ]
-    values = frame[column]
-    labels = values.astype(object).where(values.notna(), MISSING_SLICE).astype(str).to_numpy()
+        return [error(f"{where}: column {column!r} is not in {inputs.config.data.eval}{hint}")]
+    try:
+        parts = segments(frame[column], gate.slice_bins)
+    except ValueError:
+        return [error(f"{where}: bins need a numeric column, and {column!r} is not numeric")]
     out = []
-    for value in sorted(set(labels.tolist())):
-        rows = np.flatnonzero(labels == value)
+    for part in parts:
+        value, rows = part.label, part.rows
         gate_id = f"{base_id}[{column}={value}]"
-        extra = {"slice": {"column": column, "value": value, "rows": len(rows)}}
+        info: dict[str, Any] = {"column": column, "value": value, "rows": len(rows)}
+        if part.bounds is not None:
+            info["bin"] = list(part.bounds)
+        extra = {"slice": info}
         if len(rows) < gate.min_rows:
             out.append(
                 Measurement(
@@ -346,6 +446,21 @@ def _measure_slices(
             continue
         out.append(
             _measure(gate_id, gate, metric, sides, inputs, rows, family=base_id, extra=extra)
+        )
+    if parts and all(m.skipped is not None for m in out):
+        largest = max(len(p.rows) for p in parts)
+        fix = (
+            f"use fewer bins, e.g. slice: {{column: {column}, bins: 4}}"
+            if gate.slice_bins is not None
+            else f"group it into fewer values, or bin a numeric column: "
+            f"slice: {{column: {column}, bins: 4}}"
+        )
+        out.append(
+            error(
+                f"{where}: every segment of {column!r} has fewer than min_rows "
+                f"({gate.min_rows}) rows ({len(parts)} segments, the largest {largest} rows), so "
+                f"nothing was gated; {fix}, or lower min_rows"
+            )
         )
     return out
 

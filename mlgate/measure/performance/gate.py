@@ -157,9 +157,11 @@ def _baseline(inputs: Inputs) -> tuple[Model | None, str | None]:
     except MlgateError as exc:
         return None, exc.lines()[0]
     if model is None:
+        from mlgate.load.baseline.resolver import shown_spec
+
         return None, (
-            f"{where}: the production baseline {inputs.baseline_spec} is a saved report: "
-            "there is no model to time (point models.baseline at the model file)"
+            f"{where}: the production baseline {shown_spec(inputs.baseline_spec)} is a saved "
+            "report: there is no model to time (point models.baseline at the model file)"
         )
     if model.is_predictions_file:
         return None, f"{where}: a predictions file cannot be timed"

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import pickle
+import signal
 import subprocess
 import sys
 import tempfile
@@ -114,28 +116,41 @@ def _run(request: dict[str, Any], tmp: Path, *, timeout: float) -> dict[str, Any
     package_root = str(Path(__file__).resolve().parents[2])
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (package_root, env.get("PYTHONPATH")) if p)
+    command = [
+        sys.executable,
+        "-m",
+        "mlgate.measure.performance.probe",
+        str(request_path),
+        str(result_path),
+    ]
+    # a session of its own: a terminal's ^C reaches mlgate only, and mlgate ends the probe and
+    # its fork children together, whatever stops the wait (an interrupt, the timeout)
+    child = subprocess.Popen(
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        start_new_session=True,
+    )
     try:
-        done = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "mlgate.measure.performance.probe",
-                str(request_path),
-                str(result_path),
-            ],
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            env=env,
-            check=False,
-        )
+        _, stderr = child.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
         return {"error": f"the memory probe did not finish within {timeout:.0f} s"}
-    if done.returncode != 0 or not result_path.is_file():
-        last = (done.stderr.strip().splitlines() or ["no output"])[-1]
-        return {"error": f"the memory probe failed (exit {done.returncode}): {last}"}
+    finally:
+        _end_group(child)
+    if child.returncode != 0 or not result_path.is_file():
+        last = (stderr.strip().splitlines() or ["no output"])[-1]
+        return {"error": f"the memory probe failed (exit {child.returncode}): {last}"}
     answer: dict[str, Any] = json.loads(result_path.read_text())
     return answer
+
+
+def _end_group(child: subprocess.Popen[str]) -> None:
+    """Kill the probe's process group (the probe and any fork of it) and reap the probe."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(child.pid, signal.SIGKILL)
+    child.communicate()
 
 
 def preload_modules(models: Any) -> list[str]:

@@ -14,6 +14,7 @@ import importlib
 import json
 import os
 import pickle
+import signal
 import sys
 import time
 import warnings
@@ -73,20 +74,31 @@ def _in_fork(ref: Any, frame: Any) -> dict[str, Any]:
     read_end, write_end = os.pipe()
     pid = os.fork()
     if pid == 0:  # the child: measure, report through the pipe, leave without cleanup
-        os.close(read_end)
+        status = 1  # interrupted: no answer, and never back into the parent's code
         try:
-            CLEAR_REFS.write_text("5")  # reset the peak (VmHWM) to the current RSS
-            doc: dict[str, Any] = _load_and_predict(ref, frame, _status_kb)
-        except BaseException as exc:
-            doc = {"error": _reason(exc)}
-        os.write(write_end, json.dumps(doc).encode())
-        os._exit(0)
+            os.close(read_end)
+            try:
+                CLEAR_REFS.write_text("5")  # reset the peak (VmHWM) to the current RSS
+                doc: dict[str, Any] = _load_and_predict(ref, frame, _status_kb)
+            except Exception as exc:  # the model's failure is the answer
+                doc = {"error": _reason(exc)}
+            os.write(write_end, json.dumps(doc).encode())
+            status = 0
+        finally:
+            os._exit(status)
     os.close(write_end)
     chunks = []
-    while chunk := os.read(read_end, 65536):
-        chunks.append(chunk)
-    os.close(read_end)
-    _, status = os.waitpid(pid, 0)
+    reaped = False
+    try:
+        while chunk := os.read(read_end, 65536):
+            chunks.append(chunk)
+        _, status = os.waitpid(pid, 0)
+        reaped = True
+    finally:
+        os.close(read_end)
+        if not reaped:  # interrupted: the measurement dies with its parent
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
     if not chunks:
         return {"error": f"the probe process died (status {status}) while loading or predicting"}
     answer: dict[str, Any] = json.loads(b"".join(chunks))
@@ -98,7 +110,7 @@ def _inline(request: dict[str, Any], result: dict[str, Any]) -> None:
     label, ref = request["arms"][0]
     try:
         doc = _load_and_predict(ref, request["frame"], _rusage_kb)
-    except BaseException as exc:
+    except Exception as exc:  # the model's failure is the answer; an interrupt stops the probe
         result.update(error=_reason(exc), error_arm=label)
         return
     result["measurements"].append({"arm": label, **doc})

@@ -161,9 +161,11 @@ def test_relative_gate_without_baseline_is_a_config_error(project: Project) -> N
     del doc["models"]["baseline"]
     with pytest.raises(ConfigError) as info:
         run(project, doc)
-    assert info.value.lines() == [
+    assert info.value.lines() == [  # every gate it concerns, in one run (issue 18)
         "mlgate.yaml: gates.model[0]: roc_auc has a relative threshold (max_drop/max_increase) but "
         "there is no production baseline (set models.baseline, or pass --baseline SPEC)",
+        "mlgate.yaml: gates.model[1]: accuracy has a relative threshold (max_drop/max_increase) "
+        "but there is no production baseline (set models.baseline, or pass --baseline SPEC)",
     ]
 
 
@@ -187,7 +189,6 @@ def test_single_class_eval_set_errors_roc_auc_not_passes(project: Project) -> No
             "corrupt",
             "mlgate.yaml: models.candidate: models/model.skops is not a readable skops file: BadZipFile",
         ),
-        ("missing", "mlgate.yaml: models.candidate: model file not found: models/model.skops"),
         (
             "pickle",
             "mlgate.yaml: models.candidate: model.pkl is a pickle file: loading it runs arbitrary code",
@@ -233,6 +234,19 @@ def test_bad_inputs_error_the_gate_with_the_culprit(
         return
     assert report.verdict == "error"
     assert any(needle in g.message for g in report.gates), [g.message for g in report.gates]
+
+
+def test_a_missing_candidate_file_is_a_config_error_before_anything_runs(
+    project: Project,
+) -> None:
+    # exit 2 at validation (was exit 3 after the data gates ran): a path typo is a config mistake
+    doc = base_config("models/retrian.skops")
+    with pytest.raises(ConfigError) as info:
+        run(project, doc)
+    assert info.value.lines() == [
+        "mlgate.yaml: models.candidate: model file not found: models/retrian.skops; did you "
+        "mean models/retrain.skops?"
+    ]
 
 
 def test_pickle_loads_with_explicit_trust(project: Project) -> None:

@@ -322,6 +322,8 @@ def test_too_few_rounds_for_a_relative_budget_is_an_error_not_a_pass(project: Pr
 
 
 def test_an_unreadable_candidate_errors_every_budget(project: Project) -> None:
+    # unreadable, not missing: a missing candidate path is a config error found before the run
+    (project.root / "models" / "missing.skops").write_bytes(b"PK\x03\x04 not really a zip")
     report = run(
         project,
         config(

@@ -181,7 +181,10 @@ def execute(loaded: LoadedConfig, options: RunOptions) -> Report:
     kinds = configured_kinds(loaded)
     if not options.validated:
         validate(loaded, kinds, baseline=options.baseline)
-    inputs = Inputs(loaded, cache_dir=options.out_dir / ".cache", baseline_spec=options.baseline)
+    from mlgate.load.baseline.cache import cache_root
+
+    cache = cache_root(loaded.root, options.env)  # outside the checkout: nothing a PR can plant
+    inputs = Inputs(loaded, cache_dir=cache, baseline_spec=options.baseline)
     say = options.progress or (lambda _step: None)
     say("reading the eval data")
     _ = inputs.eval  # an unreadable eval file stops the run: nothing can be evaluated without it

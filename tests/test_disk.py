@@ -248,6 +248,12 @@ def test_full_disk_under_the_baseline_cache_leaves_no_half_cached_model(
     """A `git:` baseline is exported into the cache (MLGATE_CACHE_DIR): on a full disk the run
     is exit 3, nothing half-written is left in the cache, and the previous reports stay."""
     git = ["git", "-c", "user.email=ci@example.com", "-c", "user.name=ci"]
+    # the checkout is a sibling of the full disk: a cache inside the work tree is refused
+    repo = project.root / "repo"
+    repo.mkdir()
+    for folder in ("models", "data"):
+        (project.root / folder).rename(repo / folder)
+    project = Project(repo)
     subprocess.run([*git, "init", "-q"], cwd=project.root, check=True)
     subprocess.run([*git, "add", "models", "data"], cwd=project.root, check=True)
     subprocess.run([*git, "commit", "-qm", "models"], cwd=project.root, check=True)

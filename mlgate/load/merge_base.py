@@ -119,7 +119,7 @@ def compare(
         return result
     result.policy = base_config.policy.config_changes
     result.base_accept_label = base_config.publish.accept_label
-    result.changes = diff(base_config, loaded.config)
+    result.changes = diff(base_config, _as_written(loaded))
     result.changes += _custom_files(loaded, base_config, base, Path(top))
     if eval_frame is not None:
         change, summary = _eval_data(loaded, base_config, base, Path(top), eval_frame)
@@ -127,6 +127,17 @@ def compare(
         if change is not None:
             result.changes.append(change)
     return result
+
+
+def _as_written(loaded: LoadedConfig) -> Config:
+    """The PR's config as the file says it (`mlgate check` fills in a default baseline)."""
+    from mlgate.config import load_config
+    from mlgate.errors import MlgateError
+
+    try:
+        return load_config(loaded.path).config
+    except MlgateError:
+        return loaded.config
 
 
 def _relative(path: Path, top: Path) -> str | None:

@@ -197,3 +197,27 @@ def test_trimmed_eval_data_is_reported_and_blocks_under_require_approval(
     )
     assert report["gates"][0]["id"] == "policy.config_changes"
     assert expected in report["gates"][0]["message"]
+
+
+def test_mlgate_check_compares_with_the_default_branch_without_a_false_change(
+    project: Project,
+) -> None:
+    doc = rules(config_changes="require-approval")
+    del doc["models"]["baseline"]  # check fills in the merge-base's model: not a rule change
+    doc["models"]["candidate"] = "models/model.skops"
+    import shutil
+
+    shutil.copy(
+        project.root / "models" / "production.skops", project.root / "models" / "model.skops"
+    )
+    main_then_branch(project.root, doc)
+    shutil.copy(
+        project.root / "models" / "regressed.skops", project.root / "models" / "model.skops"
+    )
+    write(project.root, {**doc, "gates": {"model": [{"metric": "roc_auc", "max_drop": 0.5}]}})
+    commit(project.root)
+    done = project.run("check")
+    assert done.returncode == 1, done.stderr
+    report = project.report()
+    assert [c["key"] for c in report["context"]["config_changes"]] == [LOOSENED["key"]]
+    assert report["gates"][0]["id"] == "policy.config_changes"

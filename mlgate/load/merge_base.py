@@ -94,6 +94,19 @@ def compare(
         return None
     branch = target_branch(root, env)
     if branch is None:
+        named = next(
+            (
+                env[v].strip()
+                for v in ("GITHUB_BASE_REF", "CI_MERGE_REQUEST_TARGET_BRANCH_NAME")
+                if env.get(v, "").strip()
+            ),
+            None,
+        )
+        if named:
+            return BaseComparison(
+                note=f"the target branch {named} is not in this clone: nothing compared "
+                "(fetch it: fetch-depth: 0 on actions/checkout, GIT_DEPTH: 0 on GitLab)"
+            )
         return BaseComparison(note="no target branch found (no origin/HEAD, main or master)")
     base = git.output(root, "merge-base", refs=["HEAD", branch])
     if not base:

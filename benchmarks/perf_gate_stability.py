@@ -4,7 +4,8 @@ Each run is a fresh `mlgate run` (the CLI, as in CI) with relative budgets of 10
 latency p95 and throughput, while another process loads every core in bursts (busy 50-500 ms,
 idle 0-200 ms, so the load changes during the measurement; it stops by itself when its time is
 up). Prints how many A/A runs (the production model against a copy of itself) block — target 0 —
-and how many runs of a candidate that does exactly twice the work are caught — target all.
+and how many runs of a candidate that does exactly twice the work are caught — target all —
+with each run's wall time (the whole `mlgate run`) and how the sequential rule stopped it.
 
     python benchmarks/perf_gate_stability.py [--runs 10] [--budget 20] [--hogs 2]
 """
@@ -135,6 +136,7 @@ def run_once(root: Path, candidate: str, seed: int, budget: float, hogs: int) ->
         time.sleep(0.5)
     try:
         mlgate = str(Path(sys.executable).parent / "mlgate")
+        started = time.perf_counter()
         done = subprocess.run(
             [mlgate, "run", "--out", str(out)],
             cwd=root,
@@ -142,6 +144,7 @@ def run_once(root: Path, candidate: str, seed: int, budget: float, hogs: int) ->
             text=True,
             timeout=budget * 4 + 120,
         )
+        wall = time.perf_counter() - started
     finally:
         if load is not None:
             load.terminate()  # it stops by itself too; this only ends it early
@@ -149,6 +152,11 @@ def run_once(root: Path, candidate: str, seed: int, budget: float, hogs: int) ->
     report = json.loads((out / "report.json").read_text())
     statuses = {g["id"]: g["status"] for g in report["gates"]}
     statuses["exit"] = str(done.returncode)
+    statuses["wall"] = f"{wall:.1f}"
+    timed = [g["details"] for g in report["gates"] if "stopped" in g["details"]]
+    statuses["stop"] = (
+        f"{timed[0]['stopped']} after {timed[0]['looks']} looks" if timed else "no timing"
+    )
     statuses["ratios"] = "  ".join(
         f"{g['id'].split('.')[1]} {g['details']['ratio']:.2f} "
         f"[{g['details']['ratio_ci'][0]:.2f}, {g['details']['ratio_ci'][1]:.2f}] "
@@ -186,6 +194,7 @@ def main() -> None:
         )
         results = {}
         scenarios = (("A/A", "copy.skops"), ("2x slower", "{factory: 'slower:twice'}"))
+        walls: dict[str, list[float]] = {}
         for scenario, candidate in scenarios:
             blocked = 0
             per_gate = dict.fromkeys(GATES, 0)
@@ -195,9 +204,10 @@ def main() -> None:
                 blocked += failed
                 for gate in GATES:
                     per_gate[gate] += statuses.get(gate) == "fail"
+                walls.setdefault(scenario, []).append(float(statuses["wall"]))
                 print(
                     f"  {scenario:9s} run {run + 1:2d}: exit {statuses['exit']}  "
-                    f"{statuses['ratios']}",
+                    f"wall {statuses['wall']} s  {statuses['stop']}  {statuses['ratios']}",
                     flush=True,
                 )
             results[scenario] = (blocked, per_gate)
@@ -211,6 +221,12 @@ def main() -> None:
             f"(target {args.runs}/{args.runs}); "
             "per gate " + ", ".join(f"{k} {v}" for k, v in slow[1].items())
         )
+        for scenario, values in walls.items():
+            ordered = sorted(values)
+            print(
+                f"wall time per run, {scenario}: median {ordered[len(ordered) // 2]:.1f} s "
+                f"(min {ordered[0]:.1f}, max {ordered[-1]:.1f}; the whole `mlgate run`)"
+            )
 
 
 if __name__ == "__main__":

@@ -1,65 +1,86 @@
-"""Cost of paired_estimate vs computing the metric once for both models, on generated binary rows.
+"""Cost of paired_estimate vs scoring the metric once for both models, for every built-in metric.
 
-For n = 10k (paired bootstrap, B=1000), 100k and 1M (per-row differences, DeLong, subsample
-bootstrap on 20k rows) prints, per metric, the time of paired_estimate, the time of scoring both
-models once with the same Metric, and their ratio (best of `--repeat` runs each).
+For each registry metric (binary, 4-class and regression rows generated here) and each n, prints
+the time of paired_estimate, the time of scoring both models once with the same Metric (one
+scikit-learn call each), their ratio (medians of `--repeat` runs each) and the method used. Below
+policy.max_bootstrap_rows (20k) the estimate is the paired bootstrap, B=1000.
 
-    python benchmarks/stats_cost.py [--sizes 10000 100000 1000000] [--repeat 3]
+    python benchmarks/stats_cost.py [--sizes 1000 3000 10000] [--repeat 3] [--only NAME ...]
 """
 
 from __future__ import annotations
 
 import argparse
+import statistics
 import time
+from collections.abc import Callable
 
 import numpy as np
 
-from mlgate.measure.model.metrics import Predictions, resolve
+from mlgate.measure.model.metrics import REGISTRY, Predictions, resolve
 from mlgate.measure.model.stats import paired_estimate
 
-METRICS = ["accuracy", "f1", "roc_auc", "log_loss"]
+TASKS = ("binary", "multiclass", "regression")
 
 
-def rows(n: int, seed: int = 0) -> tuple[np.ndarray, Predictions, Predictions]:
-    """Binary truth and two correlated probabilistic models (the candidate slightly worse)."""
+def rows(task: str, n: int, seed: int = 0) -> tuple[np.ndarray, Predictions, Predictions]:
+    """Truth and two correlated models (the candidate slightly worse)."""
     rng = np.random.default_rng(seed)
-    y = rng.integers(0, 2, n)
-    signal = (2 * y - 1) * 1.2 + rng.normal(size=n)
-    classes = np.array([0, 1])
+    if task == "regression":
+        y = rng.normal(100.0, 20.0, n)
+        return (
+            y,
+            Predictions(y + rng.normal(0, 6.0, n)),
+            Predictions(y + rng.normal(0, 5.0, n)),
+        )
+    k = 2 if task == "binary" else 4
+    y = rng.integers(0, k, n)
+    signal = np.eye(k)[y] * 1.5 + rng.normal(size=(n, k))
+    classes = np.arange(k)
 
     def model(noise: float) -> Predictions:
-        p = 1 / (1 + np.exp(-(signal + noise * rng.normal(size=n))))
-        return Predictions((p >= 0.5).astype(np.int64), np.column_stack([1 - p, p]), classes)
+        logits = signal + noise * rng.normal(size=(n, k))
+        p = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+        return Predictions(p.argmax(axis=1), p, classes)
 
     return y, model(0.6), model(0.5)
 
 
-def best(fn, repeat: int) -> float:
+def median_time(fn: Callable[[], object], repeat: int) -> float:
     times = []
     for _ in range(repeat):
         start = time.perf_counter()
         fn()
         times.append(time.perf_counter() - start)
-    return min(times)
+    return statistics.median(times)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 3000, 10_000])
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--only", nargs="*", default=None, help="metric names")
     args = parser.parse_args()
-    print(f"{'n':>9} {'metric':<9} {'estimate s':>10} {'once s':>8} {'ratio':>7}  method")
+    head = f"{'n':>8} {'task':<10} {'metric':<32} {'estimate s':>10} {'once s':>8} {'ratio':>6}"
+    print(head + "  method")
     for n in args.sizes:
-        y, cand, base = rows(n)
-        for name in METRICS:
-            metric = resolve(name, task="binary")
-            estimate = paired_estimate(metric, y, cand, base)  # warm-up, and the method used
-            spent = best(lambda: paired_estimate(metric, y, cand, base), args.repeat)  # noqa: B023
-            once = best(lambda: (metric.score(y, cand), metric.score(y, base)), args.repeat)  # noqa: B023
-            print(
-                f"{n:>9} {name:<9} {spent:>10.3f} {once:>8.4f} {spent / once:>7.1f}  "
-                f"{estimate.method}"
-            )
+        for task in TASKS:
+            y, cand, base = rows(task, n)
+            for name, entry in REGISTRY.items():
+                if task not in entry.tasks or (args.only and name not in args.only):
+                    continue
+                metric = resolve(name, task=task)  # type: ignore[arg-type]
+                estimate = paired_estimate(metric, y, cand, base)  # warm-up, and the method
+                spent = median_time(lambda: paired_estimate(metric, y, cand, base), args.repeat)  # noqa: B023
+                once = median_time(
+                    lambda: (metric.score(y, cand), metric.score(y, base)),  # noqa: B023
+                    args.repeat,
+                )
+                print(
+                    f"{n:>8} {task:<10} {name:<32} {spent:>10.4f} {once:>8.4f} "
+                    f"{spent / once:>6.1f}  {estimate.method}",
+                    flush=True,
+                )
 
 
 if __name__ == "__main__":

@@ -187,7 +187,8 @@ def execute(loaded: LoadedConfig, options: RunOptions) -> Report:
     inputs = Inputs(loaded, cache_dir=cache, baseline_spec=options.baseline)
     say = options.progress or (lambda _step: None)
     say("reading the eval data")
-    _ = inputs.eval  # an unreadable eval file stops the run: nothing can be evaluated without it
+    # an unreadable eval file stops the run: nothing can be evaluated without it
+    _ = inputs.spark_eval if inputs.engine == "spark" else inputs.eval
 
     measurements: list[Measurement] = []
     diagnostics: dict[str, Any] = {}
@@ -293,14 +294,23 @@ def build_context(loaded: LoadedConfig, inputs: Inputs, env: Mapping[str, str]) 
         mode=loaded.config.policy.mode,
     )
     try:
-        eval_info = {
-            "path": loaded.config.data.eval,
-            "rows": len(inputs.eval),
-            "fingerprint": inputs.fingerprint,
-        }
+        if inputs.engine == "spark":
+            from mlgate.measure.data.spark import eval_context
+
+            eval_info = eval_context(inputs)
+        else:
+            eval_info = {
+                "path": loaded.config.data.eval,
+                "rows": len(inputs.eval),
+                "fingerprint": inputs.fingerprint,
+            }
     except MlgateError:
         eval_info = {"path": loaded.config.data.eval}
     context["eval"] = eval_info
+    if inputs.engine == "spark":  # the pandas engine's report stays byte-for-byte as it was
+        from mlgate.measure.data.spark import engine_context
+
+        context["engine"] = engine_context(inputs)
     spec = inputs.baseline_spec
     # the one redaction: a URL's user:password@, query (presigned signature) and fragment never
     # enter the report, so no output rendered from it can hold them

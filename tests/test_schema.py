@@ -48,8 +48,9 @@ def reports_of_real_runs(project: Project) -> dict[str, dict[str, Any]]:
     runs = {
         "pass": (base_config("models/retrain.skops", **gates), 0),
         "fail": (base_config("models/regressed.skops", **gates), 1),
-        "error": (base_config("models/missing.skops", **gates), 3),
+        "error": (base_config("models/corrupt.skops", **gates), 3),  # unreadable: exit 3
     }
+    (project.root / "models" / "corrupt.skops").write_bytes(b"not a zip archive")
     reports = {}
     for name, (config, code) in runs.items():
         config["data"]["reference"] = "data/train.parquet"

@@ -94,6 +94,35 @@ class DataConfig(Strict):
     id: str | None = Field(None, description="row id column (joins prediction files)")
 
 
+class EngineConfig(Strict):
+    """Where the data gates and model gates compute: in this process (pandas) or on Spark."""
+
+    name: Literal["pandas", "spark"] = Field(
+        "pandas", description="pandas: in this process; spark: where the data is (docs/spark.md)"
+    )
+    master: str | None = Field(
+        None,
+        description="spark: anything SparkSession.builder.master accepts (local[4], spark://, "
+        "yarn, k8s://); omitted: the ambient session, else SPARK_MASTER",
+    )
+    conf: dict[str, str | int | float | bool] = Field(
+        default_factory=dict, description="spark: session settings, e.g. spark.driver.memory: 2g"
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_string(cls, value: Any) -> Any:
+        return {"name": value} if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _spark_keys(self) -> EngineConfig:
+        if self.name == "pandas" and (self.master is not None or self.conf):
+            raise PydanticCustomError(
+                "engine_keys", "master and conf are settings of engine: spark", {}
+            )
+        return self
+
+
 # --- gates --------------------------------------------------------------------------------------
 
 
@@ -428,6 +457,9 @@ class Config(Strict):
 
     version: Literal[1] = 1
     data: DataConfig
+    engine: EngineConfig = Field(
+        default_factory=EngineConfig, description="pandas (default) or spark (docs/spark.md)"
+    )
     models: ModelsConfig | None = None
     gates: GatesConfig = Field(default_factory=GatesConfig)
     policy: Policy = Field(default_factory=Policy)

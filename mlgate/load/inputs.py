@@ -51,9 +51,68 @@ class Inputs:
 
     # --- data -----------------------------------------------------------------------------
 
+    @property
+    def engine(self) -> str:
+        """pandas (default) or spark: where the gates compute (engine:)."""
+        return self.config.engine.name
+
+    @cached_property
+    def spark(self) -> Any:
+        """engine: spark: the SparkSession (mlgate.load.spark; imports pyspark)."""
+
+        def build() -> Any:
+            from mlgate.load import spark
+
+            return spark.session(self.config.engine, self.loaded.where("engine"))
+
+        return self._once("spark", build)
+
+    @cached_property
+    def spark_eval(self) -> Any:
+        """engine: spark: the eval rows as a Spark DataFrame (never collected to this process)."""
+
+        def build() -> Any:
+            from mlgate.load import spark
+
+            where = self.loaded.where("data.eval")
+            spec = self.config.data.eval
+            frame = spark.read(self.spark, spec, self.loaded.resolve(spec), where)
+            if frame.isEmpty():
+                raise InputError(f"{where}: the eval data has no rows")
+            return frame
+
+        return self._once("spark_eval", build)
+
+    @cached_property
+    def spark_reference(self) -> Any:
+        """engine: spark: the reference rows as a Spark DataFrame, if configured."""
+        spec = self.config.data.reference
+        if spec is None:
+            return None
+
+        def build() -> Any:
+            from mlgate.load import spark
+
+            where = self.loaded.where("data.reference")
+            return spark.read(self.spark, spec, self.loaded.resolve(spec), where)
+
+        return self._once("spark_reference", build)
+
+    @property
+    def columns(self) -> list[str]:
+        """The eval data's columns, from whichever engine holds it."""
+        frame = self.spark_eval if self.engine == "spark" else self.eval
+        return list(frame.columns)
+
     @cached_property
     def eval(self) -> pd.DataFrame:
         """The eval rows (data.eval)."""
+        if self.engine == "spark":  # the rows stay in Spark: a kind that needs pandas fails closed
+            raise InputError(
+                f"{self.loaded.where('engine')}: this gate kind needs the eval rows in this "
+                "process, and engine: spark keeps them in Spark (docs/spark.md says what runs "
+                "on Spark)"
+            )
 
         def build() -> pd.DataFrame:
             from mlgate.load.tables import read_table
@@ -92,10 +151,10 @@ class Inputs:
                 f"{self.loaded.where('data.target')}: model gates need the label column",
                 hint="set data.target",
             )
-        if target not in self.eval.columns:
+        if target not in self.columns:
             raise InputError(
                 f"{self.loaded.where('data.target')}: column {target!r} is not in "
-                f"{self.config.data.eval}{_close(target, self.eval.columns)}"
+                f"{self.config.data.eval}{_close(target, self.columns)}"
             )
         return target
 
@@ -104,7 +163,7 @@ class Inputs:
         """Feature columns: data.features, else every column but the target and the id."""
         declared = self.config.data.features
         if declared is not None:
-            missing = [c for c in declared if c not in self.eval.columns]
+            missing = [c for c in declared if c not in self.columns]
             if missing:
                 raise InputError(
                     f"{self.loaded.where('data.features')}: not in {self.config.data.eval}: "
@@ -112,7 +171,7 @@ class Inputs:
                 )
             return list(declared)
         skip = {self.config.data.target, self.config.data.id}
-        return [c for c in self.eval.columns if c not in skip]
+        return [c for c in self.columns if c not in skip]
 
     @property
     def X(self) -> pd.DataFrame:

@@ -1,4 +1,4 @@
-"""The exact types a `.skops` file may hold without the user's say-so (DESIGN.md §9).
+"""The exact types a `.skops` file may hold without the user's say-so (docs/design.md §9).
 
 skops trusts its own defaults (primitives, containers, numpy arrays and dtypes, ufuncs, every
 class in scikit-learn's `all_estimators()` and a few loss classes). A fitted model also holds

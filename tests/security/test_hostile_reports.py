@@ -267,5 +267,6 @@ def test_a_forged_saved_report_as_baseline_is_exit_3_in_one_line(tmp_path: Path)
     with pytest.raises(BaselineError) as info:
         resolve(f"report:{path}", ctx)
     assert info.value.lines() == [
-        f"mlgate.yaml: models.baseline: {path}: not a valid mlgate report: gates is not a list"
+        f"mlgate.yaml: models.baseline: saved report {path}: 'gates' is int, expected a list"
+        " (point at a report.json written by mlgate (e.g. by `mlgate baseline save`))"
     ]

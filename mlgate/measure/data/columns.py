@@ -161,15 +161,22 @@ def _details(drift: Drift, threshold: float | None) -> dict[str, Any]:
 
 
 def measure_schema(
-    gate: SchemaGate, i: int, inputs: Inputs, make_id: Callable[[str], str]
+    gate: SchemaGate,
+    i: int,
+    inputs: Inputs,
+    make_id: Callable[[str], str],
+    frames: Callable[[], tuple[pd.DataFrame, pd.DataFrame | None]] | None = None,
 ) -> Measurement:
-    """Columns added, removed or changed in kind vs the reference; declared columns present."""
+    """Columns added, removed or changed in kind vs the reference; declared columns present.
+
+    `frames` gives (eval, reference) frames to compare (default: the inputs'; the Spark engine
+    passes empty frames typed from the Spark schemas)."""
     from mlgate.measure.data.schema import SchemaDiff, compare_schema
 
     gate_id, data = make_id(gate.id or "data.schema"), inputs.config.data
     base: dict[str, Any] = {"id": gate_id, "kind": "data", "name": "schema", "level": gate.level}
     try:
-        current, reference = inputs.eval, inputs.reference
+        current, reference = frames() if frames else (inputs.eval, inputs.reference)
     except MlgateError as exc:
         return Measurement(**base, error=exc.lines()[0])
     diff = (

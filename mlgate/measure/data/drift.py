@@ -197,7 +197,8 @@ def _by_value(
     cur_counts = np.concatenate(
         [
             _with_nulls(
-                np.bincount(np.searchsorted(values, cur_ok[known]), minlength=values.size), cur.size
+                np.bincount(np.searchsorted(values, cur_ok[known]), minlength=values.size),
+                cur.size - int(new_counts.sum()),  # unseen values have bins of their own
             ),
             new_counts,
         ]

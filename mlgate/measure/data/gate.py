@@ -116,7 +116,10 @@ class DataGates:
 
     def measure(self, inputs: Inputs) -> list[Measurement]:
         """Every data gate, in config order; per-gate problems are error Measurements."""
-        from mlgate.measure.data.columns import measure_drift, measure_schema
+        if inputs.engine == "spark":  # the same gates, computed by Spark aggregations
+            from mlgate.measure.data.spark import measure_drift, measure_schema
+        else:
+            from mlgate.measure.data.columns import measure_drift, measure_schema
 
         ids = _Ids()
         order: list[Measurement | _Check] = []
@@ -247,8 +250,12 @@ def _run(inputs: Inputs, checks: list[_Check], on: str) -> dict[str, Measurement
     if not checks:
         return {}
     file = inputs.config.data.eval if on == "eval" else inputs.config.data.reference
+    spark = inputs.engine == "spark"
     try:
-        frame = inputs.eval if on == "eval" else inputs.reference
+        if spark:
+            frame = inputs.spark_eval if on == "eval" else inputs.spark_reference
+        else:
+            frame = inputs.eval if on == "eval" else inputs.reference
     except MlgateError as exc:
         return {c.id: _errored(c, exc.lines()[0]) for c in checks}
     if frame is None:
@@ -271,7 +278,9 @@ def _run(inputs: Inputs, checks: list[_Check], on: str) -> dict[str, Measurement
     if not runnable:
         return results
     try:
-        outcomes = gx.validate_frame(_columns_for(frame, runnable), [c.spec for c in runnable])
+        outcomes = gx.validate_frame(
+            _columns_for(frame, runnable), [c.spec for c in runnable], spark=spark
+        )
     except MlgateError as exc:
         return {**results, **{c.id: _errored(c, exc.lines()[0]) for c in runnable}}
     for check, outcome in zip(runnable, outcomes, strict=True):

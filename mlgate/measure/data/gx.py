@@ -266,7 +266,9 @@ def read_suite(path: Path, shown: str, where: str) -> tuple[list[Spec], list[str
     return specs, problems
 
 
-def validate_frame(frame: pd.DataFrame, specs: list[Spec]) -> list[Outcome]:
+def validate_frame(
+    frame: pd.DataFrame | Any, specs: list[Spec], *, spark: bool = False
+) -> list[Outcome]:
     """Validate `specs` on `frame` as one suite in one call; outcomes in the order of `specs`.
 
     Raises InputError when GX cannot validate the frame at all (every expectation is then errored
@@ -295,7 +297,13 @@ def validate_frame(frame: pd.DataFrame, specs: list[Spec]) -> list[Outcome]:
                 analytics_enabled=False,
             )
             context = gx.get_context(mode="ephemeral", project_config=config)
-            asset = context.data_sources.add_pandas("mlgate").add_dataframe_asset("frame")
+            # spark: GX's Spark datasource on the Spark DataFrame, never cached (persist=False)
+            source = (
+                context.data_sources.add_spark("mlgate", persist=False)
+                if spark
+                else context.data_sources.add_pandas("mlgate")
+            )
+            asset = source.add_dataframe_asset("frame")
             batch = asset.add_batch_definition_whole_dataframe("all").get_batch(
                 batch_parameters={"dataframe": frame}
             )

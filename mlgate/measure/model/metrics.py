@@ -252,7 +252,7 @@ def _from_entry(name: str, entry: _Entry, task: Task) -> Metric:
     kwargs = entry.kwargs
     family = entry.family
     if task == "multiclass" and entry.multiclass is not None:
-        kwargs, family = entry.multiclass, None  # multiclass AUC: no DeLong, generic bootstrap
+        kwargs, family = entry.multiclass, "rank:ovr:macro"  # multiclass AUC: no DeLong
     fn = getattr(sklearn.metrics, entry.fn)
     return Metric(
         name=name,

@@ -93,15 +93,31 @@ REGISTRY: dict[str, _Entry] = {
         needs_both=True,
         multiclass={"multi_class": "ovr"},
     ),
-    "roc_auc_ovr": _Entry("roc_auc_score", True, "proba", MULTI, {"multi_class": "ovr"}),
-    "roc_auc_ovo": _Entry("roc_auc_score", True, "proba", MULTI, {"multi_class": "ovo"}),
+    "roc_auc_ovr": _Entry(
+        "roc_auc_score", True, "proba", MULTI, {"multi_class": "ovr"}, family="rank:ovr:macro"
+    ),
+    "roc_auc_ovo": _Entry(
+        "roc_auc_score", True, "proba", MULTI, {"multi_class": "ovo"}, family="rank:ovo:macro"
+    ),
     "roc_auc_ovr_weighted": _Entry(
-        "roc_auc_score", True, "proba", MULTI, {"multi_class": "ovr", "average": "weighted"}
+        "roc_auc_score",
+        True,
+        "proba",
+        MULTI,
+        {"multi_class": "ovr", "average": "weighted"},
+        family="rank:ovr:weighted",
     ),
     "roc_auc_ovo_weighted": _Entry(
-        "roc_auc_score", True, "proba", MULTI, {"multi_class": "ovo", "average": "weighted"}
+        "roc_auc_score",
+        True,
+        "proba",
+        MULTI,
+        {"multi_class": "ovo", "average": "weighted"},
+        family="rank:ovo:weighted",
     ),
-    "average_precision": _Entry("average_precision_score", True, "proba", BIN, needs_both=True),
+    "average_precision": _Entry(
+        "average_precision_score", True, "proba", BIN, family="rank:ap", needs_both=True
+    ),
     **_losses("", "log_loss", "log_loss", "log_loss", CLS, "proba"),
     **_losses("brier_score", "brier_score", "brier_score_loss", "brier", BIN, "proba"),
     "r2": _Entry("r2_score", True, "label", REG, family="sums:r2"),
@@ -116,8 +132,10 @@ REGISTRY: dict[str, _Entry] = {
     **_losses(
         "mape", "mean_absolute_percentage_error", "mean_absolute_percentage_error", "ape", REG
     ),
-    "median_absolute_error": _Entry("median_absolute_error", False, "label", REG),
-    "max_error": _Entry("max_error", False, "label", REG),
+    "median_absolute_error": _Entry(
+        "median_absolute_error", False, "label", REG, family="order:median"
+    ),
+    "max_error": _Entry("max_error", False, "label", REG, family="order:max"),
 }
 
 _TASK_WORDS = {

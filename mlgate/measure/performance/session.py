@@ -1,4 +1,9 @@
-"""One measurement run of the performance gate: plan, spend the time budget, build Measurements."""
+"""One measurement run of the performance gate: plan, spend the time budget, build Measurements.
+
+Timings stop early under the sequential rule of stats (docs/performance.md, "When it stops"):
+at each look every timed budget is checked, and the first look at which all are decided ends
+the measurement; the time budget stays the ceiling.
+"""
 
 from __future__ import annotations
 
@@ -16,10 +21,11 @@ if TYPE_CHECKING:
     from mlgate.load.inputs import Inputs
     from mlgate.load.models import Model
     from mlgate.measure.performance.memory import MemoryResult
-    from mlgate.measure.performance.timing import Task, Timings
+    from mlgate.measure.performance.timing import Task, TaskResult, Timings
 
 MB = 1e6  # docs/design.md §6: MB of 10^6 bytes
 SAMPLE_CAP = 200  # raw samples per model kept in report.json for the charts
+TIMED = ("latency", "throughput", "load")  # sources the timing harness measures
 MEMORY_SHARE = 0.25  # of the time budget, when timings are measured too
 ANALYSIS_SHARE = 0.05  # kept free at the end for the bootstrap (at most 1 s)
 
@@ -33,20 +39,28 @@ class Session:
         gates: list[PerfGate],
         arms: dict[str, Model],
         problem: str | None,
-        features: pd.DataFrame,
+        features: pd.DataFrame | None,
         started: float,
     ) -> None:
         import numpy as np
 
+        from mlgate.measure.performance.stats import look_alpha
+
         self.inputs, self.gates, self.arms, self.problem = inputs, gates, arms, problem
-        self.features = features
+        self.features = features  # None when no budget predicts (sizes only)
         self.started = started
         self.policy = inputs.config.policy
         self.settings: PerfSettings = self.policy.performance
-        self.order = np.random.default_rng(self.policy.seed).permutation(len(features))
+        rows = 0 if features is None else len(features)
+        self.order = np.random.default_rng(self.policy.seed).permutation(rows)
         self.errors: dict[str, str] = {}  # gate id -> why it cannot be measured
         self.notes: dict[str, list[str]] = {g.id: [] for g in gates}
         self.batch: dict[str, int] = {}  # gate id -> rows per call
+        # the sequential rule: looks taken, why timing stopped, the level of the last look
+        self.looks = 0
+        self.stopped = "time budget"
+        self.level = look_alpha(self.policy.significance, final=True)
+        self.timed: list[PerfGate] = []
 
     def run(self) -> list[Measurement]:
         from mlgate.measure.performance.stats import MIN_CALLS
@@ -67,6 +81,7 @@ class Session:
             elif source == "load":
                 tasks.setdefault("load", Task("load", "load"))
         memory = [g for g in live if g.measure.source == "memory"]
+        self.timed = [g for g in live if g.measure.source in TIMED]
         budget = self.settings.time_budget_s
         end = self.started + budget - min(1.0, ANALYSIS_SHARE * budget)
         timings = None
@@ -93,6 +108,7 @@ class Session:
             return
         default = 1 if source == "latency" else self.settings.batch_size
         rows = gate.budget.batch_size or default
+        assert self.features is not None
         n = len(self.features)
         if rows <= n:
             self.batch[gate.id] = rows
@@ -119,6 +135,7 @@ class Session:
 
     def _frames(self, rows: int) -> list[Any]:
         """Distinct frames of `rows` eval rows each, the same for both models (≥ 2 objects)."""
+        assert self.features is not None
         n = len(self.features)
         count = max(2, -(-min(self.settings.rows, n) // rows))
         # iloc makes a new object per frame: no model can cache a result by frame identity
@@ -130,11 +147,62 @@ class Session:
     def _time(self, tasks: list[Task], deadline: float) -> Timings:
         from mlgate.measure.performance.timing import time_tasks
 
-        return time_tasks(tasks, self.arms, warmup=self.settings.warmup, deadline=deadline)
+        return time_tasks(
+            tasks, self.arms, warmup=self.settings.warmup, deadline=deadline, stop=self._look
+        )
+
+    def _look(self, results: dict[str, TaskResult]) -> bool:
+        """The sequential rule (stats): at the next look's block count, stop if every timed
+        budget is decided at this look's level, or if this was the last look allowed."""
+        from mlgate.measure.performance import stats
+
+        live = [r for r in results.values() if r.error is None]
+        if not live or min(r.blocks for r in live) < stats.look_blocks(self.looks + 1):
+            return False
+        self.looks += 1
+        final = self.looks == stats.LOOKS
+        level = stats.look_alpha(self.policy.significance, final=final)
+        if all(self._decided(gate, results, level) for gate in self.timed):
+            self.stopped, self.level = "decided", level
+            return True
+        if final:
+            self.stopped, self.level = "looks", level
+            return True
+        return False
+
+    def _decided(self, gate: PerfGate, results: dict[str, TaskResult], level: float) -> bool:
+        from mlgate.measure.performance import stats
+
+        result = results[self._task_key(gate)]
+        if result.error is not None:
+            return True
+        obs = {k: v[: result.pairs] for k, v in result.observations.items()}
+        return stats.decided(
+            obs["candidate"],
+            obs.get("baseline"),
+            gate.measure.statistic,
+            gate.thresholds,
+            higher_is_better=gate.measure.higher_is_better,
+            level=level,
+            rows=result.task.rows,
+            resamples=self.policy.bootstrap,
+            alpha=self.policy.significance,
+            rng=self._rng(gate),
+        )
+
+    def _task_key(self, gate: PerfGate) -> str:
+        return "load" if gate.measure.source == "load" else f"predict@{self.batch[gate.id]}"
+
+    def _rng(self, gate: PerfGate) -> Any:
+        """The gate's generator, the same at every look and for the report (they agree)."""
+        import numpy as np
+
+        return np.random.default_rng([self.policy.seed, zlib.crc32(gate.id.encode())])
 
     def _probe(self, rows: int, budget_s: float) -> MemoryResult:
         from mlgate.measure.performance.memory import probe_memory
 
+        assert self.features is not None
         frame = self.features.iloc[self.order[:rows]]
         return probe_memory(self.arms, frame, budget_s=max(budget_s, 0.0))
 
@@ -164,8 +232,7 @@ class Session:
                 gate, obs, self.batch[gate.id], note, {"probes": n, "mode": memory.mode}
             )
         assert timings is not None
-        key = "load" if source == "load" else f"predict@{self.batch[gate.id]}"
-        result = timings.results[key]
+        result = timings.results[self._task_key(gate)]
         if result.error:
             return error(gate, result.error)
         from mlgate.measure.performance.stats import MIN_CALLS
@@ -185,13 +252,38 @@ class Session:
             f"{pairs} pairs of turns of {spread} {what} per model, interleaved, in "
             f"{timings.elapsed_s:.1f} s (time budget {self.settings.time_budget_s:g} s)" + grouped
         )
-        extra = {"pairs": pairs, "calls_per_turn": median, "threads": timings.threads}
+        extra = {
+            "pairs": pairs,
+            "calls_per_turn": median,
+            "threads": timings.threads,
+            "looks": self.looks,
+            "stopped": self.stopped,
+            "look_alpha": self.level,
+        }
         if source == "latency" and sum(calls) < least:
             self.notes[gate.id].append(
                 f"{gate.measure.name} of only {sum(calls)} calls per model: it is close to "
                 "the maximum"
             )
-        return self._compared(gate, obs, task.rows, note, extra)
+        self.notes[gate.id].append(self._stop_note(len(obs["candidate"])))
+        return self._compared(gate, obs, task.rows, note, extra, level=self.level)
+
+    def _stop_note(self, pairs: int) -> str:
+        """How many rounds ran and why timing stopped (the sequential rule)."""
+        from mlgate.measure.performance import stats
+
+        rounds = f"{self.looks} round" + ("s" if self.looks != 1 else "")
+        level = f"interval at level {self.level:.2g} (docs/performance.md, When it stops)"
+        if self.stopped == "decided":
+            why = "every budget was decided"
+        elif self.stopped == "looks":
+            why = f"the last of {stats.LOOKS} looks was reached"
+        else:
+            why = (
+                f"the time budget ({self.settings.time_budget_s:g} s) ended it before every "
+                "budget was decided"
+            )
+        return f"sequential: stopped after {rounds} ({pairs} pairs): {why}; {level}"
 
     def _compared(
         self,
@@ -200,14 +292,16 @@ class Session:
         rows: int,
         note: str,
         extra: dict[str, Any],
+        level: float | None = None,
     ) -> Measurement:
-        """Point values, the paired Estimate, the noise floor and the renderers' details."""
-        import numpy as np
+        """Point values, the paired Estimate, the noise floor and the renderers' details.
 
+        `level`: the last look's level (timings); the Estimate's (1 - alpha) interval is then
+        the sequential one, so compare decides on it unchanged."""
         from mlgate.measure.performance import stats
 
         measure = gate.measure
-        rng = np.random.default_rng([self.policy.seed, zlib.crc32(gate.id.encode())])
+        rng = self._rng(gate)
         common: dict[str, Any] = {
             "rows": rows,
             "resamples": self.policy.bootstrap,
@@ -220,7 +314,7 @@ class Session:
         counted = len(stats.blocks(cand, min_calls=stats.MIN_CALLS[measure.statistic])[0])
         unit = "probes" if measure.source == "memory" else "blocks"
         if base is not None:
-            result = stats.paired(cand, base, measure.statistic, rng=rng, **common)
+            result = stats.paired(cand, base, measure.statistic, rng=rng, level=level, **common)
             candidate_value, baseline_value = result.candidate, result.baseline
             ratio, ratio_ci = result.ratio, result.ratio_ci
             least = stats.MIN_PROBES if measure.source == "memory" else stats.MIN_ROUNDS

@@ -11,6 +11,14 @@ p95 pooled over every call would be. A bootstrap over blocks (seeded; widened fo
 Hesterberg's expanded percentile interval) gives the interval of the ratio. Its replicates become
 delta replicates in the measure's units (delta = baseline x (ratio - 1)), so the compare stage's
 relative rule applies unchanged and a budget of "10%" means "ratio ≤ 1.10".
+
+Sequential stopping (docs/performance.md, "When it stops"): the harness looks at the data at
+most LOOKS times, when the blocks reach MIN_ROUNDS, 2 x MIN_ROUNDS, 4 x MIN_ROUNDS, ...; a look
+at which every budget is decided stops the measurement. Each interim look tests at
+look_alpha(alpha, final=False) and the last look (the time budget's ceiling, or the LOOKS-th)
+at look_alpha(alpha, final=True); the levels sum to alpha, so by the union (Bonferroni) bound
+the chance that any look proves a regression that is not there stays at most that of one fixed
+look at alpha — a Haybittle-Peto style alpha-spending over a fixed maximum number of looks.
 """
 
 from __future__ import annotations
@@ -47,6 +55,8 @@ MIN_CALLS: dict[str, int] = {"p50": 10, "p95": 20, "p99": 100, "median": 1, "row
 
 MIN_ROUNDS = 6  # fewer blocks than this give no interval worth trusting
 MIN_PROBES = 3  # memory varies far less between probes than timings between rounds
+LOOKS = 8  # at most this many looks at the data; the last is final (blocks: 6, 12, ..., 768)
+FINAL_SHARE = 0.5  # of alpha, kept for the final look; the rest is shared by the interim ones
 
 Rounds = Sequence[Sequence[float]]
 
@@ -108,18 +118,104 @@ def value(rounds: Rounds, statistic: str, rows: int = 1) -> float:
     return typical(per_round(grouped, statistic, rows))
 
 
-def expansion(n: int, alpha: float) -> float:
-    """How much to widen a bootstrap percentile interval of a mean of n values so that it
-    covers as a t-interval would (the plain one is too narrow for small n)."""
+def expansion(n: int, alpha: float, level: float | None = None) -> float:
+    """How much to widen a bootstrap percentile interval of a mean of n values so that its
+    (1 - alpha) percentiles cover as a (1 - level) t-interval would (level defaults to alpha:
+    the plain percentile interval is too narrow for small n; a smaller level is a look's)."""
     if n < 2:
         return math.inf
     from statistics import NormalDist
 
     from scipy.stats import t
 
+    level = alpha if level is None else level
     return float(
-        math.sqrt(n / (n - 1)) * t.ppf(1 - alpha / 2, n - 1) / NormalDist().inv_cdf(1 - alpha / 2)
+        math.sqrt(n / (n - 1)) * t.ppf(1 - level / 2, n - 1) / NormalDist().inv_cdf(1 - alpha / 2)
     )
+
+
+def look_blocks(look: int) -> int:
+    """Blocks at look number `look` (1-based): MIN_ROUNDS, then doubling."""
+    return int(MIN_ROUNDS * 2 ** (look - 1))
+
+
+def look_alpha(alpha: float, *, final: bool) -> float:
+    """The two-sided level of one look: the levels of all LOOKS looks sum to alpha."""
+    return alpha * FINAL_SHARE if final else alpha * (1 - FINAL_SHARE) / (LOOKS - 1)
+
+
+def decided(
+    candidate: Rounds,
+    baseline: Rounds | None,
+    statistic: str,
+    thresholds: dict[str, Any],
+    *,
+    higher_is_better: bool,
+    level: float,
+    rows: int = 1,
+    resamples: int = 1000,
+    alpha: float = 0.05,
+    rng: np.random.Generator,
+) -> bool:
+    """Whether every threshold's outcome is settled at a look of two-sided level `level`.
+
+    A relative bound is settled when the look's interval of the worsening lies wholly beyond
+    the tolerance or wholly within it (so neither rule, default nor strict, can change with more
+    data); an absolute bound when the candidate's own interval lies wholly on one side of it.
+    `rng` must be seeded as the final estimate's is, so a look and the report agree.
+    """
+    from mlgate.records import THRESHOLDS, Tolerance
+
+    result = None
+    for key, bound in thresholds.items():
+        if not THRESHOLDS[key].relative:
+            lo, hi = value_interval(candidate, statistic, level, rows)
+            if lo <= float(bound) <= hi:
+                return False
+            continue
+        if baseline is None:
+            continue  # an error gate: nothing to wait for
+        if result is None:
+            result = paired(
+                candidate,
+                baseline,
+                statistic,
+                rows=rows,
+                resamples=resamples,
+                alpha=alpha,
+                rng=rng,
+                level=level,
+            )
+        if result.rounds < MIN_ROUNDS:
+            return False
+        tolerance = bound if isinstance(bound, Tolerance) else Tolerance(float(bound))
+        allowed = tolerance.absolute(result.baseline)
+        sign = -1.0 if higher_is_better else 1.0
+        ends = np.quantile(result.delta_samples, [alpha / 2, 1 - alpha / 2]) * sign
+        worse_lo, worse_hi = float(ends.min()), float(ends.max())
+        if not (worse_lo > allowed or worse_hi <= allowed):
+            return False
+    return True
+
+
+def value_interval(
+    rounds: Rounds, statistic: str, level: float, rows: int = 1
+) -> tuple[float, float]:
+    """A (1 - level) t-interval of one model's value (the geometric mean over its blocks)."""
+    (grouped,) = blocks(rounds, min_calls=MIN_CALLS[statistic])
+    values = per_round(grouped, statistic, rows)
+    n = len(values)
+    if n < 2:
+        return -math.inf, math.inf
+    from scipy.stats import t
+
+    half = float(t.ppf(1 - level / 2, n - 1))
+    if bool((values > 0).all()):
+        logs = np.log(values)
+        reach = half * float(np.std(logs, ddof=1)) / math.sqrt(n)
+        return math.exp(logs.mean() - reach), math.exp(logs.mean() + reach)
+    reach = half * float(np.std(values, ddof=1)) / math.sqrt(n)
+    return float(values.mean()) - reach, float(values.mean()) + reach
 
 
 def paired(
@@ -131,8 +227,12 @@ def paired(
     resamples: int = 1000,
     alpha: float = 0.05,
     rng: np.random.Generator,
+    level: float | None = None,
 ) -> Paired:
-    """Paired comparison over blocks of pairs: bootstrap of the mean per-block log-ratio."""
+    """Paired comparison over blocks of pairs: bootstrap of the mean per-block log-ratio.
+
+    `level`: the look's two-sided level when it is not alpha (sequential looks): the replicates
+    are widened so that their (1 - alpha) percentile interval is the (1 - level) one."""
     if len(candidate) != len(baseline) or not candidate:
         raise ValueError(f"need paired rounds, got {len(candidate)} and {len(baseline)}")
     cand_blocks, base_blocks = blocks(candidate, baseline, min_calls=MIN_CALLS[statistic])
@@ -140,7 +240,7 @@ def paired(
     bv = per_round(base_blocks, statistic, rows)
     n = len(cv)
     idx = rng.integers(0, n, size=(resamples, n))
-    widen = expansion(n, alpha) if n > 1 else 1.0
+    widen = expansion(n, alpha, level) if n > 1 else 1.0
     if bool((cv > 0).all() and (bv > 0).all()):
         logs = np.log(cv / bv)
         center = float(logs.mean())

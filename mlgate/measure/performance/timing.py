@@ -15,7 +15,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -77,11 +77,17 @@ class _CallFailed(Exception):
 
 
 def time_tasks(
-    tasks: list[Task], arms: dict[str, Model], *, warmup: int, deadline: float
+    tasks: list[Task],
+    arms: dict[str, Model],
+    *,
+    warmup: int,
+    deadline: float,
+    stop: Callable[[dict[str, TaskResult]], bool] | None = None,
 ) -> Timings:
     """Warm up, then run pairs of turns, the task with the fewest blocks first, until
-    `deadline` (a perf_counter time). Every task gets at least one pair, so it has a value
-    even when that overruns the deadline."""
+    `deadline` (a perf_counter time) or until `stop` (asked after every pair: the sequential
+    rule's look) says every budget is decided. Every task gets at least one pair, so it has a
+    value even when that overruns the deadline."""
     started = time.perf_counter()
     results = {t.key: TaskResult(t, {label: [] for label in arms}) for t in tasks}
     cursors = {(t.key, label): 0 for t in tasks for label in arms}
@@ -122,6 +128,8 @@ def time_tasks(
             for label, durations in turns.items():
                 seen = sum(durations) / len(durations)
                 cost[task.key, label] = SMOOTHING * seen + (1 - SMOOTHING) * cost[task.key, label]
+            if stop is not None and stop(results):
+                break
     return Timings(results, time.perf_counter() - started, threads)
 
 

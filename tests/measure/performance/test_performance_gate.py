@@ -140,6 +140,46 @@ def test_same_speed_retrain_passes(project: Project) -> None:
         assert gate.baseline is not None and gate.details["ratio_ci"] is not None
 
 
+@pytest.mark.slow
+def test_a_same_speed_retrain_stops_as_soon_as_it_is_decided(project: Project) -> None:
+    """A 100% budget is decided long before the time budget: the sequential rule stops there."""
+    report = run(
+        project,
+        config(
+            "models/retrain.skops",
+            {"latency_p95_ms": {"max_increase": "100%"}},
+            {"throughput_rows_per_s": {"max_drop": "50%"}},
+            budget_s=60,
+        ),
+    )
+    assert report.verdict == "pass", [g.message for g in report.gates]
+    for gate in report.gates:
+        details = gate.details
+        assert details["stopped"] == "decided", gate.notes
+        assert 1 <= details["looks"] < 8
+        assert details["look_alpha"] == pytest.approx(0.025 / 7)
+        [note] = [n for n in gate.notes if n.startswith("sequential: ")]
+        assert note.startswith(f"sequential: stopped after {details['looks']} round")
+        assert note.endswith(
+            "every budget was decided; interval at level 0.0036 (docs/performance.md, When it "
+            "stops)"
+        )
+
+
+def test_a_size_budget_alone_never_calls_the_model(project: Project) -> None:
+    """model_size_mb reads the artifact only: a model that cannot predict these rows passes."""
+    import skops.io as sio
+    from sklearn.linear_model import LogisticRegression
+
+    other = LogisticRegression().fit([[0.0, 1.0], [1.0, 0.0]], [0, 1])  # other features
+    sio.dump(other, project.root / "models" / "other.skops")
+    report = run(project, config("models/other.skops", {"model_size_mb": {"max": 200}}))
+    [gate] = report.gates
+    assert gate.status == "pass", gate.message
+    assert "pairs" not in gate.details and gate.details["rounds"] == 1
+    assert gate.notes == ("size of the serialized artifact",)
+
+
 # --- the other measures -----------------------------------------------------------------------
 
 

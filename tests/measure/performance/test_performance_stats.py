@@ -187,3 +187,88 @@ def test_thin_keeps_order_and_caps() -> None:
     kept = stats.thin(values, 200, np.random.default_rng(0))
     assert len(kept) == 200 and kept == sorted(kept)
     assert stats.thin([3.0, 1.0], 200, np.random.default_rng(0)) == [3.0, 1.0]
+
+
+# --- the sequential rule: looks, their levels, and what "decided" means ----------------------
+
+
+def test_the_looks_spend_exactly_alpha() -> None:
+    interim = stats.look_alpha(0.05, final=False)
+    assert interim * (stats.LOOKS - 1) + stats.look_alpha(0.05, final=True) == pytest.approx(0.05)
+    assert [stats.look_blocks(k) for k in (1, 2, 3, stats.LOOKS)] == [6, 12, 24, 768]
+
+
+def _proven_worse(cand: list[list[float]], base: list[list[float]], level: float) -> bool:
+    result = stats.paired(
+        cand, base, "median", resamples=200, rng=np.random.default_rng(0), level=level
+    )
+    lo, _ = np.quantile(result.delta_samples, [0.025, 0.975])
+    return bool(lo > 0)
+
+
+@pytest.mark.slow
+def test_stopping_early_does_not_inflate_false_alarms() -> None:
+    """A/A sequences looked at 8 times: peeking at the nominal level blocks far more than alpha
+    of them; the sequential levels stay within it (seeded: the counts are exact)."""
+    sims, naive, sequential = 100, 0, 0
+    looks = [stats.look_blocks(k) for k in range(1, stats.LOOKS + 1)]
+    for sim in range(sims):
+        load = machine(looks[-1], seed=1000 + sim, spread=0.3)
+        cand, base = timed(2.0, load, 2 * sim), timed(2.0, load, 2 * sim + 1)
+        # a look's level is below the nominal one: where peeking proves nothing, neither does it
+        peeked = [k for k, n in enumerate(looks, 1) if _proven_worse(cand[:n], base[:n], 0.05)]
+        naive += bool(peeked)
+        sequential += any(
+            _proven_worse(
+                cand[: looks[k - 1]],
+                base[: looks[k - 1]],
+                stats.look_alpha(0.05, final=k == stats.LOOKS),
+            )
+            for k in peeked
+        )
+    # seeded counts: 3 of 100 sequentially (alpha/2 = 2.5 expected), 12 of 100 peeking
+    assert sequential <= 0.05 * sims < naive, (sequential, naive)
+
+
+@pytest.mark.parametrize(
+    ("slowdown", "thresholds", "expected"),
+    [
+        (1.0, {"max_increase": Tolerance(1.0, relative=True)}, True),  # same speed, 100%: passes
+        (10.0, {"max_increase": Tolerance(1.0, relative=True)}, True),  # 10x: proven over
+        (1.0, {"max_increase": Tolerance(0.01, relative=True)}, False),  # 1% on noise: wait
+        (1.0, {"max": 100.0}, True),  # far below an absolute ceiling
+        (1.0, {"max": 2.0}, False),  # right at it: wait
+        (1.0, {"max_increase": Tolerance(1.0, relative=True), "max": 2.0}, False),  # all of them
+    ],
+)
+def test_decided(slowdown: float, thresholds: dict[str, object], expected: bool) -> None:
+    load = machine(12, seed=3, spread=0.2)
+    got = stats.decided(
+        timed(2.0 * slowdown, load, 4),
+        timed(2.0, load, 5),
+        "median",
+        thresholds,
+        higher_is_better=False,
+        level=stats.look_alpha(0.05, final=False),
+        rng=np.random.default_rng(0),
+    )
+    assert got is expected
+
+
+def test_a_look_and_the_report_agree() -> None:
+    """The look widens the replicates to its level; the Estimate compare reads is the same."""
+    load = machine(12, seed=3, spread=0.2)
+    cand, base = timed(2.0, load, 4), timed(2.0, load, 5)
+    level = stats.look_alpha(0.05, final=False)
+    wide = stats.paired(cand, base, "median", rng=np.random.default_rng(0), level=level)
+    plain = stats.paired(cand, base, "median", rng=np.random.default_rng(0))
+    assert wide.ratio == plain.ratio
+    lo_w, hi_w = wide.ratio_ci  # type: ignore[misc]
+    lo_p, hi_p = plain.ratio_ci  # type: ignore[misc]
+    assert lo_w < lo_p < hi_p < hi_w
+
+
+def test_value_interval_of_one_model() -> None:
+    lo, hi = stats.value_interval([[1.0], [1.1], [0.9], [1.0]], "median", 0.05)
+    assert lo < 1.0 < hi
+    assert stats.value_interval([[1.0]], "median", 0.05) == (-math.inf, math.inf)

@@ -1,0 +1,156 @@
+"""The Spark engine's load stage: the session, and eval/reference data read by Spark.
+
+Imported only when `engine: spark` is configured: nothing else in mlgate imports pyspark. The
+rows stay in Spark; this process holds only the query plans and the small aggregates the gates
+collect (counts per bin, sums, quantile edges).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from mlgate.errors import InputError, require
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame, SparkSession
+
+    from mlgate.config.schema import EngineConfig
+
+JAVA_HINT = (
+    "install a Java runtime (17 or 21), e.g. `apt-get install openjdk-17-jre-headless`, "
+    "or set JAVA_HOME"
+)
+# what mlgate sets unless the config says otherwise: no console progress bars, no web UI
+DEFAULT_CONF = {"spark.ui.showConsoleProgress": "false", "spark.ui.enabled": "false"}
+FORMATS = {
+    ".parquet": "parquet",
+    ".pq": "parquet",
+    ".csv": "csv",
+    ".json": "json",
+    ".jsonl": "json",
+    ".ndjson": "json",
+}
+TABLE_PREFIX = "table:"
+
+
+def java_problem(env: dict[str, str] | None = None) -> str | None:
+    """Why Spark cannot start a JVM here, or None when a `java` is found."""
+    env = dict(os.environ) if env is None else env
+    home = env.get("JAVA_HOME")
+    if home:
+        if (Path(home) / "bin" / "java").is_file():
+            return None
+        return f"JAVA_HOME={home} has no bin/java"
+    if shutil.which("java", path=env.get("PATH")) is not None:
+        return None
+    return "no `java` on PATH and JAVA_HOME is not set"
+
+
+def session(engine: EngineConfig, where: str) -> SparkSession:
+    """The SparkSession of the run: the configured master, else the ambient session (spark-submit,
+    Databricks), else SPARK_MASTER, else Spark's own default (local[*])."""
+    require("pyspark", "spark", "engine: spark")
+    from pyspark.sql import SparkSession
+
+    active = SparkSession.getActiveSession()
+    if active is not None and engine.master is None:
+        for key, value in engine.conf.items():  # runtime settings only; the rest is the cluster's
+            _set(active, key, value, where)
+        return active
+    problem = java_problem()
+    if problem is not None:
+        raise InputError(f"{where}: Spark needs a Java runtime: {problem}", hint=JAVA_HINT)
+    builder = SparkSession.builder.appName("mlgate")
+    master = engine.master or os.environ.get("SPARK_MASTER")
+    if master:
+        builder = builder.master(master)
+    for key, value in {**DEFAULT_CONF, **{k: _text(v) for k, v in engine.conf.items()}}.items():
+        builder = builder.config(key, value)
+    try:
+        spark = builder.getOrCreate()
+    except Exception as exc:  # the JVM or the master refused: the run cannot evaluate
+        raise InputError(
+            f"{where}: Spark could not start (master {master or 'default'}): {_first_line(exc)}"
+        ) from None
+    spark.sparkContext.setLogLevel("ERROR")
+    return spark
+
+
+def describe(spark: SparkSession) -> dict[str, Any]:
+    """`context.engine` of the report: which engine ran, on what master, which Spark."""
+    return {"name": "spark", "master": spark.sparkContext.master, "spark_version": spark.version}
+
+
+def read(spark: SparkSession, spec: str, path: Path, where: str) -> DataFrame:
+    """A Parquet/CSV/JSON file, folder or glob (local or any URI Spark reads), or `table:NAME`.
+
+    `spec` is the value as configured (shown in messages); `path` is it resolved against the
+    config's folder (used for local paths only: URIs and tables go to Spark as written).
+    """
+    if spec.startswith(TABLE_PREFIX):
+        name = spec[len(TABLE_PREFIX) :]
+        try:
+            return spark.table(name)
+        except Exception as exc:
+            raise InputError(f"{where}: cannot read table {name!r}: {_first_line(exc)}") from None
+    remote = "://" in spec or spec.startswith(("dbfs:", "file:"))
+    location = spec if remote else str(path)
+    fmt = _format(spec, None if remote else path, where)
+    reader = spark.read
+    if fmt == "csv":
+        reader = reader.option("header", "true").option("inferSchema", "true")
+    if fmt == "json" and spec.rstrip("/").lower().endswith(".json"):
+        reader = reader.option("multiLine", "true")  # a .json file is one array (as pandas reads)
+    try:
+        frame = reader.format(fmt).load(location)
+    except Exception as exc:
+        raise InputError(f"{where}: cannot read {spec} with Spark: {_first_line(exc)}") from None
+    return frame
+
+
+def _format(spec: str, path: Path | None, where: str) -> str:
+    """parquet/csv/json from the name; a local folder by the files in it; else parquet."""
+    name = spec.rstrip("/").lower()
+    for suffix, fmt in FORMATS.items():
+        if name.endswith(suffix) or name.endswith(suffix + "*"):
+            return fmt
+    if path is not None and "*" not in spec:
+        if not path.exists():
+            raise InputError(f"{where}: not found: {spec} (paths are relative to the config file)")
+        if path.is_dir():
+            found = {
+                FORMATS[p.suffix.lower()]
+                for p in path.rglob("*")
+                if p.is_file() and p.suffix.lower() in FORMATS and not p.name.startswith((".", "_"))
+            }
+            if len(found) > 1:
+                raise InputError(
+                    f"{where}: {spec} holds {' and '.join(sorted(found))} files; "
+                    "point to one format (a glob like folder/*.parquet)"
+                )
+            if found:
+                return found.pop()
+            raise InputError(f"{where}: {spec} holds no .parquet, .csv or .json files")
+    return "parquet"
+
+
+def _set(spark: SparkSession, key: str, value: Any, where: str) -> None:
+    try:
+        spark.conf.set(key, _text(value))
+    except Exception as exc:
+        raise InputError(
+            f"{where}.conf.{key}: the running Spark session refused it: {_first_line(exc)}"
+        ) from None
+
+
+def _text(value: Any) -> str:
+    return str(value).lower() if isinstance(value, bool) else str(value)
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    line = text.splitlines()[0] if text else type(exc).__name__
+    return line if len(line) <= 300 else line[:297] + "..."

@@ -241,13 +241,16 @@ def rules_guard(
     """
     from mlgate.load.merge_base import compare
 
+    spark = inputs.engine == "spark"  # the rows stay in Spark: never collected for a diff
     try:
-        eval_frame = inputs.eval
+        eval_frame = None if spark else inputs.eval
     except MlgateError:
         eval_frame = None
     comparison = compare(loaded, options.env, eval_frame)
     if comparison is None:
         return None
+    if spark and comparison.commit:
+        comparison.eval_change = {"note": "eval data not compared row by row (engine: spark)"}
     blocking = comparison.blocking
     if comparison.policy != "require-approval" or not blocking:
         return comparison, None

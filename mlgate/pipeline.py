@@ -16,7 +16,7 @@ from mlgate.decide import Rules, Waiver, decide, verdict_of
 from mlgate.errors import ConfigError, MlgateError
 from mlgate.load.inputs import Inputs
 from mlgate.measure import GATE_KINDS, GateKind, load_kind
-from mlgate.records import Measurement, Report
+from mlgate.records import GateResult, Measurement, Report
 from mlgate.report import wording
 
 
@@ -181,7 +181,10 @@ def execute(loaded: LoadedConfig, options: RunOptions) -> Report:
     kinds = configured_kinds(loaded)
     if not options.validated:
         validate(loaded, kinds, baseline=options.baseline)
-    inputs = Inputs(loaded, cache_dir=options.out_dir / ".cache", baseline_spec=options.baseline)
+    from mlgate.load.baseline.cache import cache_root
+
+    cache = cache_root(loaded.root, options.env)  # outside the checkout: nothing a PR can plant
+    inputs = Inputs(loaded, cache_dir=cache, baseline_spec=options.baseline)
     say = options.progress or (lambda _step: None)
     say("reading the eval data")
     # an unreadable eval file stops the run: nothing can be evaluated without it
@@ -211,13 +214,65 @@ def execute(loaded: LoadedConfig, options: RunOptions) -> Report:
         accepted=options.accepted,
     )
     gates = wording.worded_all(comparisons, decide([c.result for c in comparisons], rules))
+    say("comparing the config and eval data with the merge-base")
+    guard = rules_guard(loaded, inputs, options)
     context = build_context(loaded, inputs, options.env)
+    if guard is not None:
+        comparison, gate = guard
+        context["config_base"] = comparison.to_context()
+        context["config_changes"] = [c.to_dict() for c in comparison.changes]
+        if gate is not None:
+            gates.insert(0, gate)
     context["duration_s"] = round(time.perf_counter() - started, 3)
     if options.accepted:
         context["accepted"] = options.accepted
     return Report(
         verdict=verdict_of(gates), gates=tuple(gates), context=context, diagnostics=diagnostics
     )
+
+
+def rules_guard(
+    loaded: LoadedConfig, inputs: Inputs, options: RunOptions
+) -> tuple[Any, GateResult | None] | None:
+    """The PR's config and eval data against the merge-base's (None: no git repository).
+
+    With `policy.config_changes: require-approval` in the **base** config, any change but a
+    tightening is a blocking gate `policy.config_changes` until the accept label is on the PR.
+    """
+    from mlgate.load.merge_base import compare
+
+    spark = inputs.engine == "spark"  # the rows stay in Spark: never collected for a diff
+    try:
+        eval_frame = None if spark else inputs.eval
+    except MlgateError:
+        eval_frame = None
+    comparison = compare(loaded, options.env, eval_frame)
+    if comparison is None:
+        return None
+    if spark and comparison.commit:
+        comparison.eval_change = {"note": "eval data not compared row by row (engine: spark)"}
+    blocking = comparison.blocking
+    if comparison.policy != "require-approval" or not blocking:
+        return comparison, None
+    label = comparison.base_accept_label or loaded.config.publish.accept_label
+    message = wording.config_changes_message(blocking, label)
+    gate = GateResult(
+        id="policy.config_changes",
+        kind="data",
+        status="fail",
+        blocking=True,
+        message=message,
+        name="config changes",
+        details={"changes": [c.to_dict() for c in blocking]},
+    )
+    if options.accepted:
+        gate = gate.with_status(
+            "warn",
+            blocking=False,
+            note=f"config change accepted: {options.accepted}",
+            accepted=True,
+        )
+    return comparison, gate
 
 
 def error_report(lines: list[str], *, context: dict[str, Any] | None = None) -> Report:

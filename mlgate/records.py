@@ -358,6 +358,9 @@ _CONTEXT_TYPES: dict[str, tuple[type, ...]] = {
     "pull_request": (dict,),
     "duration_s": (int, float),
     "alpha": (int, float),
+    "config_changes": (list,),  # issue 13: [{key, before, after, kind}]
+    "config_base": (dict,),
+    "fork_report": (dict,),
 }
 
 
@@ -485,7 +488,13 @@ def _context_from(doc: Any) -> dict[str, Any]:
         value = context.get(key)
         if value is not None:
             expected = (
-                "a string" if kinds[0] is str else "an object" if kinds[0] is dict else "a number"
+                "a string"
+                if kinds[0] is str
+                else "an object"
+                if kinds[0] is dict
+                else "a list"
+                if kinds[0] is list
+                else "a number"
             )
             _typed(value, kinds, f"context.{key}", expected)
     pull = context.get("pull_request")

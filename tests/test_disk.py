@@ -245,9 +245,15 @@ def test_concurrent_writers_of_one_file_never_tear_it(tmp_path: Path) -> None:
 def test_full_disk_under_the_baseline_cache_leaves_no_half_cached_model(
     project: Project, tmpfs: Mount
 ) -> None:
-    """A `git:` baseline is exported into the report folder's .cache: on a full disk the run
+    """A `git:` baseline is exported into the cache (MLGATE_CACHE_DIR): on a full disk the run
     is exit 3, nothing half-written is left in the cache, and the previous reports stay."""
     git = ["git", "-c", "user.email=ci@example.com", "-c", "user.name=ci"]
+    # the checkout is a sibling of the full disk: a cache inside the work tree is refused
+    repo = project.root / "repo"
+    repo.mkdir()
+    for folder in ("models", "data"):
+        (project.root / folder).rename(repo / folder)
+    project = Project(repo)
     subprocess.run([*git, "init", "-q"], cwd=project.root, check=True)
     subprocess.run([*git, "add", "models", "data"], cwd=project.root, check=True)
     subprocess.run([*git, "commit", "-qm", "models"], cwd=project.root, check=True)
@@ -257,13 +263,14 @@ def test_full_disk_under_the_baseline_cache_leaves_no_half_cached_model(
     doc = base_config("models/retrain.skops")
     doc["models"]["baseline"] = "git:HEAD:models/production.skops"
     project.config(doc)
-    result = project.run("run", "--out", str(out))
+    cache = out.parent / "cache"  # outside the checkout (issue 13), on the full disk
+    result = project.run("run", "--out", str(out), env={"MLGATE_CACHE_DIR": str(cache)})
     assert result.returncode == 3, result.stderr
     assert result.stderr.splitlines()[-1] == (
         f"mlgate: error: {out / 'report.json'}: cannot write the report: No space left on device"
     )
     assert snapshot(out) == before
-    cached = [p for p in (out / ".cache").rglob("*") if p.is_file()]
+    cached = [p for p in cache.rglob("*") if p.is_file()]
     assert cached == []  # no half-exported model for the next run to trust
 
 

@@ -408,6 +408,12 @@ class Policy(Strict):
         20_000, ge=1000, description="above this, large-sample methods keep the cost O(n)"
     )
     performance: PerfSettings = Field(default_factory=PerfSettings)
+    config_changes: Literal["report", "require-approval"] = Field(
+        "report",
+        description="what a PR's changes to these rules or to the eval data do, read from the "
+        "merge-base's config, never the PR's: report (listed) or require-approval (a loosening "
+        "blocks until the accept label is on the PR/MR)",
+    )
 
 
 class ReportConfig(Strict):

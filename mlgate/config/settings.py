@@ -55,6 +55,12 @@ class Settings:
     unpack to, in MiB (issue 12: a hostile source must not fill the disk)."""
     max_unpack_ratio: float = 100.0
     """MLGATE_MAX_UNPACK_RATIO: how many times its own size an archive may unpack to."""
+    baseline_workflow: str | None = None
+    """MLGATE_BASELINE_WORKFLOW: the workflow (name, path or file name) whose runs a
+    github-artifact: baseline must come from (unset: any push/schedule/workflow_dispatch run)."""
+    cache_dir: str | None = None
+    """MLGATE_CACHE_DIR: where baselines are cached (unset: $RUNNER_TEMP/mlgate-cache, else
+    $XDG_CACHE_HOME/mlgate, else ~/.cache/mlgate); refused inside the work tree (issue 13)."""
     allow_failure: bool = False
     """MLGATE_ALLOW_FAILURE: "true" when the GitLab job may fail (allow_failure): no failed
     commit status is set then, as it would fail the pipeline anyway."""
@@ -133,4 +139,6 @@ VARIABLES: dict[str, tuple[str, Callable[[str, str], Any]]] = {
     "allow_failure": ("MLGATE_ALLOW_FAILURE", _flag),
     "max_download_mb": ("MLGATE_MAX_DOWNLOAD_MB", _positive_seconds),
     "max_unpack_ratio": ("MLGATE_MAX_UNPACK_RATIO", _positive_seconds),
+    "cache_dir": ("MLGATE_CACHE_DIR", _text),
+    "baseline_workflow": ("MLGATE_BASELINE_WORKFLOW", _text),
 }

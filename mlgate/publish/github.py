@@ -30,6 +30,8 @@ if TYPE_CHECKING:
     from github.Repository import Repository
 
 CHECK_NAME = "mlgate"  # unnamed configs; a named one is `mlgate / NAME` (check_name)
+# a report written by a fork's own run (posted by a workflow_run job): never the `mlgate` check
+FORK_CHECK_NAME = "mlgate (fork report)"
 COMMENT_LIMIT = 65_000  # GitHub rejects comments above 65,536 characters (HTTP 422)
 CHECK_SUMMARY_LIMIT = 65_000  # check-run output.summary: at most 65,535 characters
 MAX_ANNOTATIONS = 50  # per check-run request
@@ -50,6 +52,10 @@ class Target:
     pr_from_report: bool = False  # the number came from the (untrusted) report: verify its head
     fork: bool = False  # a `pull_request` run from a fork: the token is read-only
     run_url: str | None = None  # workflow_run: the triggering run (from GitHub, not the report)
+    fork_report: bool = False  # workflow_run of a fork's run: the report is the fork's own
+    run_conclusion: str | None = None  # workflow_run: how the triggering run concluded
+    head_repository: str | None = None  # workflow_run: the repository the PR must come from
+    head_branch: str | None = None  # workflow_run: the branch the PR must come from
 
 
 def find_target(report: Report, env: Mapping[str, str], event: Mapping[str, Any]) -> Target:
@@ -88,13 +94,60 @@ def find_target(report: Report, env: Mapping[str, str], event: Mapping[str, Any]
     if from_report:
         number = claimed["number"]
     fork = bool(pull and env.get("GITHUB_EVENT_NAME") == "pull_request" and _is_fork(pull))
+    head_repo = head_branch = None
+    fork_report = False
+    if run:
+        this = (event.get("repository") or {}).get("full_name") or env.get("GITHUB_REPOSITORY")
+        head_repo = (run.get("head_repository") or {}).get("full_name")
+        head_branch = run.get("head_branch")
+        fork_report = not head_repo or head_repo != this  # unknown origin: treated as a fork
     return Target(
         sha=sha or claimed_sha,
         pr=number if isinstance(number, int) else None,
         pr_from_report=from_report,
         fork=fork,
         run_url=run.get("html_url") if run else None,
+        fork_report=fork_report,
+        run_conclusion=run.get("conclusion") if run else None,
+        head_repository=head_repo,
+        head_branch=head_branch,
     )
+
+
+def distrusted(report: Report, target: Target) -> Report:
+    """A fork's own report as it may be posted: its verdict recomputed from its gates, and an
+    acceptance it claims not honoured (the label was read by the fork's run, not by us).
+
+    A report saying `pass` next to a failing blocking gate is a `fail`; an accepted gate is the
+    blocking failure it was; a pass of a triggering run that did not conclude `success` is not
+    a pass (the job's exit code disagrees with the report it uploaded).
+    """
+    from mlgate.decide import verdict_of
+
+    gates = tuple(
+        g.with_status("fail", blocking=True, note="acceptance not honoured in a fork report")
+        if g.accepted
+        else g
+        for g in report.gates
+    )
+    gates = tuple(replace(g, accepted=False) for g in gates)
+    errors = tuple(report.errors)
+    verdict = verdict_of(gates, errors)
+    if verdict == "pass" and target.run_conclusion != "success":
+        errors = (
+            *errors,
+            f"the triggering run concluded {target.run_conclusion or 'unknown'}, not success, "
+            "while its report says pass: not published as a pass",
+        )
+        verdict = "error"
+    context = {k: v for k, v in report.context.items() if k != "accepted"}
+    context["fork_report"] = {
+        "claimed_verdict": report.verdict,
+        "run_conclusion": target.run_conclusion,
+        "head_repository": target.head_repository,
+        "head_branch": target.head_branch,
+    }
+    return replace(report, verdict=verdict, gates=gates, errors=errors, context=context)
 
 
 @dataclass(frozen=True)
@@ -117,11 +170,6 @@ def _is_fork(pull: Mapping[str, Any]) -> bool:
     return head.get("full_name") != base.get("full_name")
 
 
-def comment_body(report: Report) -> str:
-    """The sticky comment: the marker, the Markdown report, and a digest of the results."""
-    return comment.body(report, limit=COMMENT_LIMIT)
-
-
 class GitHubPublisher:
     """Publishes to the pull request of the GitHub Actions run this process is part of."""
 
@@ -139,6 +187,8 @@ class GitHubPublisher:
         if target.run_url:  # links in what we post come from GitHub, not from the report
             context = {k: v for k, v in report.context.items() if k != "report_url"}
             report = replace(report, context={**context, "job_url": target.run_url})
+        if target.fork_report:
+            report = distrusted(report, target)
         failures: list[str] = []
         done = self._runner_outputs(report, out_dir, options, env, failures)
         if target.fork and not failures:
@@ -295,7 +345,7 @@ class GitHubPublisher:
 
         summary = _summary(report)
         details = report.context.get("job_url")
-        name = check_name(report)
+        name = f"{check_name(report)} (fork report)" if target.fork_report else check_name(report)
         try:
             run = repo.create_check_run(
                 name=name,
@@ -331,12 +381,22 @@ class GitHubPublisher:
             return "comment: not posted (comment: never)"
         if target.pr is None:
             return "comment: skipped (this run is not for a pull request)"
-        if target.pr_from_report:
-            head = repo.get_pull(target.pr).head.sha
+        if target.pr_from_report or target.fork_report:
+            pull = repo.get_pull(target.pr)
+            head = pull.head.sha
             if head != target.sha:
                 return (
                     f"comment: skipped (PR #{target.pr} is now at {head[:12]}, this report is "
                     f"for {(target.sha or '')[:12]}; its own run will post)"
+                )
+            source = pull.head.repo.full_name if pull.head.repo is not None else None
+            if target.run_url and (source, pull.head.ref) != (
+                target.head_repository,
+                target.head_branch,
+            ):
+                return (
+                    f"comment: skipped (PR #{target.pr} comes from {source}:{pull.head.ref}, "
+                    f"the run from {target.head_repository}:{target.head_branch})"
                 )
         sticky = posting.sticky or comment.sticky(report, limit=COMMENT_LIMIT)
         body = sticky.text

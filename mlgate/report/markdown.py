@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from mlgate.records import Report
-from mlgate.report import view
+from mlgate.report import view, wording
 from mlgate.report.filters import Md
 from mlgate.report.templating import render_template
 
@@ -102,6 +102,8 @@ def _render(
         "report.md.j2",
         report=report,
         headline=view.headline(report),
+        rule_changes=wording.rule_changes(report),
+        rule_base=wording.rule_base(report),
         errors=list(report.errors[:50]),
         rows=rows,
         hidden_rows=(total_rows - len(rows)) if total_rows is not None else 0,

@@ -6,8 +6,9 @@ formatter (`filters.num`), so a gate's message and its table cell show the same 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
+from typing import Any
 
 from mlgate.records import THRESHOLDS, Comparison, Finding, GateResult, Measurement, Report
 from mlgate.records import relative_key as _relative_key
@@ -126,3 +127,52 @@ def _passed(m: Measurement, result: GateResult, alpha: float) -> str:
 
 def _unit(unit: str) -> str:
     return f" {f.clip(unit, 12)}" if unit else ""
+
+
+# --- rule changes (context.config_changes): what a PR changed in the gate's own rules ----------
+
+
+def change_line(change: Mapping[str, Any]) -> str:
+    """ "gates.model[model.roc_auc].max_drop loosened: 0.01 → 0.5" (one entry of the list)."""
+    key, kind = str(change.get("key", "?")), str(change.get("kind", "changed"))
+    before, after = change.get("before"), change.get("after")
+    if before is None:
+        return f"{key} {kind}: added {_said(after)}"
+    if after is None:
+        return f"{key} {kind}: removed (was {_said(before)})"
+    return f"{key} {kind}: {_said(before)} → {_said(after)}"
+
+
+def config_changes_message(changes: Sequence[Any], label: str) -> str:
+    """The blocking gate's message under `policy.config_changes: require-approval`."""
+    lines = [change_line(c.to_dict() if hasattr(c, "to_dict") else c) for c in changes]
+    shown = "; ".join(lines[:3]) + (f"; and {len(lines) - 3} more" if len(lines) > 3 else "")
+    return (
+        f"this PR changes the gate's rules: {shown}; the base config requires approval "
+        f"(policy.config_changes: require-approval): add the label {label} to accept"
+    )
+
+
+def rule_changes(report: Report) -> list[str]:
+    """The comment's "Rules changed in this PR" lines, from context.config_changes."""
+    changes = report.context.get("config_changes") if isinstance(report.context, Mapping) else None
+    if not isinstance(changes, list):
+        return []
+    return [change_line(c) for c in changes if isinstance(c, Mapping)]
+
+
+def rule_base(report: Report) -> str:
+    """What the rules were compared with: "main at 1a2b3c4d5e6f (policy: report)", or why not."""
+    base = report.context.get("config_base") if isinstance(report.context, Mapping) else None
+    if not isinstance(base, Mapping):
+        return ""
+    if base.get("commit") and not base.get("note"):
+        return (
+            f"compared with the merge-base with {base.get('branch')} ({base.get('commit')}); "
+            f"policy.config_changes: {base.get('policy')} (from the base config)"
+        )
+    return str(base.get("note") or "")
+
+
+def _said(value: Any) -> str:
+    return f.clip(str(value), 120)

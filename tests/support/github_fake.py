@@ -144,7 +144,13 @@ class FakeGitHub:
         }
 
     def workflow_run_event(
-        self, head_sha: str = HEAD_SHA, pull_requests: tuple[int, ...] = (), run_id: int = 777
+        self,
+        head_sha: str = HEAD_SHA,
+        pull_requests: tuple[int, ...] = (),
+        run_id: int = 777,
+        conclusion: str = "failure",
+        head_repository: str = f"mallory/{NAME}",
+        head_branch: str = "better-model",
     ) -> dict[str, Any]:
         """A `workflow_run` payload; `pull_requests` is empty for forks, as on GitHub."""
         return {
@@ -153,7 +159,9 @@ class FakeGitHub:
                 "id": run_id,
                 "head_sha": head_sha,
                 "event": "pull_request",
-                "conclusion": "failure",
+                "conclusion": conclusion,
+                "head_repository": {"full_name": head_repository},
+                "head_branch": head_branch,
                 "html_url": f"{self.web_url}/{REPO}/actions/runs/{run_id}",
                 "pull_requests": [{"number": n, "head": {"sha": head_sha}} for n in pull_requests],
             },

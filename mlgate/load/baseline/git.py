@@ -7,7 +7,9 @@ config file's folder. A ref missing from the clone (a shallow CI checkout) is fe
 
 from __future__ import annotations
 
+import hashlib
 import re
+import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -66,7 +68,7 @@ def fetch(rest: str, ctx: SourceContext) -> Path:
     target = ctx.cache / "git" / sha / _cache_name(spec.path)
     if kind.stdout.strip() == "tree":
         return repo.export_tree(sha, target)
-    if target.is_file():  # keyed by commit: what is there is exactly this blob
+    if target.is_file() and repo.holds_blob(sha, target):  # verified, never trusted by name
         return target
     return repo.export_blob(sha, target)
 
@@ -178,6 +180,25 @@ class Repo:
         close = close_matches(ref.removeprefix("origin/"), sorted(names), cutoff=0.7)
         return close[0] if close else None
 
+    def holds_blob(self, sha: str, target: Path) -> bool:
+        """Whether `target` is exactly the blob at sha:path: its git object id (or, for a Git
+        LFS pointer, the sha256 the pointer names) matches. A cached file is reused only then."""
+        ref = f"{sha}:{self.spec.path}"
+        oid = self.git("rev-parse", "--verify", "--quiet", refs=[ref], check=False)
+        local = self.git("hash-object", "--no-filters", "--", str(target), check=False)
+        if not (oid.ok and local.ok):
+            return False
+        if oid.stdout.strip() == local.stdout.strip():
+            return True
+        size = self.git("cat-file", "-s", refs=[ref], check=False)
+        if not size.ok or not size.stdout.strip().isdigit() or int(size.stdout) > 1024:
+            return False
+        pointer = self.git("cat-file", "blob", refs=[ref], check=False).data
+        match = re.search(rb"^oid sha256:([0-9a-f]{64})$", pointer, re.MULTILINE)
+        if not pointer.startswith(LFS_POINTER) or match is None:
+            return False
+        return _sha256(target) == match.group(1).decode()
+
     def export_blob(self, sha: str, target: Path) -> Path:
         """Write the blob at sha:path to `target` (through git-lfs when it is an LFS pointer)."""
         with fs.atomic_stream(target) as out:
@@ -225,8 +246,8 @@ class Repo:
 
     def export_tree(self, sha: str, target: Path) -> Path:
         """A folder at the ref (e.g. a committed `mlgate baseline save` folder), unpacked."""
-        if target.is_dir():
-            return target
+        if target.is_dir():  # a folder cannot be verified cheaply: exported afresh every run
+            shutil.rmtree(target)
         with fs.scratch_file(target.parent, ".tar") as archive:
             with archive.open("wb") as out:
                 done = self.git(
@@ -242,6 +263,14 @@ class Repo:
                     f"{done.first_error_line()}"
                 )
             return unpack(archive, target, where=self.where, label=str(self.spec), ctx=self.ctx)
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as stream:
+        for chunk in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def _cache_name(path: str) -> str:

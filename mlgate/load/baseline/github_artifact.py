@@ -2,13 +2,16 @@
 
 Listed through the REST API (`GET /repos/{repo}/actions/artifacts?name=NAME`, newest first) and
 taken from a run that pushed to the default branch of this repository itself: a fork PR's run on
-its own branch called `main` is not production. The zip is downloaded with `GITHUB_TOKEN`
-(`actions: read`), unpacked safely into the cache, and the baseline is the folder (a
-`mlgate baseline save` folder or a report), PATH inside it, or the single file it holds.
+its own branch called `main` is not production. Only `push`, `schedule` and `workflow_dispatch`
+runs qualify (TRUSTED_EVENTS), and only the workflow MLGATE_BASELINE_WORKFLOW names, if set.
+The zip is downloaded with `GITHUB_TOKEN` (`actions: read`), checked against the artifact's
+sha256 digest when GitHub gives one, unpacked safely into the cache, and the baseline is the
+folder (a `mlgate baseline save` folder or a report), PATH inside it, or its single file.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Mapping
 from pathlib import Path, PurePosixPath
@@ -36,6 +39,9 @@ PR_EVENTS = frozenset(
         "merge_group",
     }
 )
+# the only events whose default-branch runs may produce a baseline: `workflow_run` and
+# `issue_comment` jobs run on the default branch too, and often handle untrusted input (issue 13)
+TRUSTED_EVENTS = frozenset({"push", "schedule", "workflow_dispatch"})
 MAX_ARTIFACTS = 200  # how far back to look for a run that qualifies
 CHUNK = 1 << 20
 
@@ -80,6 +86,8 @@ def _latest(repo: Repository, name: str, env: Mapping[str, str]) -> Artifact:
         or (event.get("repository") or {}).get("default_branch")
         or repo.default_branch
     )
+    workflow = Settings.from_env(env, only=("baseline_workflow",)).baseline_workflow
+    refused: list[str] = []
     seen = 0
     for artifact in repo.get_artifacts(name=name):
         seen += 1
@@ -91,12 +99,22 @@ def _latest(repo: Repository, name: str, env: Mapping[str, str]) -> Artifact:
         if origin.head_repository_id != origin.repository_id:  # a fork's branch of that name
             continue
         run = repo.get_workflow_run(origin.id)
-        if run.conclusion == "success" and run.event not in PR_EVENTS:
-            return artifact
+        if run.conclusion != "success" or run.event in PR_EVENTS:
+            continue
+        if run.event not in TRUSTED_EVENTS:
+            refused.append(f"run {run.id} ({run.event})")
+            continue
+        if workflow and workflow not in (run.name, run.path, PurePosixPath(run.path or "").name):
+            continue
+        return artifact
+    why = f"; refused runs of untrusted events: {', '.join(refused[:5])}" if refused else ""
+    producer = f" of the workflow {workflow!r}" if workflow else ""
     raise BaselineError(
-        f"no successful run on {branch!r} has an artifact named {name!r} (looked at {seen})",
+        f"no successful run{producer} on {branch!r} has an artifact named {name!r} "
+        f"(looked at {seen}){why}",
         hint="upload it from the default branch, e.g. after `mlgate baseline save`, with "
-        "actions/upload-artifact; artifacts expire after the retention period",
+        "actions/upload-artifact in a push/schedule/workflow_dispatch workflow; artifacts "
+        "expire after the retention period",
     )
 
 
@@ -126,14 +144,34 @@ def _download(artifact: Artifact, dest: Path, settings: api.Settings, ctx: Sourc
                         f"{ctx.where}: github-artifact:{artifact.name}: download failed: HTTP "
                         f"{response.status_code} from {redact_url(response.url)}"
                     )
+                digest = hashlib.sha256()
                 for chunk in response.iter_content(CHUNK):
                     out.write(chunk)
+                    digest.update(chunk)
+            expected = _digest(artifact)
+            if expected and digest.hexdigest() != expected:
+                raise BaselineError(
+                    f"{ctx.where}: github-artifact:{artifact.name}: the download's sha256 "
+                    f"{digest.hexdigest()[:16]}… is not the artifact's digest "
+                    f"{expected[:16]}…; refused"
+                )
             folder = unpack(
                 tmp, dest, where=ctx.where, label=f"artifact {artifact.name!r}", ctx=ctx
             )
     finally:
         session.close()
     return folder
+
+
+def _digest(artifact: Artifact) -> str | None:
+    """The sha256 GitHub recorded for the artifact's zip ("sha256:HEX"), when it has one."""
+    try:
+        value = artifact.digest
+    except AttributeError:  # an older PyGithub
+        return None
+    if isinstance(value, str) and value.startswith("sha256:"):
+        return value.removeprefix("sha256:").lower()
+    return None
 
 
 def _complete(dest: Path) -> bool:

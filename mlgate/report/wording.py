@@ -93,7 +93,7 @@ def _failure_from_best(comparison: Comparison, x: Finding) -> str:
     best = x.best
     where = ""
     if best is not None:
-        at = [f.clip(best.commit, 12) if best.commit else "", (best.date or "")[:10]]
+        at = [f.clean(best.commit)[:12], f.clean(best.date)[:10]]  # a short commit, the day
         where = f" (at {', '.join(a for a in at if a)})" if any(at) else " (this run's)"
     value = best.value if best is not None else None
     text = (

@@ -6,6 +6,11 @@ max_increase) use the paired Estimate: with the default rule a gate fails only w
 `strict` passes only when the whole interval lies inside it (non-inferiority). Gates of one
 `family` (the slices of one metric) are Holm-corrected together.
 
+The from-best thresholds (max_drop_from_best, max_increase_from_best) bound the cumulative
+worsening from the best production value of the baseline's history measured on the same eval
+data: best − candidate = (best − production) + (production − candidate), the first a recorded
+difference on the same rows, the second the paired estimate, so the same rule decides it.
+
 compare writes no sentences: `mlgate.report.wording` says what the findings mean.
 """
 
@@ -23,6 +28,7 @@ from mlgate.records import (
     Comparison,
     Finding,
     GateResult,
+    HistoryPoint,
     Measurement,
     Status,
     Tolerance,
@@ -64,6 +70,7 @@ def compare(m: Measurement, policy: Policy, *, alpha: float | None = None) -> Co
         unit=m.unit,
         notes=m.notes,
         details=dict(m.details),
+        history=m.history,
     )
     if m.error is not None:
         return Comparison(replace(base, status="error"), m, alpha=alpha)
@@ -85,6 +92,14 @@ def compare(m: Measurement, policy: Policy, *, alpha: float | None = None) -> Co
         rule = THRESHOLDS.get(key)
         if rule is None:
             continue
+        if rule.from_best:
+            best = _from_best(m, key, bound, policy, alpha)
+            if best.check is not None:
+                checks.append(best.check)
+            findings.extend(best.findings)
+            details.update(best.details)
+            inconclusive = inconclusive or bool(best.check and best.check.inconclusive)
+            continue
         if not rule.relative:
             ok = rule.holds(m.candidate, float(bound))
             checks.append(Check(rule.operator, float(bound), m.candidate, ok))
@@ -101,6 +116,12 @@ def compare(m: Measurement, policy: Policy, *, alpha: float | None = None) -> Co
     if delta is None and m.baseline is not None:
         delta = m.candidate - m.baseline
     status: Status = "fail" if any(f.fails for f in findings) else "pass"
+    if status == "pass" and any(f.what == "no_history" for f in findings):
+        # a from-best threshold that could not be checked: never a silent pass
+        if policy.strict:
+            status = "error"
+        elif not any(c.passed is not None for c in checks):
+            status = "skipped"
     result = replace(
         base,
         status=status,
@@ -189,6 +210,84 @@ def _relative(m: Measurement, key: str, bound: Any, policy: Policy, alpha: float
         )
     check = Check(key, allowed, worsening, ok, inconclusive=inconclusive)
     return _Outcome(check, findings, (lo, hi), est.delta, details)
+
+
+@dataclass(frozen=True)
+class _Best:
+    check: Check | None
+    findings: list[Finding]
+    details: dict[str, Any]
+
+
+def _from_best(m: Measurement, key: str, bound: Any, policy: Policy, alpha: float) -> _Best:
+    """The cumulative guard: at most `bound` worse than the best same-eval production value."""
+    tolerance = bound if isinstance(bound, Tolerance) else Tolerance(float(bound))
+    used = [p for p in m.history if p.same_eval and p.value is not None]
+    findings: list[Finding] = []
+    others = len(m.history) - len(used)
+    if others:
+        findings.append(Finding("other_eval", key, n=others))
+    if not used:
+        findings.append(Finding("no_history", key, n=len(m.history)))
+        return _Best(Check(key, str(tolerance), None, None), findings, {})
+    higher = m.higher_is_better
+    sign = -1.0 if higher else 1.0  # worsening = sign * (value - best)
+    best = max(used, key=lambda p: -sign * (p.value or 0.0))  # the first of equal bests
+    if m.baseline is not None and sign * (best.value or 0.0) > sign * m.baseline:
+        # this run's production value (same rows) is better than every recorded one
+        best = HistoryPoint(value=m.baseline, same_eval=True)
+    best_value = float(best.value or 0.0)
+    allowed = tolerance.absolute(best_value)
+    if tolerance.relative and best_value == 0:
+        findings.append(Finding("zero_baseline", key))
+    candidate = float(m.candidate or 0.0)
+    worsening = sign * (candidate - best_value)
+    details: dict[str, Any] = {
+        "best": best_value,
+        "best_commit": best.commit,
+        "from_best": worsening,
+        "from_best_allowed": allowed,
+    }
+    est = m.estimate
+    if est is None or m.baseline is None:  # no paired estimate: point values, said plainly
+        ok = worsening <= allowed + 1e-12
+        findings.append(Finding("unpaired", key))
+        if not ok:
+            findings.append(Finding("worse", key, value=worsening, bound=allowed, best=best))
+        return _Best(Check(key, allowed, worsening, ok), findings, details)
+    offset = sign * (m.baseline - best_value)  # production's recorded distance from the best
+    lo, hi = est.interval(alpha)
+    worse_lo, worse_hi = sorted((offset + sign * lo, offset + sign * hi))
+    proven_worse = worse_lo > allowed
+    proven_ok = worse_hi <= allowed
+    inconclusive = not proven_worse and not proven_ok
+    ok = proven_ok if policy.strict else not proven_worse
+    details["from_best_interval"] = [worse_lo, worse_hi]
+    if inconclusive:
+        detectable = detectable_worsening(est.se, allowed, policy.alpha, POWER)
+        findings.append(
+            Finding(
+                "inconclusive",
+                key,
+                bound=allowed,
+                interval=(worse_lo, worse_hi),
+                detectable=detectable,
+                n=est.n,
+            )
+        )
+    if not ok:
+        unproven = policy.strict and not proven_worse
+        findings.append(
+            Finding(
+                "unproven" if unproven else "worse",
+                key,
+                value=worsening,
+                bound=allowed,
+                interval=(worse_lo, worse_hi),
+                best=best,
+            )
+        )
+    return _Best(Check(key, allowed, worsening, ok, inconclusive=inconclusive), findings, details)
 
 
 def holm_levels(pvalues: Sequence[float], alpha: float) -> list[float]:

@@ -2,6 +2,8 @@
 
 Changelog of the report format (`SCHEMA`):
   mlgate.report/v1 — first version: verdict, summary, context, gates[], errors[], diagnostics.
+    (additive) gates[].history: the gate's production values from the baseline's history.jsonl
+    (written only when the baseline has one).
 """
 
 from __future__ import annotations
@@ -48,6 +50,9 @@ class Threshold:
     label: str  # table cells: "≥ {}", "drop ≤ {}"
     word: str  # absolute: "below the minimum"; relative: the worsening, "drop" / "increase"
     higher_is_better: bool | None = None  # relative: the metric direction it applies to
+    # relative to the best production value of the history (`max_drop_from_best`), not to the
+    # production model of this run; kept out of THRESHOLD_KEYS / RELATIVE_KEYS (per-run kinds)
+    from_best: bool = False
 
     def holds(self, value: float, bound: float) -> bool:
         """An absolute bound: whether `value` is within it."""
@@ -62,18 +67,67 @@ THRESHOLDS: dict[str, Threshold] = {
         Threshold("max", False, "<=", "≤", "≤ {}", "above the maximum"),
         Threshold("max_drop", True, "max_drop", "≤", "drop ≤ {}", "drop", True),
         Threshold("max_increase", True, "max_increase", "≤", "increase ≤ {}", "increase", False),
+        Threshold(
+            "max_drop_from_best",
+            True,
+            "max_drop_from_best",
+            "≤",
+            "drop from best ≤ {}",
+            "drop",
+            True,
+            from_best=True,
+        ),
+        Threshold(
+            "max_increase_from_best",
+            True,
+            "max_increase_from_best",
+            "≤",
+            "increase from best ≤ {}",
+            "increase",
+            False,
+            from_best=True,
+        ),
     )
 }
-THRESHOLD_KEYS: tuple[str, ...] = tuple(THRESHOLDS)
-RELATIVE_KEYS: tuple[str, ...] = tuple(k for k, t in THRESHOLDS.items() if t.relative)
+# The per-run kinds (vs the production model of this run); the from-best kinds apart, as only
+# model gates have them (they read the baseline's history).
+THRESHOLD_KEYS: tuple[str, ...] = tuple(k for k, t in THRESHOLDS.items() if not t.from_best)
+RELATIVE_KEYS: tuple[str, ...] = tuple(
+    k for k, t in THRESHOLDS.items() if t.relative and not t.from_best
+)
 ABSOLUTE_KEYS: tuple[str, ...] = tuple(k for k, t in THRESHOLDS.items() if not t.relative)
+FROM_BEST_KEYS: tuple[str, ...] = tuple(k for k, t in THRESHOLDS.items() if t.from_best)
 
 
 def relative_key(higher_is_better: bool) -> str:
     """The relative threshold key that applies to a metric of this direction."""
-    return next(
-        k for k, t in THRESHOLDS.items() if t.relative and t.higher_is_better is higher_is_better
-    )
+    return next(k for k in RELATIVE_KEYS if THRESHOLDS[k].higher_is_better is higher_is_better)
+
+
+def from_best_key(higher_is_better: bool) -> str:
+    """The from-best threshold key that applies to a metric of this direction."""
+    return next(k for k in FROM_BEST_KEYS if THRESHOLDS[k].higher_is_better is higher_is_better)
+
+
+HISTORY_SCHEMA = "mlgate.history/v1"  # one line of a baseline's history.jsonl
+
+
+@dataclass(frozen=True)
+class HistoryPoint:
+    """One production value of one gate, from a baseline's history.jsonl (one merge).
+
+    `same_eval` says whether it was measured on this run's eval data (same fingerprint): only
+    those are compared with (`max_drop_from_best`); the others are listed, not used.
+    """
+
+    value: float | None
+    interval: tuple[float, float] | None = None  # of the value, when the save knew it
+    fingerprint: str | None = None
+    commit: str | None = None
+    ref: str | None = None
+    date: str | None = None
+    mlgate_version: str | None = None
+    same_eval: bool = False
 
 
 @dataclass(frozen=True)
@@ -170,6 +224,7 @@ class Measurement:
     message: str | None = None  # a self-judged check's own explanation
     notes: tuple[str, ...] = ()
     details: dict[str, Any] = field(default_factory=dict)  # kind-specific, JSON-able
+    history: tuple[HistoryPoint, ...] = ()  # production values over the merges, oldest first
 
 
 @dataclass(frozen=True)
@@ -207,6 +262,9 @@ class GateResult:
     # a blocking failure let through because the regressions were accepted (a PR label); in
     # report.json only when true (`"accepted": true`), so every other report is unchanged
     accepted: bool = False
+    # production values over the merges (oldest first), from the baseline's history.jsonl; in
+    # report.json only when there is one
+    history: tuple[HistoryPoint, ...] = ()
 
     def with_status(
         self, status: Status, *, blocking: bool, note: str | None = None, accepted: bool = False
@@ -231,6 +289,8 @@ class Finding:
         "zero_baseline",  # a relative tolerance of a production value 0 allows no worsening
         "unpaired",  # compared point values (the baseline is a saved report)
         "inconclusive",  # the interval of the worsening spans `allowed`
+        "no_history",  # a from-best threshold without a same-eval-data entry in the history
+        "other_eval",  # `n` history entries were measured on other eval data: listed, not used
     ]
     key: str
     value: float | None = None  # the candidate (outside) or the worsening (worse, unproven)
@@ -238,6 +298,7 @@ class Finding:
     interval: tuple[float, float] | None = None  # worse: of the delta; inconclusive: worsening
     detectable: float | None = None  # inconclusive: the smallest detectable worsening
     n: int | None = None  # inconclusive: rows or timing blocks behind the estimate
+    best: HistoryPoint | None = None  # from-best: the best production value compared with
 
     @property
     def fails(self) -> bool:
@@ -461,7 +522,38 @@ def _gate_from(doc: Any, where: str) -> GateResult:
         _typed(n, str, f"{where}.notes[{i}]", "a string") for i, n in enumerate(notes)
     )
     values["details"] = _typed(g.get("details", {}), dict, f"{where}.details", "an object")
+    points = _typed(g.get("history", []), list, f"{where}.history", "a list")
+    values["history"] = tuple(_point_from(h, f"{where}.history[{i}]") for i, h in enumerate(points))
+    if "accepted" in g:
+        values["accepted"] = _typed(g["accepted"], bool, f"{where}.accepted", "true or false")
     return GateResult(**values)
+
+
+def _point_from(doc: Any, where: str) -> HistoryPoint:
+    """One history point of a report read from a file, checked like the rest of it."""
+    h = _typed(doc, dict, where, "an object")
+    unknown = sorted(set(h) - {f.name for f in fields(HistoryPoint)})
+    if unknown:
+        raise ValueError(f"{where}: unknown key {_shown(unknown[0])}")
+    interval = h.get("interval")
+    if interval is not None:
+        pair = _typed(interval, list, f"{where}.interval", "a pair of numbers")
+        if len(pair) != 2:
+            raise ValueError(f"{where}.interval: expected a pair of numbers, got {_shown(pair)}")
+        interval = (
+            _number(pair[0], f"{where}.interval[0]"),
+            _number(pair[1], f"{where}.interval[1]"),
+        )
+    texts = {
+        key: _typed(h.get(key), (str, type(None)), f"{where}.{key}", "a string")
+        for key in ("fingerprint", "commit", "ref", "date", "mlgate_version")
+    }
+    return HistoryPoint(
+        value=_number(h.get("value"), f"{where}.value"),
+        interval=interval,
+        same_eval=_typed(h.get("same_eval", False), bool, f"{where}.same_eval", "true or false"),
+        **texts,
+    )
 
 
 def _check_from(doc: Any, where: str) -> Check:
@@ -514,6 +606,16 @@ def _gate_dict(gate: GateResult) -> dict[str, Any]:
     doc["checks"] = [asdict(c) for c in gate.checks]
     if not gate.accepted:
         del doc["accepted"]
+    if gate.history:
+        doc["history"] = [_point_dict(p) for p in gate.history]
+    else:
+        del doc["history"]
+    return doc
+
+
+def _point_dict(point: HistoryPoint) -> dict[str, Any]:
+    doc = asdict(point)
+    doc["interval"] = list(point.interval) if point.interval is not None else None
     return doc
 
 

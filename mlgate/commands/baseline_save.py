@@ -4,6 +4,11 @@ DIR (default `mlgate-baseline` beside the config) receives `report.json`, a copy
 model (or of its predictions file) and `baseline.json` (schema mlgate.baseline/v1), so that the
 folder, `report:DIR/report.json` or an artifact of DIR serves as the next runs' baseline.
 
+DIR also receives `history.jsonl` (mlgate/load/baseline/history.py): the history of the previous
+baseline (the folder being replaced, else the configured baseline source) with this run's gate
+values appended, the newest `history.keep` entries kept. A history that cannot be read is said
+(stderr and a note on the gates) and kept aside as `history.jsonl.corrupt-<date>`, never dropped.
+
 The run measures what becomes production, so there is nothing to compare with: relative
 thresholds (max_drop, max_increase) are dropped — their gates are measured and recorded, not
 gated — and any configured baseline is not resolved. Absolute thresholds count: a failure exits
@@ -18,6 +23,7 @@ import hashlib
 import json
 import shutil
 import sys
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -26,9 +32,10 @@ from mlgate import __version__
 from mlgate.commands.run import Folder, checkpoint, finish, on_interrupt, write_error_report
 from mlgate.config import LoadedConfig, load_config
 from mlgate.errors import ConfigError, InputError, MlgateError
+from mlgate.load.baseline import history
 from mlgate.load.baseline.resolver import MANIFEST_SCHEMA
 from mlgate.pipeline import RunOptions, configured_kinds, execute, validate
-from mlgate.records import RELATIVE_KEYS, Report
+from mlgate.records import FROM_BEST_KEYS, RELATIVE_KEYS, Report
 from mlgate.support import fs, interrupts
 
 DEFAULT_DIR = "mlgate-baseline"
@@ -66,11 +73,17 @@ def _save(args: argparse.Namespace, folder: Folder) -> int:
     except MlgateError as exc:
         write_error_report(exc, out_dir or Path("mlgate-report"))
         raise
+    previous = None
+    if report.verdict != "error":
+        previous = previous_history(loaded, target, out_dir)
+        if previous.problem:
+            print(f"mlgate: {previous.problem}", file=sys.stderr)
+            report = _noted(report, previous.problem)
     code = finish(report, out_dir)
-    if report.verdict == "error":
+    if report.verdict == "error" or previous is None:
         print("mlgate: baseline not saved: the evaluation is incomplete", file=sys.stderr)
         return code
-    files = save(report, loaded, target)
+    files = save(report, loaded, target, previous)
     print(f"mlgate: baseline saved to {target} ({', '.join(files)})", file=sys.stderr)
     if report.verdict == "fail":
         print(
@@ -87,9 +100,10 @@ def for_recording(loaded: LoadedConfig) -> LoadedConfig:
 
     config = loaded.config
     drop = dict.fromkeys(RELATIVE_KEYS)
+    model_drop = dict.fromkeys((*RELATIVE_KEYS, *FROM_BEST_KEYS))
     gates = config.gates.model_copy(
         update={
-            "model": [gate.model_copy(update=drop) for gate in config.gates.model],
+            "model": [gate.model_copy(update=model_drop) for gate in config.gates.model],
             "performance": [
                 {name: budget.model_copy(update=drop) for name, budget in item.items()}
                 for item in config.gates.performance
@@ -134,12 +148,98 @@ def owned(folder: Path) -> set[str]:
     return {MANIFEST} | {f for f in files if isinstance(f, str)}
 
 
-def save(report: Report, loaded: LoadedConfig, target: Path) -> list[str]:
+@dataclass(frozen=True)
+class Previous:
+    """The history carried forward into the new baseline folder."""
+
+    lines: tuple[str, ...] = ()  # the readable entries, verbatim, oldest first
+    aside: tuple[tuple[str, bytes], ...] = ()  # (file name, content) kept beside history.jsonl
+    problem: str | None = None  # said on stderr and in the report
+
+
+def previous_history(loaded: LoadedConfig, target: Path, out_dir: Path) -> Previous:
+    """The history of the folder being replaced, else of the configured baseline source."""
+    if (target / MANIFEST).is_file() or (target / history.FILE).is_file():
+        return _carried(history.read(target), f"{target}")
+    models = loaded.config.models
+    spec = models.baseline if models is not None else None
+    if spec is None or spec.factory:
+        return Previous()
+    from mlgate.load.inputs import Inputs
+
+    try:
+        resolved = Inputs(loaded, cache_dir=out_dir / ".cache").baseline_source
+    except MlgateError as exc:
+        return Previous(
+            problem=f"history: the previous baseline could not be read ({exc.lines()[0]}); "
+            f"{history.FILE} starts with this run"
+        )
+    found = resolved.history if resolved is not None else None
+    return _carried(found or history.History(), spec.source)
+
+
+def _carried(found: history.History, where: str) -> Previous:
+    """What to carry from a history read: the good lines, and the file aside if it was bad."""
+    folder = found.path.parent if found.path is not None else None
+    aside: list[tuple[str, bytes]] = []
+    if folder is not None:  # files set aside by earlier saves stay with the history
+        for old in sorted(folder.glob(f"{history.FILE}.corrupt-*")):
+            if old.is_file():
+                aside.append((old.name, old.read_bytes()))
+    if found.problem is None or found.path is None:
+        return Previous(found.lines, tuple(aside))
+    name = f"{history.FILE}.corrupt-{datetime.now(timezone.utc).strftime('%Y%m%dT%H%M%SZ')}"
+    try:
+        aside.append((name, found.path.read_bytes()))
+        kept = f"kept aside as {name}"
+    except OSError as exc:
+        kept = f"it could not be kept aside: {exc}"
+    count = len(found.lines)
+    entries = "entry" if count == 1 else "entries"
+    return Previous(
+        found.lines,
+        tuple(aside),
+        f"history of {where}: {found.problem}; {count} readable {entries} carried forward, "
+        f"the file {kept}",
+    )
+
+
+def _noted(report: Report, note: str) -> Report:
+    """The report with the history problem as a note on each gate (and none dropped)."""
+    from dataclasses import replace
+
+    gates = tuple(replace(g, notes=(*g.notes, note)) for g in report.gates)
+    return replace(report, gates=gates)
+
+
+def history_entry(report: Report) -> dict[str, Any]:
+    """This run's gate values as one history entry (schema mlgate.history/v1)."""
+    context = report.context
+    evaluation = context.get("eval") or {}
+    gates: dict[str, Any] = {}
+    for gate in report.gates:
+        if gate.candidate is None or gate.status in ("error", "skipped"):
+            continue
+        gates[gate.id] = {"value": gate.candidate, "interval": None}
+    return {
+        "commit": context.get("commit"),
+        "ref": context.get("ref"),
+        "date": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "mlgate_version": __version__,
+        "fingerprint": evaluation.get("fingerprint"),
+        "gates": gates,
+    }
+
+
+def save(
+    report: Report, loaded: LoadedConfig, target: Path, previous: Previous | None = None
+) -> list[str]:
     """Write the baseline folder next to `target`, then swap it in; return the file names.
 
     A failure or an interrupt before the swap leaves the previous baseline as it was; the swap
     itself (renames) is not cut in two by a signal (fs.replace_dir).
     """
+    previous = previous or Previous()
     interrupts.check()
     staging: Path | None = None
     try:
@@ -149,7 +249,13 @@ def save(report: Report, loaded: LoadedConfig, target: Path) -> list[str]:
         (staging / REPORT).write_text(
             json.dumps(report.to_dict(), indent=2, allow_nan=False) + "\n", encoding="utf-8"
         )
-        files = [name for name in (model["model"], REPORT) if name]
+        keep = loaded.config.history.keep
+        lines = [*previous.lines, history.entry_line(history_entry(report))][-keep:]
+        fs.write_atomic(staging / history.FILE, "".join(f"{line}\n" for line in lines))
+        for name, data in previous.aside:
+            fs.write_atomic(staging / name, data)
+        aside = [name for name, _ in previous.aside]
+        files = [name for name in (model["model"], REPORT, history.FILE, *aside) if name]
         manifest = _manifest(report, loaded, model, [*files, MANIFEST])
         (staging / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
         fs.replace_dir(staging, target)

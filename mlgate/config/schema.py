@@ -19,7 +19,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from mlgate.config.values import Level, Strict, ToleranceField
-from mlgate.records import NAME_PATTERN, THRESHOLD_KEYS
+from mlgate.records import FROM_BEST_KEYS, NAME_PATTERN, THRESHOLD_KEYS
 
 # --- models -----------------------------------------------------------------------------------
 
@@ -168,6 +168,16 @@ class ModelGate(Strict):
     max_increase: ToleranceField | None = Field(
         None, description="allowed increase vs production (lower-is-better metrics)"
     )
+    max_drop_from_best: ToleranceField | None = Field(
+        None,
+        description="allowed drop from the best production value of the baseline's history, "
+        "on the same eval data (higher-is-better metrics)",
+    )
+    max_increase_from_best: ToleranceField | None = Field(
+        None,
+        description="allowed increase from the best production value of the baseline's "
+        "history, on the same eval data (lower-is-better metrics)",
+    )
     slice: str | SliceSpec | None = Field(
         None, description="column (gate every segment), or {column, bins} for a numeric column"
     )
@@ -195,7 +205,7 @@ class ModelGate(Strict):
 
     @model_validator(mode="after")
     def _has_threshold(self) -> ModelGate:
-        if all(getattr(self, k) is None for k in THRESHOLD_KEYS):
+        if all(getattr(self, k) is None for k in (*THRESHOLD_KEYS, *FROM_BEST_KEYS)):
             raise PydanticCustomError(
                 "no_threshold",
                 f"no threshold: add {', '.join(THRESHOLD_KEYS[:-1])} or {THRESHOLD_KEYS[-1]}",
@@ -420,6 +430,12 @@ class ReportConfig(Strict):
     dir: str = Field("mlgate-report", description="where report.json and its renderings go")
 
 
+class HistoryConfig(Strict):
+    """The metric history `mlgate baseline save` keeps in the baseline folder (history.jsonl)."""
+
+    keep: int = Field(200, ge=1, le=100_000, description="entries kept (the newest)")
+
+
 class WaiverConfig(Strict):
     """An accepted failure, reviewed in the PR like code: it expires."""
 
@@ -472,6 +488,7 @@ class Config(Strict):
     gates: GatesConfig = Field(default_factory=GatesConfig)
     policy: Policy = Field(default_factory=Policy)
     report: ReportConfig = Field(default_factory=ReportConfig)
+    history: HistoryConfig = Field(default_factory=HistoryConfig)
     waivers: list[WaiverConfig] = Field(default_factory=list)
     publish: PublishConfig = Field(default_factory=PublishConfig)
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from mlgate.records import GateResult, Report
 from mlgate.report import filters as f
 from mlgate.report import view
-from mlgate.report.geometry import Scale, domain, floats, thin
+from mlgate.report.geometry import Scale, domain, floats, r1, thin
 
 # --- forest plot: one row per gate with a delta, each on its own scale ---------------------------
 
@@ -255,3 +255,124 @@ def residuals(report: Report, bins: int = 30) -> Histogram | None:
         points.append(f"{sx(hi)},{sy(0)}")
         series.append(Series(name, " ".join(points)))
     return Histogram(series, sx.ticks(7))
+
+
+# --- trends: each model gate's production values over the merges, the candidate last -----------
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    x: float
+    y: float
+    lo: float | None  # the value's interval, when recorded
+    hi: float | None
+    label: str  # tooltip: value, commit, date
+    kind: str  # "production" | "other" (another eval data set: listed, not used) | "candidate"
+
+
+@dataclass(frozen=True)
+class Trend:
+    """A gate's history as a small chart: production values, the best, the candidate last."""
+
+    gate: GateResult
+    points: list[TrendPoint]
+    line: str  # polyline through the same-eval production values
+    best: float | None  # y of the best production value compared with (from-best gates)
+    limit: float | None  # y of the worst value the from-best tolerance allows
+    yticks: list[tuple[float, str]] = field(default_factory=list)
+    width: float = 320
+    height: float = 150
+    plot: tuple[float, float, float, float] = (52, 10, 310, 132)  # left, top, right, bottom
+
+
+def trends(report: Report) -> list[Trend]:
+    """One chart per model gate that carries a history (report.json `history`)."""
+    out = []
+    for gate in view.ordered(report.gates):
+        if gate.kind != "model" or not gate.history:
+            continue
+        history = [p for p in gate.history if f.is_number(p.value)]
+        if not history:
+            continue
+        values: list[float] = [float(p.value or 0.0) for p in history]
+        for p in history:
+            values.extend((floats(list(p.interval)) if p.interval else None) or [])
+        cand_ci = _candidate_interval(gate)
+        if f.is_number(gate.candidate):
+            values.append(float(gate.candidate or 0.0))
+        values.extend(cand_ci or [])
+        details = gate.details if isinstance(gate.details, Mapping) else {}
+        best = details.get("best")
+        limit = None
+        allowed = details.get("from_best_allowed")
+        if f.is_number(best) and f.is_number(allowed):
+            sign = 1.0 if view.higher_is_better(gate) else -1.0
+            limit = float(best) - sign * float(allowed)
+            values.append(limit)
+        left, top, right, bottom = Trend.plot
+        lo, hi = domain(values, pad=0.08)
+        y = Scale(lo, hi, bottom, top)
+        count = len(history) + (1 if f.is_number(gate.candidate) else 0)
+        step = (right - left - 16) / max(count - 1, 1)
+        points = []
+        for i, p in enumerate(history):
+            ci = floats(list(p.interval)) if p.interval else None
+            when = " ".join(x for x in (f.clip(p.commit, 12), (p.date or "")[:10]) if x)
+            points.append(
+                TrendPoint(
+                    x=r1(left + 8 + i * step),
+                    y=y(float(p.value or 0.0)),
+                    lo=y(ci[0]) if ci and len(ci) == 2 else None,
+                    hi=y(ci[1]) if ci and len(ci) == 2 else None,
+                    label=f"{f.num(p.value, gate.unit)} {when}".strip(),
+                    kind="production" if p.same_eval else "other",
+                )
+            )
+        if f.is_number(gate.candidate):
+            points.append(
+                TrendPoint(
+                    x=r1(left + 8 + len(history) * step),
+                    y=y(float(gate.candidate or 0.0)),
+                    lo=y(cand_ci[0]) if cand_ci else None,
+                    hi=y(cand_ci[1]) if cand_ci else None,
+                    label=f"candidate {f.num(gate.candidate, gate.unit)}",
+                    kind="candidate",
+                )
+            )
+        line = " ".join(f"{p.x},{p.y}" for p in points if p.kind == "production")
+        out.append(
+            Trend(
+                gate=gate,
+                points=points,
+                line=line,
+                best=y(float(best)) if f.is_number(best) else None,
+                limit=y(limit) if limit is not None else None,
+                yticks=y.ticks(4, gate.unit),
+            )
+        )
+    return out
+
+
+def _candidate_interval(gate: GateResult) -> list[float] | None:
+    """The candidate's value interval: production plus the interval of the paired change."""
+    ci = floats(list(gate.ci)) if gate.ci else None
+    if not ci or len(ci) != 2 or not f.is_number(gate.baseline):
+        return None
+    return [float(gate.baseline or 0.0) + ci[0], float(gate.baseline or 0.0) + ci[1]]
+
+
+SPARK = "▁▂▃▄▅▆▇█"
+
+
+def sparkline(gate: GateResult, limit: int = 24) -> str:
+    """The gate's last `limit` same-eval production values and the candidate, as ▁▂▃…█."""
+    values = [float(p.value or 0.0) for p in gate.history if p.same_eval and f.is_number(p.value)]
+    values = values[-limit:]
+    if f.is_number(gate.candidate):
+        values.append(float(gate.candidate or 0.0))
+    if not values:
+        return ""
+    lo, hi = min(values), max(values)
+    if hi == lo:
+        return SPARK[3] * len(values)
+    return "".join(SPARK[round((v - lo) / (hi - lo) * (len(SPARK) - 1))] for v in values)

@@ -27,6 +27,7 @@ def render_html(report: Report) -> str:
         run_alpha=view.alpha(report),
         gates=view.ordered(report.gates),
         forest=charts.forest(report),
+        trends=charts.trends(report),
         curves=charts.curves(report),
         curve_rows=report.diagnostics.get("curve_rows"),
         confusions=charts.confusions(report),

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from mlgate.records import Report
-from mlgate.report import view, wording
+from mlgate.report import charts, view, wording
 from mlgate.report.filters import Md
 from mlgate.report.templating import render_template
 
@@ -113,6 +113,8 @@ def _render(
         passing=view.passing(report),
         show_passing=show_passing,
         not_gated=view.not_gated(report),
+        trends=[g for g in view.ordered(report.gates) if g.kind == "model" and g.history],
+        sparkline=charts.sparkline,
         baseline=view.baseline_sentence(report),
         links=view.links(report),
         facts=view.run_facts(report),

@@ -47,6 +47,10 @@ def message(comparison: Comparison) -> str:
         return m.skipped
     if m.passed is not None:
         return m.message or (f"{m.name} passed" if m.passed else f"{m.name} failed")
+    unchecked = [x for x in comparison.findings if x.what == "no_history"]
+    if unchecked and result.status in ("error", "skipped"):
+        strict = " (strict mode)" if result.status == "error" else ""
+        return "; ".join(_no_history(x) for x in unchecked) + strict
     if result.status == "error":
         return f"{m.name}: no value was measured"
     failures = [_failure(comparison, x) for x in comparison.findings if x.fails]
@@ -63,6 +67,8 @@ def tally(report: Report, keys: Sequence[str] = TALLY) -> str:
 
 def _failure(comparison: Comparison, x: Finding) -> str:
     m, alpha, unit = comparison.measurement, comparison.alpha, comparison.measurement.unit
+    if THRESHOLDS[x.key].from_best:
+        return _failure_from_best(comparison, x)
     if x.what == "outside":
         rule = THRESHOLDS[x.key]
         return f"{m.name} {f.num(x.value, unit)} is {rule.word} {f.exact(x.bound, unit)}"
@@ -81,6 +87,46 @@ def _failure(comparison: Comparison, x: Finding) -> str:
     return f"{m.name} {moved}{_unit(unit)} ({f.confidence(alpha)} {interval}), {why}"
 
 
+def _failure_from_best(comparison: Comparison, x: Finding) -> str:
+    """The cumulative guard failed: name the best production value, its commit, the drop."""
+    m, alpha, unit = comparison.measurement, comparison.alpha, comparison.measurement.unit
+    verb = "dropped" if m.higher_is_better else "increased"
+    best = x.best
+    where = ""
+    if best is not None:
+        at = [f.clean(best.commit)[:12], f.clean(best.date)[:10]]  # a short commit, the day
+        where = f" (at {', '.join(a for a in at if a)})" if any(at) else " (this run's)"
+    value = best.value if best is not None else None
+    text = (
+        f"{m.name} {verb} {f.num(x.value)}{_unit(unit)} from its best production value "
+        f"{f.num(value, unit)}{where}"
+    )
+    allowed = _allowed(comparison, x)
+    if x.interval is None:  # unpaired: points only
+        return f"{text}, allowed {allowed} from the best"
+    lo, hi = x.interval
+    interval = f"{f.confidence(alpha)} of the cumulative {_word(m)} {f.num(lo)}…{f.num(hi)}"
+    if x.what == "unproven":
+        return f"{text} ({interval}), not proven within the allowed {allowed} (strict mode)"
+    return f"{text} ({interval}), allowed {allowed} from the best"
+
+
+def _word(m: Measurement) -> str:
+    return THRESHOLDS[_relative_key(m.higher_is_better)].word
+
+
+def _no_history(x: Finding) -> str:
+    if x.n:
+        return (
+            f"{x.key}: not checked: none of the {f.count(x.n)} history entries of the baseline "
+            "was measured on this eval data"
+        )
+    return (
+        f"{x.key}: not checked: the baseline has no history of this gate (history.jsonl, "
+        "written by `mlgate baseline save`)"
+    )
+
+
 def _allowed(comparison: Comparison, x: Finding, unit: str | None = None) -> str:
     """The allowed worsening as the threshold cell shows it: a tolerance the user wrote as a
     number exactly as written, a percentage resolved against production like every value."""
@@ -94,14 +140,26 @@ def _allowed(comparison: Comparison, x: Finding, unit: str | None = None) -> str
 def _note(comparison: Comparison, x: Finding) -> str:
     m, alpha = comparison.measurement, comparison.alpha
     word = THRESHOLDS[_relative_key(m.higher_is_better)].word
+    if x.what == "no_history":
+        return "" if comparison.result.status in ("error", "skipped") else _no_history(x)
+    if x.what == "other_eval":
+        entries = "entry" if x.n == 1 else "entries"
+        return (
+            f"{x.key}: {f.count(x.n)} history {entries} measured on other eval data (another "
+            "fingerprint): listed, not used"
+        )
     if x.what == "no_baseline":
         return f"{x.key}: no production value to compare with"
     if x.what == "zero_baseline":
         return f"{x.key}: the production value is 0, so a relative tolerance allows no {word}"
+    if x.what == "unpaired" and THRESHOLDS[x.key].from_best:
+        return f"{x.key}: no paired statistics: compared point values with the best"
     if x.what == "unpaired":
         return "no paired statistics: compared point values (the baseline is a saved report)"
     if x.what == "inconclusive" and x.interval is not None:
         allowed = _allowed(comparison, x, unit="")
+        if THRESHOLDS[x.key].from_best:
+            word = f"{word} from the best"
         lo, hi = x.interval
         article = "an" if word[:1] in "aeiou" else "a"
         samples = SAMPLES.get(m.kind, "samples")

@@ -49,6 +49,7 @@ def test_save_writes_report_model_copy_and_manifest(project: Project) -> None:
     folder = project.root / "mlgate-baseline"
     assert sorted(p.name for p in folder.iterdir()) == [
         "baseline.json",
+        "history.jsonl",
         "production.skops",
         "report.json",
     ]
@@ -65,7 +66,12 @@ def test_save_writes_report_model_copy_and_manifest(project: Project) -> None:
     )
     assert manifest["fingerprint"] == report["context"]["eval"]["fingerprint"]
     assert manifest["fingerprint"].startswith("sha256:")
-    assert manifest["files"] == ["production.skops", "report.json", "baseline.json"]
+    assert manifest["files"] == [
+        "production.skops",
+        "report.json",
+        "history.jsonl",
+        "baseline.json",
+    ]
     # relative thresholds are measured and recorded, not gated; absolute ones still count
     gates = {g["id"]: g for g in report["gates"]}
     assert gates["model.accuracy"]["threshold"] == {}
@@ -75,8 +81,8 @@ def test_save_writes_report_model_copy_and_manifest(project: Project) -> None:
     assert gates["model.roc_auc"]["threshold"] == {"min": 0.7}
     assert report["context"]["baseline"]["kind"] == "none"
     assert (
-        f"mlgate: baseline saved to {folder} (production.skops, report.json, baseline.json)"
-        in done.stderr
+        f"mlgate: baseline saved to {folder} (production.skops, report.json, history.jsonl, "
+        "baseline.json)" in done.stderr
     )
 
 
@@ -162,6 +168,7 @@ def test_saving_again_replaces_only_our_files(project: Project) -> None:
     folder = project.root / "out" / "base"
     assert sorted(p.name for p in folder.iterdir()) == [
         "baseline.json",
+        "history.jsonl",
         "report.json",
         "retrain.skops",
     ]

@@ -10,11 +10,13 @@ from __future__ import annotations
 import importlib
 import json
 import re
+import sys
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
 from mlgate.errors import BaselineError, ConfigError
+from mlgate.load.baseline import history as _history
 from mlgate.load.baseline.common import SourceContext as SourceContext  # re-exported
 from mlgate.load.boosters import is_xgboost_json
 
@@ -49,6 +51,8 @@ class ResolvedBaseline:
         None  # saved mlgate.report/v1 document (kind report, or alongside)
     )
     note: str = ""
+    # a baseline folder's history.jsonl (docs/baselines.md, "History"); None for a single file
+    history: _history.History | None = None
 
     @property
     def paired(self) -> bool:
@@ -125,10 +129,11 @@ def interpret(
     if path.is_dir():
         manifest = path / "baseline.json"
         if manifest.is_file():
-            return _from_manifest(spec, manifest, ctx)
+            return _with_history(_from_manifest(spec, manifest, ctx), path)
         report = path / "report.json"
         if report.is_file():
-            return ResolvedBaseline(spec, "report", report=_read_report(report, ctx))
+            resolved = ResolvedBaseline(spec, "report", report=_read_report(report, ctx))
+            return _with_history(resolved, path)
         raise BaselineError(
             f"{ctx.where}: {spec} is a folder without baseline.json or report.json",
             hint="point at a model file, or at what `mlgate baseline save` wrote",
@@ -136,6 +141,17 @@ def interpret(
     if path.suffix.lower() == ".json" and not is_xgboost_json(path):
         return ResolvedBaseline(spec, "report", report=_read_report(path, ctx))
     return ResolvedBaseline(spec, "predictions" if predictions else "model", path=path)
+
+
+def _with_history(resolved: ResolvedBaseline, folder: Path) -> ResolvedBaseline:
+    """The folder's history.jsonl alongside; an unreadable one is said (stderr and the note)."""
+    found = _history.read(folder)
+    if found.problem is None:
+        return replace(resolved, history=found)
+    said = f"history: {found.problem}; its readable entries are used"
+    print(f"mlgate: baseline {said}", file=sys.stderr)
+    note = f"{resolved.note}; {said}" if resolved.note else said
+    return replace(resolved, history=found, note=note)
 
 
 def _from_manifest(spec: str, manifest: Path, ctx: SourceContext) -> ResolvedBaseline:

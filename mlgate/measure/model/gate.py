@@ -6,7 +6,14 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from mlgate.errors import ConfigError, MlgateError
-from mlgate.records import RELATIVE_KEYS, THRESHOLD_KEYS, Measurement, relative_key
+from mlgate.records import (
+    FROM_BEST_KEYS,
+    RELATIVE_KEYS,
+    THRESHOLD_KEYS,
+    Measurement,
+    from_best_key,
+    relative_key,
+)
 from mlgate.support.text import did_you_mean
 
 if TYPE_CHECKING:
@@ -92,7 +99,7 @@ class ModelGates:
                 out.append(_measure(base_id, gate, metric, sides, inputs, rows=None))
             else:
                 out.extend(_measure_slices(base_id, gate, metric, sides, inputs, key))
-        return out
+        return _with_history(out, inputs)
 
     def diagnostics(self, inputs: Inputs) -> dict[str, Any]:
         """Curves and confusion matrices of both models, for the HTML charts."""
@@ -152,9 +159,26 @@ def _resolve(gate: ModelGate, task: str, inputs: Inputs, key: str) -> Metric:
         raise ConfigError(f"{inputs.loaded.where(key + '.metric')}: {exc}") from None
 
 
+def _with_history(out: list[Measurement], inputs: Inputs) -> list[Measurement]:
+    """Each gate with its production values from the baseline's history.jsonl (if any)."""
+    resolved = inputs.baseline_source
+    found = resolved.history if resolved is not None else None
+    if found is None or not found.entries:
+        return out
+    fingerprint = inputs.fingerprint
+    return [replace(m, history=found.points(m.id, fingerprint)) for m in out]
+
+
 def _check_direction(gate: ModelGate, metric: Metric, inputs: Inputs, key: str) -> None:
-    wrong = relative_key(not metric.higher_is_better)
-    right = relative_key(metric.higher_is_better)
+    for lookup in (relative_key, from_best_key):
+        _check_key_direction(gate, metric, inputs, key, lookup)
+
+
+def _check_key_direction(
+    gate: ModelGate, metric: Metric, inputs: Inputs, key: str, lookup: Any
+) -> None:
+    wrong = lookup(not metric.higher_is_better)
+    right = lookup(metric.higher_is_better)
     if getattr(gate, wrong) is not None:
         better = "higher" if metric.higher_is_better else "lower"
         raise ConfigError(
@@ -319,7 +343,8 @@ def _check_labels(pred: Predictions, y: np.ndarray, inputs: Inputs, key: str, ta
 
 
 def _thresholds(gate: ModelGate) -> dict[str, Any]:
-    return {k: getattr(gate, k) for k in THRESHOLD_KEYS if getattr(gate, k) is not None}
+    keys = (*THRESHOLD_KEYS, *FROM_BEST_KEYS)
+    return {k: getattr(gate, k) for k in keys if getattr(gate, k) is not None}
 
 
 def _measure(
@@ -346,6 +371,7 @@ def _measure(
         base = sides.baseline if rows is None else sides.baseline.take(rows)
     thresholds = _thresholds(gate)
     relative = any(k in thresholds for k in RELATIVE_KEYS)
+    from_best = any(k in thresholds for k in FROM_BEST_KEYS)  # paired too: vs the best, via prod
     m = Measurement(
         id=gate_id,
         kind="model",
@@ -360,7 +386,7 @@ def _measure(
         m = replace(m, candidate=metric.score(y, cand))
         if base is not None:
             m = replace(m, baseline=metric.score(y, base))
-        if base is not None and relative:
+        if base is not None and (relative or from_best):
             estimate = paired_estimate(
                 metric,
                 y,

@@ -122,8 +122,10 @@ def test_the_exit_code_is_the_worst_and_each_report_has_its_folder(project: Proj
     model_folder(project, "churn", "retrain.skops")
     model_folder(project, "fraud", "regressed.skops")
     broken = {"name": "broken", **base_config("model.skops")}
-    broken["data"]["eval"] = "../data/missing.parquet"
+    broken["data"]["eval"] = "../data/holdout.parquet"
     (project.root / "broken").mkdir()
+    # a model that cannot be read: the run cannot evaluate (exit 3; a missing file is exit 2)
+    (project.root / "broken" / "model.skops").write_bytes(b"not a zip archive")
     project.config(broken, "broken/mlgate.yaml")
     done = project.run("run", "-c", "churn/mlgate.yaml", "-c", "fraud/mlgate.yaml", "--out", "out")
     assert done.returncode == 1, done.stderr  # fail > pass

@@ -260,7 +260,7 @@ def _check_model(model: Model, X: Any, inputs: Inputs, key: str, task: str) -> N
         expected = [str(n) for n in names]
         missing = [n for n in expected if n not in given]
         extra = [c for c in given if c not in expected]
-        if missing or (extra and not _selects_columns(impl)):
+        if missing or (extra and _rejects_extra_columns(impl)):
             parts = []
             if missing:
                 parts.append("missing " + ", ".join(missing))
@@ -313,12 +313,16 @@ def _estimator_kind(impl: Any) -> str | None:
         return None
 
 
-def _selects_columns(impl: Any) -> bool:
-    """A pipeline starting with a ColumnTransformer picks its columns: extra ones are fine
-    when it drops the rest."""
+def _rejects_extra_columns(impl: Any) -> bool:
+    """Whether columns the model was not fitted on would break it: a scikit-learn estimator
+    does, unless it is (or starts with) a ColumnTransformer that drops the rest. A user's own
+    class (a factory's subclass, a wrapper) or another library's model may select its columns
+    itself: only missing ones are sure to break it."""
+    if not type(impl).__module__.startswith("sklearn."):
+        return False
     steps = getattr(impl, "steps", None)
     first = steps[0][1] if steps else impl
-    return getattr(first, "remainder", None) == "drop"
+    return getattr(first, "remainder", None) != "drop"
 
 
 def _check_labels(pred: Predictions, y: np.ndarray, inputs: Inputs, key: str, task: str) -> None:

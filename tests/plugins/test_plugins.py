@@ -65,7 +65,7 @@ def test_a_failing_plugin_gate_blocks(project: Project) -> None:
     failed = gates["example.missing.x1"]
     assert (failed["status"], failed["blocking"], failed["candidate"]) == ("fail", True, 0.1)
     assert failed["checks"] == [
-        {"operator": "max", "expected": 0.05, "actual": 0.1, "passed": False, "inconclusive": False}
+        {"operator": "<=", "expected": 0.05, "actual": 0.1, "passed": False, "inconclusive": False}
     ]
     assert failed["message"].startswith("missing share of x1 ")  # numbers: report's formatter
 

@@ -256,6 +256,8 @@ def _check_model(model: Model, X: Any, inputs: Inputs, key: str, task: str) -> N
     fix = "set data.features to the columns the model was fitted on, in that order"
     names = getattr(impl, "feature_names_in_", None)
     count = getattr(impl, "n_features_in_", None)
+    if not isinstance(count, int) or count <= 0:  # unknown (CatBoost says 0): nothing to check
+        count = None
     if names is not None:
         expected = [str(n) for n in names]
         missing = [n for n in expected if n not in given]

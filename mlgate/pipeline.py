@@ -132,6 +132,11 @@ def _model_file_problems(loaded: LoadedConfig) -> list[str]:
     if spec.predictions:
         return _file_problem(loaded, "models.candidate.predictions", spec.predictions, "file")
     if spec.path:
+        from mlgate.load.baseline.resolver import SCHEME, SOURCES
+
+        scheme = SCHEME.match(spec.path)
+        if scheme and scheme["scheme"] in SOURCES:  # a source spec (mlflow:…), fetched later
+            return []
         return _file_problem(loaded, "models.candidate", spec.path, "model file")
     return []
 

@@ -79,7 +79,11 @@ def test_a_missing_folder_is_one_line_and_no_gate_passes(spark: Any, tmp_path: P
 
 def test_model_gates_fail_closed_on_spark(spark: Any, tmp_path: Path) -> None:
     """Model gates do not run on Spark yet: an error gate with the reason, never a pass."""
+    import skops.io as sio
+    from sklearn.dummy import DummyClassifier
+
     frame().to_parquet(tmp_path / "eval.parquet", index=False)
+    sio.dump(DummyClassifier().fit([[0], [1]], [0, 1]), tmp_path / "candidate.skops")
     (tmp_path / "mlgate.yaml").write_text(
         yaml.safe_dump(
             {

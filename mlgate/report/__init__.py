@@ -117,8 +117,11 @@ def write_reports(
     try:
         write_atomic_set({paths[fmt]: text for fmt, text in texts.items()})
     except OSError as exc:  # a full disk or a read-only folder: the user's to fix
+        failed = Path(str(exc.filename)) if exc.filename else out
+        # a temporary sibling (.report.json.tmp-…) is named by the file it was to become
+        named = [p for p in paths.values() if failed.name.startswith(f".{p.name}.")]
         raise InputError(
-            f"{exc.filename}: cannot write the report: {exc.strerror or exc}"
+            f"{named[0] if named else failed}: cannot write the report: {exc.strerror or exc}"
         ) from None
     if failures:
         names = ", ".join(

@@ -134,6 +134,17 @@ def compare(m: Measurement, policy: Policy, *, alpha: float | None = None) -> Co
     return Comparison(result, m, tuple(findings), alpha)
 
 
+def _proven(
+    worse_lo: float, worse_hi: float, allowed: float, *, strict: bool
+) -> tuple[bool, bool, bool]:
+    """The "block only what is proven" rule on an interval of the worsening: (ok, inconclusive,
+    proven worse). Strict mode passes only what is proven within the tolerance."""
+    proven_worse = worse_lo > allowed
+    proven_ok = worse_hi <= allowed
+    ok = proven_ok if strict else not proven_worse
+    return ok, not (proven_worse or proven_ok), proven_worse
+
+
 @dataclass(frozen=True)
 class _Outcome:
     check: Check
@@ -172,10 +183,7 @@ def _relative(m: Measurement, key: str, bound: Any, policy: Policy, alpha: float
     lo, hi = est.interval(alpha)
     worse_lo, worse_hi = sorted((sign * lo, sign * hi))  # the interval of the worsening
     worsening = sign * est.delta
-    proven_worse = worse_lo > allowed
-    proven_ok = worse_hi <= allowed
-    inconclusive = not proven_worse and not proven_ok
-    ok = proven_ok if policy.strict else not proven_worse
+    ok, inconclusive, proven_worse = _proven(worse_lo, worse_hi, allowed, strict=policy.strict)
     # at the level this gate's interval used: a slice's Holm-adjusted alpha, not policy.alpha
     detectable = detectable_worsening(est.se, allowed, alpha, POWER)
     details = {
@@ -258,10 +266,7 @@ def _from_best(m: Measurement, key: str, bound: Any, policy: Policy, alpha: floa
     offset = sign * (m.baseline - best_value)  # production's recorded distance from the best
     lo, hi = est.interval(alpha)
     worse_lo, worse_hi = sorted((offset + sign * lo, offset + sign * hi))
-    proven_worse = worse_lo > allowed
-    proven_ok = worse_hi <= allowed
-    inconclusive = not proven_worse and not proven_ok
-    ok = proven_ok if policy.strict else not proven_worse
+    ok, inconclusive, proven_worse = _proven(worse_lo, worse_hi, allowed, strict=policy.strict)
     details["from_best_interval"] = [worse_lo, worse_hi]
     if inconclusive:
         detectable = detectable_worsening(est.se, allowed, policy.alpha, POWER)

@@ -195,3 +195,20 @@ def pull_request_of(env: Mapping[str, str]) -> dict[str, Any] | None:
     if not isinstance(pull, dict) or not isinstance(pull.get("number"), int):
         return None
     return {"number": pull["number"], "head_sha": (pull.get("head") or {}).get("sha")}
+
+
+def run_order(env: Mapping[str, str], event: Mapping[str, Any]) -> tuple[int, int] | None:
+    """(run id, attempt) of the run whose report is posted, for telling a stale publisher from
+    a newer one: GitHub's run ids grow with every run in a repository and a re-run keeps its id
+    with the next attempt. A workflow_run job posts the triggering run's report, so that run's.
+    None when GitHub gives none (outside Actions)."""
+    run = event.get("workflow_run")
+    if isinstance(run, dict):
+        ident, attempt = run.get("id"), run.get("run_attempt") or 1
+    else:
+        ident, attempt = env.get("GITHUB_RUN_ID"), env.get("GITHUB_RUN_ATTEMPT") or 1
+    try:
+        order = (int(str(ident)), int(str(attempt)))
+    except ValueError:
+        return None
+    return order if min(order) > 0 else None

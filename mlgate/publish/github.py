@@ -187,7 +187,7 @@ class GitHubPublisher:
         if target.run_url:  # links in what we post come from GitHub, not from the report
             context = {k: v for k, v in report.context.items() if k != "report_url"}
             report = replace(report, context={**context, "job_url": target.run_url})
-        if target.fork_report:
+        if target.fork_report and not options.evaluated:
             report = distrusted(report, target)
         failures: list[str] = []
         done = self._runner_outputs(report, out_dir, options, env, failures)
@@ -345,7 +345,8 @@ class GitHubPublisher:
 
         summary = _summary(report)
         details = report.context.get("job_url")
-        name = f"{check_name(report)} (fork report)" if target.fork_report else check_name(report)
+        fork_report = target.fork_report and not posting.options.evaluated
+        name = f"{check_name(report)} (fork report)" if fork_report else check_name(report)
         try:
             run = repo.create_check_run(
                 name=name,

@@ -43,10 +43,13 @@ SAFE_FORMATS = ("skops", "onnx", "xgboost", "lightgbm", "catboost", "predictions
 PICKLE_FORMATS = ("pickle", "joblib")
 # where the fork's report (the pointer) may sit in the artifact
 POINTERS = ("report.json", "mlgate-report/report.json")
-FIX_DOWNLOAD = (
-    "download the artifact of the triggering run under $RUNNER_TEMP "
-    "(actions/download-artifact with run-id: github.event.workflow_run.id)"
-)
+FIX_DOWNLOAD = {
+    "github": "download the artifact of the triggering run under $RUNNER_TEMP "
+    "(actions/download-artifact with run-id: github.event.workflow_run.id)",
+    "gitlab": "pass the MR's checkout ($CI_PROJECT_DIR), run from a worktree of the target "
+    "branch outside it (docs/gitlab.md)",
+    "local": "pass the folder holding the fork's candidate (outside this checkout), or the file",
+}
 FIX_CHECKOUT = "check out the base branch: actions/checkout without `ref:` in the trusted job"
 
 
@@ -139,19 +142,20 @@ def safe_spec(loaded: LoadedConfig) -> tuple[str, str, str, tuple[str, ...]]:
     return relative, fmt, "path", trust
 
 
-def locate(artifact: Path, loaded: LoadedConfig) -> Candidate:
+def locate(artifact: Path, loaded: LoadedConfig, platform: str = "github") -> Candidate:
     """The candidate in the fork's artifact (a folder, or the model file itself)."""
     from mlgate.load.baseline.cache import work_tree
 
     relative, fmt, key, trust = safe_spec(loaded)
+    fix = FIX_DOWNLOAD[platform]
     if not artifact.exists():
-        raise InputError(f"{artifact}: the fork's artifact is not there", hint=FIX_DOWNLOAD)
+        raise InputError(f"{artifact}: the fork's artifact is not there", hint=fix)
     tree = work_tree(loaded.root)
     if artifact.resolve().is_relative_to(tree):
         raise ConfigError(
             f"{artifact}: the fork's artifact is inside the checkout {tree}, where its files "
             "could stand in for the base branch's",
-            hint=FIX_DOWNLOAD,
+            hint=fix,
         )
     if artifact.is_file():
         file = artifact
@@ -336,7 +340,7 @@ def pointer(artifact: Path, binding: Binding) -> tuple[int | None, Report | None
         raise InputError(
             f"{found[0]}: the fork's report is for commit {sha[:12]}, the triggering run for "
             f"{binding.head_sha[:12]}: refusing to evaluate",
-            hint=FIX_DOWNLOAD,
+            hint=FIX_DOWNLOAD[binding.platform],
         )
     number = claimed.get("number") if isinstance(claimed, dict) else None
     return (number if isinstance(number, int) else None), report
@@ -400,7 +404,7 @@ def evaluate(
     from mlgate.pipeline import RunOptions, execute
 
     artifact = Path(args.artifact)
-    candidate = locate(artifact, loaded)
+    candidate = locate(artifact, loaded, binding.platform)
     hint, fork_report = pointer(artifact, binding)
     binding = bind_pull(binding, hint, loaded.config.publish.accept_label, env)
     options = RunOptions(

@@ -195,7 +195,8 @@ class GitHubPublisher:
             return [
                 *done,
                 "fork pull request: the token is read-only, nothing posted to the PR "
-                "(post from a workflow_run job with `mlgate publish`, see docs/github.md)",
+                "(the verdict comes from a workflow_run job with `mlgate fork-evaluate`, see "
+                "docs/github.md)",
             ]
         try:
             gh = api.connect(settings)

@@ -124,6 +124,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="the folder the fork's artifact was downloaded to (outside the checkout), or the "
         "candidate file itself",
     )
+    fork.add_argument(
+        "--from-run",
+        metavar="NAME",
+        help="GitHub: first download the artifact NAME of the triggering run "
+        "(workflow_run.id, from the event) and unpack it into ARTIFACT",
+    )
     _config_args(fork)
     _publish_args(fork)
     fork.add_argument("-q", "--quiet", action="store_true", help="no terminal summary")

@@ -404,6 +404,8 @@ def evaluate(
     from mlgate.pipeline import RunOptions, execute
 
     artifact = Path(args.artifact)
+    if getattr(args, "from_run", None):
+        artifact = download(args.from_run, artifact, loaded, binding, env)
     candidate = locate(artifact, loaded, binding.platform)
     hint, fork_report = pointer(artifact, binding)
     binding = bind_pull(binding, hint, loaded.config.publish.accept_label, env)
@@ -418,6 +420,30 @@ def evaluate(
         "fork_report_verdict": fork_report.verdict if fork_report else None,
     }
     return replace(report, context=_context(report.context, binding, facts))
+
+
+def download(
+    name: str, dest: Path, loaded: LoadedConfig, binding: Binding, env: Mapping[str, str]
+) -> Path:
+    """`--from-run NAME`: the triggering run's artifact NAME, unpacked into `dest` (outside the
+    checkout, checked before anything is written)."""
+    from mlgate.load.baseline.cache import work_tree
+    from mlgate.load.baseline.github_artifact import of_run
+
+    if binding.platform != "github":
+        raise ConfigError(
+            f"--from-run {name}: downloads the artifact of a GitHub workflow_run's triggering "
+            "run; elsewhere pass the folder that holds the fork's candidate"
+        )
+    tree = work_tree(loaded.root)
+    if dest.resolve().is_relative_to(tree):
+        raise ConfigError(
+            f"{dest}: the fork's artifact would be unpacked inside the checkout {tree}",
+            hint=FIX_DOWNLOAD["github"],
+        )
+    run_id = (binding.context or {}).get("run_id")
+    of_run(name, run_id if isinstance(run_id, int) else None, dest, env)
+    return dest
 
 
 def _context(

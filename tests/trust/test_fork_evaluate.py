@@ -372,3 +372,57 @@ def test_a_forged_fork_report_never_gives_a_success_check_named_mlgate(
         ("mlgate", "failure"),
     ]
     assert ("mlgate", "success") not in [(c["name"], c["conclusion"]) for c in gh.check_runs]
+
+
+def zipped(folder: Path) -> bytes:
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for path in sorted(folder.rglob("*")):
+            if path.is_file():
+                archive.write(path, path.relative_to(folder).as_posix())
+    return buffer.getvalue()
+
+
+def test_from_run_downloads_the_triggering_runs_artifact_only(
+    gh: FakeGitHub, project: Project, outside: Path
+) -> None:
+    base = base_checkout(project)
+    regressed = artifact(outside, project)
+    better = artifact(outside / "other", project, model="retrain")
+    mine = gh.add_artifact("mlgate-candidate", zipped(regressed), branch="better-model")
+    gh.add_artifact("mlgate-candidate", zipped(better), branch="better-model")  # another run's
+    for item in gh.artifacts:
+        if item["id"] == mine:
+            item["workflow_run"]["id"] = 777  # the triggering run of the event
+    dest = outside / "downloaded"
+    done = project.run(
+        "fork-evaluate", "--from-run", "mlgate-candidate", str(dest),
+        env=job_env(gh, project, base),
+    )  # fmt: skip
+    assert done.returncode == 1, done.stderr  # the regressed model of run 777, not the newer one
+    assert (dest / "models" / "model.skops").is_file()
+    assert [(c["name"], c["conclusion"]) for c in gh.check_runs] == [("mlgate", "failure")]
+    assert gh.requests("GET", f"/repos/{REPO}/actions/artifacts")[0].args["name"] == (
+        "mlgate-candidate"
+    )
+
+
+def test_from_run_without_such_an_artifact_is_refused(
+    gh: FakeGitHub, project: Project, outside: Path
+) -> None:
+    base = base_checkout(project)
+    gh.add_artifact("mlgate-candidate", b"PK\x05\x06" + b"\0" * 18, branch="better-model")
+    done = project.run(
+        "fork-evaluate", "--from-run", "mlgate-candidate", str(outside / "dl"),
+        env=job_env(gh, project, base),
+    )  # fmt: skip
+    assert done.returncode == 3, done.stderr
+    assert errors(done) == [
+        "mlgate: error: --from-run mlgate-candidate: the triggering run 777 has no artifact "
+        "named 'mlgate-candidate' (upload it in the pull_request job (actions/upload-artifact, "
+        "name: mlgate-candidate))"
+    ]
+    assert [(c["name"], c["conclusion"]) for c in gh.check_runs] == [("mlgate", "failure")]

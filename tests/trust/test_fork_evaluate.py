@@ -426,3 +426,28 @@ def test_from_run_without_such_an_artifact_is_refused(
         "name: mlgate-candidate))"
     ]
     assert [(c["name"], c["conclusion"]) for c in gh.check_runs] == [("mlgate", "failure")]
+
+
+def test_outside_ci_it_evaluates_and_posts_nothing(project: Project, outside: Path) -> None:
+    base_checkout(project)
+    done = project.run("fork-evaluate", str(artifact(outside, project)))
+    assert done.returncode == 1, done.stderr
+    assert (
+        "mlgate: fork-evaluate: not in a GitHub workflow_run job or a GitLab MR pipeline: "
+        "evaluated, nothing posted"
+    ) in done.stderr.splitlines()
+    assert project.report()["verdict"] == "fail"
+
+
+def test_a_candidate_linking_out_of_the_artifact_is_refused(
+    gh: FakeGitHub, project: Project, outside: Path
+) -> None:
+    base = base_checkout(project)
+    folder = artifact(outside, project, model=None)
+    (folder / "models" / "model.skops").symlink_to(project.root / "models" / "retrain.skops")
+    done = project.run("fork-evaluate", str(folder), env=job_env(gh, project, base))
+    assert done.returncode == 3, done.stderr
+    assert errors(done) == [
+        f"mlgate: error: {folder}: models/model.skops in the fork's artifact points outside it: "
+        "refused"
+    ]

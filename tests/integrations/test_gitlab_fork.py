@@ -24,6 +24,8 @@ from integrations.test_gitlab_template import ROOT, Runner, gitlab_api, node  # 
 
 pytestmark = pytest.mark.slow
 
+INSTALL = "python3 -I -m pip install --quiet 'mlgate[gitlab]==0.1.0'"
+
 GIT = [
     "git",
     "-c",
@@ -70,7 +72,10 @@ def fork_mr(tmp: Path, project: Project) -> Path:
     git(checkout, "checkout", "-q", "-b", "better-model")
     (checkout / "mlgate.yaml").write_text(yaml.safe_dump(rules(0.5), sort_keys=False))
     shutil.copy(project.root / "models" / "regressed.skops", checkout / "models" / "model.skops")
-    shutil.copy(ROOT / "examples" / "gitlab" / "fork-mr.yml", checkout / ".gitlab-ci.yml")
+    example = (ROOT / "examples" / "gitlab" / "fork-mr.yml").read_text()
+    assert INSTALL in example
+    # the one change to the example: this checkout's mlgate is on PATH, nothing is installed
+    (checkout / ".gitlab-ci.yml").write_text(example.replace(INSTALL, "echo mlgate is on PATH"))
     git(checkout, "add", "-A")
     git(checkout, "commit", "-qm", "a better model, and a gentler gate")
     return checkout
@@ -86,7 +91,6 @@ def variables(api: FakeGitLab, source_project: str = "99") -> list[str]:
         f"CI_MERGE_REQUEST_SOURCE_PROJECT_ID={source_project}",
         "CI_MERGE_REQUEST_SOURCE_BRANCH_NAME=better-model",
         "CI_MERGE_REQUEST_TARGET_BRANCH_NAME=main",
-        "MLGATE_PIP_SPEC=",  # this checkout's mlgate is on PATH
     ]
 
 

@@ -192,7 +192,7 @@ class GitHubPublisher:
         if target.run_url:  # links in what we post come from GitHub, not from the report
             context = {k: v for k, v in report.context.items() if k != "report_url"}
             report = replace(report, context={**context, "job_url": target.run_url})
-        if target.fork_report:
+        if target.fork_report and not options.evaluated:
             report = distrusted(report, target)
         failures: list[str] = []
         done = self._runner_outputs(report, out_dir, options, env, failures)
@@ -200,7 +200,8 @@ class GitHubPublisher:
             return [
                 *done,
                 "fork pull request: the token is read-only, nothing posted to the PR "
-                "(post from a workflow_run job with `mlgate publish`, see docs/github.md)",
+                "(the verdict comes from a workflow_run job with `mlgate fork-evaluate`, see "
+                "docs/github.md)",
             ]
         try:
             gh = api.connect(settings)
@@ -350,7 +351,8 @@ class GitHubPublisher:
 
         summary = _summary(report)
         details = report.context.get("job_url")
-        name = f"{check_name(report)} (fork report)" if target.fork_report else check_name(report)
+        fork_report = target.fork_report and not posting.options.evaluated
+        name = f"{check_name(report)} (fork report)" if fork_report else check_name(report)
         mine = target.run.order if target.run else None
         try:
             newest = _newest_check(repo, target.sha, name) if mine else None

@@ -316,6 +316,7 @@ class FakeGitHub:
             ("GET", repo + r"/issues/(?P<n>\d+)/labels$", self._labels),
             ("GET", repo + r"/issues/(?P<n>\d+)/events$", self._events),
             ("GET", repo + r"/pulls/(?P<n>\d+)$", self._pull),
+            ("GET", repo + r"/pulls$", self._list_pulls),
             ("POST", repo + r"/check-runs$", self._check_run),
             ("PATCH", repo + r"/check-runs/(?P<rid>\d+)$", self._edit_check_run),
             ("GET", repo + r"/commits/(?P<sha>[0-9a-f]{40})/check-runs$", self._list_check_runs),
@@ -418,6 +419,17 @@ class FakeGitHub:
     def _pull(self, request: Request, body: Any, n: str) -> Response:
         pull = self.pulls.get(int(n))
         return _json(pull) if pull else _json({"message": "Not Found"}, 404)
+
+    def _list_pulls(self, request: Request, body: Any) -> Response:
+        """`?head=owner:branch` filters by the head's owner and branch, as GitHub does."""
+        head = request.args.get("head")
+        found = [
+            p
+            for p in self.pulls.values()
+            if head is None
+            or f"{p['head']['repo']['full_name'].split('/')[0]}:{p['head']['ref']}" == head
+        ]
+        return self._page(request, found)
 
     def _check_run(self, request: Request, body: Any) -> Response:
         if not self.checks_allowed:

@@ -420,3 +420,26 @@ def test_a_report_with_history_validates_against_the_report_schema() -> None:
     doc["gates"][0]["history"][0]["value"] = "high"
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(doc, schema)
+
+
+def test_from_best_detectable_of_slices_uses_their_holm_level() -> None:
+    """Slices share a Holm-adjusted level: the from-best interval and its "detectable" figure
+    both use it, not the policy's alpha."""
+    from dataclasses import replace
+
+    from mlgate.compare import POWER, Policy, compare_all
+    from mlgate.records import detectable_worsening
+
+    # two slices, each 0.021 from its best of 0.90 (interval spans the allowed 0.02)
+    a = replace(
+        _measurement(0.879, 0.882, [0.90, 0.882], max_drop_from_best=0.02),
+        id="model.roc_auc[c=a]",
+        family="model.roc_auc",
+    )
+    b = replace(a, id="model.roc_auc[c=b]")
+    results = compare_all([a, b], Policy(alpha=0.05))
+    for comparison in results:
+        assert comparison.alpha == 0.025  # Holm over two slices (neither rejected)
+        (finding,) = [x for x in comparison.findings if x.what == "inconclusive"]
+        assert finding.detectable == pytest.approx(detectable_worsening(0.001, 0.02, 0.025, POWER))
+        assert finding.detectable != pytest.approx(detectable_worsening(0.001, 0.02, 0.05, POWER))

@@ -71,10 +71,11 @@ def _points(gate: GateResult) -> list[tuple[str, float]]:
 
 
 def _change(gate: GateResult) -> float:
-    """How far the candidate is from the best production value (relative to the spread)."""
+    """How much the candidate moved from the last production value, relative to it."""
     values = [v for _, v in _points(gate)]
-    spread = (max(values) - min(values)) or 1.0
-    return abs(values[-1] - values[-2]) / spread if len(values) > 1 else 0.0
+    if len(values) < 2:
+        return 0.0
+    return abs(values[-1] - values[-2]) / max(abs(values[-2]), 1e-12)
 
 
 def _floor(gate: GateResult) -> float | None:

@@ -7,7 +7,7 @@ interval, eval fingerprint, mlgate version. Nothing is measured: no data or mode
 
 No baseline, or a baseline without history, is said plainly (exit 0, an empty `gates` in
 --json). A --gate that names no gate of the history or the config is exit 2 with the closest id.
-An unreadable line of the history is said on stderr; the readable entries are shown.
+An unreadable line of the history is said on stderr (as a run says it); the rest is shown.
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import sys
 from typing import Any
 
 from mlgate.config import LoadedConfig, load_config
@@ -32,8 +31,7 @@ WIDTH = {"commit": 12, "ref": 40, "date": 20, "eval": 19, "mlgate": 16}  # eval:
 def run(args: argparse.Namespace) -> int:
     loaded = load_config(args.config)
     spec, found = _history(loaded, args.baseline)
-    if found is not None and found.problem:
-        print(f"mlgate: history: {found.problem}; its readable entries are shown", file=sys.stderr)
+    # an unreadable line is said by the resolver (stderr), as in a run: the rest is shown
     entries = found.entries if found is not None else ()
     gates = _gates(entries)
     if args.gate is not None and args.gate not in gates:

@@ -492,9 +492,12 @@ def test_three_saves_show_in_report_json_the_html_chart_and_the_mermaid_block(
 
     html = (repo.root / "mlgate-report" / "report.html").read_text()
     assert html.count('<svg class="trend"') == 1
-    assert html.count('class="dot production"') == 3 and html.count('class="dot candidate"') == 1
+    start = html.index('<svg class="trend"')
+    trend = html[start : html.index("</svg>", start)]
+    assert trend.count('class="dot production"') == 3
+    assert trend.count('class="dot candidate"') == 1
     for value, commit in zip(values, commits, strict=True):
-        assert f"<title>{f.num(value)} {commit[:12]} " in html
+        assert f"<title>{f.num(value)} {commit[:11]}… " in trend  # the commit clipped to 12
 
     md = (repo.root / "mlgate-report" / "report.md").read_text()
     (source,) = mermaid_cli.blocks(md)

@@ -97,7 +97,7 @@ def _chart(gate: GateResult) -> Chart:
     name = label(gate.name or gate.id, 40) or "value"
     lines = [
         "xychart-beta",
-        f'    title "{label(gate.id)}"',
+        f'    title "{label(gate.id) or "gate"}"',
         "    x-axis [" + ", ".join(f'"{x}"' for x, _ in points) + "]",
         f'    y-axis "{name}" {_n(lo - pad)} --> {_n(hi + pad)}',
         "    line [" + ", ".join(_n(v) for v in values) + "]",

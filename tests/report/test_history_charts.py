@@ -28,6 +28,7 @@ HOSTILE = [
     "model.a --> b\nline [9, 9, 9]\nclick x call alert(1)",
     "model.`rm -rf`[c=#quot;;&lt;b&gt;]",
     'model.y\r\n    title "owned"\u2028\u0000',
+    '""``%%<>;#',  # nothing left once sanitised: the chart still has a title
 ]
 
 

@@ -146,6 +146,19 @@ def build_parser() -> argparse.ArgumentParser:
         "--to", metavar="DIR", help="where to write the baseline (default: mlgate-baseline)"
     )
 
+    hist = sub.add_parser(
+        "history", help="print the metric history the baseline carries (history.jsonl)"
+    )
+    hist.add_argument(
+        "-c",
+        "--config",
+        metavar="FILE",
+        help="config file (default: mlgate.yaml, else [tool.mlgate] in pyproject.toml)",
+    )
+    hist.add_argument("--gate", metavar="ID", help="only this gate (default: every gate)")
+    hist.add_argument("--json", action="store_true", help="machine-readable output")
+    hist.add_argument("--baseline", metavar="SPEC", help="read this baseline, not models.baseline")
+
     demo = sub.add_parser("demo", help="build the bundled example project and run the gate on it")
     demo.add_argument("dir", nargs="?", default="mlgate-demo", help="folder to build it in")
 

@@ -269,7 +269,7 @@ def _from_best(m: Measurement, key: str, bound: Any, policy: Policy, alpha: floa
     ok, inconclusive, proven_worse = _proven(worse_lo, worse_hi, allowed, strict=policy.strict)
     details["from_best_interval"] = [worse_lo, worse_hi]
     if inconclusive:
-        detectable = detectable_worsening(est.se, allowed, policy.alpha, POWER)
+        detectable = detectable_worsening(est.se, allowed, alpha, POWER)
         findings.append(
             Finding(
                 "inconclusive",

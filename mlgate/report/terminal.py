@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from mlgate.records import Report
+from mlgate.report import charts, view, wording
 from mlgate.report import filters as f
-from mlgate.report import view, wording
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -120,4 +120,7 @@ def _numbers(gate: Any, run_alpha: float) -> str:
         parts.append(f"allowed: {allowed}")
     if (gate.baseline is None and not gate.threshold) or not parts:  # a self-judged check
         return f.clip(gate.message, 160)
+    trend = charts.sparkline(gate) if gate.kind == "model" and gate.history else ""
+    if len(trend) > 1:  # the production values over the merges, the candidate last
+        parts.append(f"trend {trend}")
     return "  ".join(parts)

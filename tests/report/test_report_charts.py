@@ -111,3 +111,38 @@ def test_category_overlay_keeps_the_frequent_categories_and_counts_the_rest() ->
     assert sum(shape["reference"]) + shape["other"][0] == 300
     assert sum(shape["eval"]) + shape["other"][1] == 350
     assert shape["missing"] == [5, 0]
+
+
+def test_category_labels_from_data_are_escaped_in_the_overlay() -> None:
+    from mlgate.records import GateResult
+    from mlgate.report.html import render_html
+
+    gate = GateResult(
+        id="data.drift.region",
+        kind="data",
+        status="fail",
+        blocking=True,
+        name="psi(region)",
+        message="psi(region) 0.61 is above the maximum 0.2",
+        candidate=0.61,
+        threshold={"max": 0.2},
+        details={
+            "column": "region",
+            "method": "psi",
+            "score": 0.61,
+            "threshold": 0.2,
+            "overlay": {
+                "kind": "categorical",
+                "categories": ["<script>alert(1)</script>", "north"],
+                "reference": [10, 90],
+                "eval": [60, 40],
+                "other": [0, 0],
+                "missing": [0, 0],
+            },
+        },
+    )
+    html = render_html(Report(verdict="fail", gates=(gate,)))
+    assert "<script>" not in html
+    assert ">&lt;script&gt;alert(1)&lt;/scrip…</text>" in html  # an axis label: clipped to 24
+    [shown] = breakdowns.overlays(Report(verdict="fail", gates=(gate,)))
+    assert [label for label, *_ in shown.bars] == ["<script>alert(1)</scrip…", "north"]

@@ -23,6 +23,9 @@ class Parser(argparse.ArgumentParser):
         self.exit(ExitCode.USAGE, f"mlgate: error: {message} (see `{self.prog} --help`)\n")
 
 
+PROFILE = "gx/reference-profile.json"  # where init --from-reference writes its suite
+
+
 def _config_args(parser: argparse.ArgumentParser, *, several: bool = False) -> None:
     if several:
         parser.add_argument(
@@ -170,6 +173,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="which CI snippet to write (default: detect)",
     )
     init.add_argument("-c", "--config", metavar="FILE", default="mlgate.yaml")
+    init.add_argument(
+        "--from-reference",
+        action="store_true",
+        help="also profile data.reference into a Great Expectations suite to review and commit "
+        f"({PROFILE}; with an existing config, only the suite is written)",
+    )
 
     schema = sub.add_parser("schema", help="print the JSON Schema of mlgate.yaml or report.json")
     schema.add_argument(

@@ -40,21 +40,86 @@ def _summary(found: Any) -> list[str]:
     return lines
 
 
+SUITE_GATE = "  data:\n    - suite: {path}   # profiled from {reference}: review it\n"
+
+
+def _profile(root: Path, reference: str, skip: tuple[str, ...]) -> str:
+    """Write the suite profiled from `reference` (paths relative to `root`); say what it is."""
+    from mlgate.cli import PROFILE
+    from mlgate.scaffold.profile import write
+
+    count = write(root / reference, root / PROFILE, skip=skip, shown=PROFILE)
+    return (
+        f"wrote {PROFILE}: {count} expectations profiled from {reference} (types, ranges with "
+        "a 10% margin, allowed sets, null rates) — review them, then commit the file"
+    )
+
+
+def _from_reference(root: Path, name: str) -> int:
+    """--from-reference with an existing config: only the suite, from its data.reference."""
+    from mlgate.cli import PROFILE
+    from mlgate.config import load_config
+
+    loaded = load_config(root / name)
+    data = loaded.config.data
+    if not data.reference:
+        raise ConfigError(
+            f"{name}: data.reference: not set; --from-reference profiles the reference data",
+            hint="set data.reference to what production was trained on",
+        )
+    skip = tuple(c for c in (data.id,) if c)
+    folder = loaded.resolve(".")
+    reference = os.path.relpath(loaded.resolve(data.reference), folder)
+    print(_profile(folder, reference, skip))
+    print(f"to run it, add to {name} (mlgate init does not edit it):\n")
+    print("gates:\n" + SUITE_GATE.format(path=PROFILE, reference=reference))
+    return ExitCode.OK
+
+
 def run(args: argparse.Namespace) -> int:
     root = Path.cwd()
     config = root / args.config
     if config.exists():
+        if getattr(args, "from_reference", False):
+            return _from_reference(root, args.config)
         raise ConfigError(
             f"{args.config}: already exists; mlgate init never overwrites a file",
-            hint="edit it, or pass -c OTHER.yaml",
+            hint="edit it, pass -c OTHER.yaml, or --from-reference to profile only its data",
         )
     from mlgate.scaffold.project import inspect, render
 
     scaffold = files("mlgate.scaffold")
     found = inspect(config.parent)
-    config.write_text(render(found, scaffold.joinpath("mlgate.yaml").read_text()))
+    suite_line = None
+    if getattr(args, "from_reference", False):
+        if found.reference is None or found.eval is None:
+            raise ConfigError(
+                f"{args.config}: --from-reference found no reference data file (a name with "
+                "train or reference in it, beside the eval data)",
+                hint="write the config first (mlgate init), set data.reference, then run "
+                "mlgate init --from-reference",
+            )
+        suite_line = _profile(config.parent, found.reference, tuple(c for c in (found.id,) if c))
+    text = render(found, scaffold.joinpath("mlgate.yaml").read_text())
+    filled = found.eval is not None and found.model is not None and found.target is not None
+    if suite_line is not None and filled:  # the bundled template has other data paths
+        from mlgate.cli import PROFILE
+
+        text = text.replace(
+            "\ngates:\n",
+            "\ngates:\n" + SUITE_GATE.format(path=PROFILE, reference=found.reference),
+            1,
+        )
+    config.write_text(text)
     for line in _summary(found):
         print(line)
+    if suite_line is not None:
+        print(suite_line)
+        if not filled:
+            from mlgate.cli import PROFILE
+
+            print(f"to run it, add to {args.config}, once its data paths are yours:\n")
+            print("gates:\n" + SUITE_GATE.format(path=PROFILE, reference=found.reference))
     print(f"wrote {args.config} — review the paths and thresholds, then run `mlgate check`")
     ci = detect_ci(root) if args.ci == "auto" else args.ci
     if ci == "github":

@@ -125,6 +125,133 @@ def drift(report: Report) -> list[DriftBar]:
     return bars
 
 
+# --- drifted columns: reference and eval distributions overlaid --------------------------------
+
+OVERLAID = ("fail", "warn", "waived", "error")  # a drifted column: its gate did not pass
+
+
+@dataclass(frozen=True)
+class Overlay:
+    """Reference vs eval distribution of one drifted column: step lines (numeric) or paired
+    bars (categories), as shares of each side's rows."""
+
+    gate: GateResult
+    column: str
+    kind: str  # "numeric" | "categorical"
+    steps: list[tuple[str, str]]  # (side, points) of the numeric step lines
+    bars: list[tuple[str, float, float, float, float]]  # (label, x, width, y reference, y eval)
+    base: float  # y of share 0
+    xticks: list[tuple[float, str]]
+    yticks: list[tuple[float, str]]
+    notes: list[str]
+    width: float = 640
+    height: float = 190
+
+
+def overlays(report: Report) -> list[Overlay]:
+    """Overlays for the drift gates that did not pass and carry `details.overlay`."""
+    out = []
+    for bar in drift(report):
+        gate = bar.gate
+        data = f.mapping(gate.details.get("overlay"))
+        if gate.status not in OVERLAID or not data:
+            continue
+        made = _numeric_overlay(gate, bar.column, data) or _category_overlay(gate, bar.column, data)
+        if made is not None:
+            out.append(made)
+    return out
+
+
+def _shares(values: list[float] | None, total: float) -> list[float] | None:
+    return [v / total for v in values] if values and total > 0 else None
+
+
+def _missing_note(data: Mapping[str, object]) -> list[str]:
+    missing = floats(data.get("missing"))
+    if not missing or len(missing) != 2 or not any(missing):
+        return []
+    return [f"missing values: reference {f.count(missing[0])}, eval {f.count(missing[1])}"]
+
+
+def _numeric_overlay(gate: GateResult, column: str, data: Mapping[str, object]) -> Overlay | None:
+    edges = floats(data.get("edges"))
+    ref, cur = floats(data.get("reference")), floats(data.get("eval"))
+    if data.get("kind") != "numeric" or not edges or not ref or not cur:
+        return None
+    if len(ref) != len(edges) - 1 or len(cur) != len(ref):
+        return None
+    sides = [("production", _shares(ref, sum(ref))), ("candidate", _shares(cur, sum(cur)))]
+    top = max(max(s) for _, s in sides if s) * 1.1 or 1.0
+    sx, sy = Scale(edges[0], edges[-1], 60, 630), Scale(0.0, top, 160, 10)
+    steps = []
+    for side, shares in sides:
+        if shares is None:
+            continue
+        points = [f"{sx(edges[0])},{sy(0)}"]
+        for i, share in enumerate(shares):
+            points += [f"{sx(edges[i])},{sy(share)}", f"{sx(edges[i + 1])},{sy(share)}"]
+        points.append(f"{sx(edges[-1])},{sy(0)}")
+        steps.append((side, " ".join(points)))
+    notes = ["values beyond the central 99% of both sides are counted in the edge bins"]
+    return Overlay(
+        gate,
+        column,
+        "numeric",
+        steps,
+        [],
+        sy(0),
+        sx.ticks(7),
+        _pct_ticks(sy, top),
+        notes + _missing_note(data),
+    )
+
+
+def _category_overlay(gate: GateResult, column: str, data: Mapping[str, object]) -> Overlay | None:
+    labels = data.get("categories")
+    ref, cur = floats(data.get("reference")), floats(data.get("eval"))
+    if data.get("kind") != "categorical" or not isinstance(labels, list) or not ref or not cur:
+        return None
+    if not (len(labels) == len(ref) == len(cur)):
+        return None
+    other = floats(data.get("other")) or [0.0, 0.0]
+    missing = floats(data.get("missing")) or [0.0, 0.0]
+    names = [f.clip(v, 24) for v in labels]
+    if len(other) == 2 and any(other):
+        names.append("(other)")
+        ref, cur = [*ref, other[0]], [*cur, other[1]]
+    totals = [sum(ref) + (missing[0] if len(missing) == 2 else 0.0)]
+    totals.append(sum(cur) + (missing[1] if len(missing) == 2 else 0.0))
+    ref_s, cur_s = _shares(ref, totals[0]), _shares(cur, totals[1])
+    if ref_s is None or cur_s is None:
+        return None
+    top = max(*ref_s, *cur_s) * 1.1 or 1.0
+    sy = Scale(0.0, top, 160, 10)
+    slot = 570 / len(names)
+    width = r1(min(slot * 0.38, 24))
+    bars = []
+    for i, name in enumerate(names):
+        x = r1(60 + slot * i + slot / 2)
+        bars.append((name, x, width, sy(ref_s[i]), sy(cur_s[i])))
+    xticks = [(x, name) for name, x, *_ in bars]
+    return Overlay(
+        gate,
+        column,
+        "categorical",
+        [],
+        bars,
+        sy(0),
+        xticks,
+        _pct_ticks(sy, top),
+        _missing_note(data),
+    )
+
+
+def _pct_ticks(scale: Scale, top: float) -> list[tuple[float, str]]:
+    from mlgate.report.geometry import nice_ticks
+
+    return [(scale(v), f.pct(v, 0 if top > 0.05 else 1)) for v in nice_ticks(0.0, top, 4)]
+
+
 # --- latency distributions -----------------------------------------------------------------------
 
 
@@ -165,7 +292,10 @@ def _quantile(values: list[float], q: float) -> float:
 
 
 def latency(report: Report) -> list[Distribution]:
-    """Box-and-dot plots of the timing samples of performance gates that carry them."""
+    """Box-and-dot plots of the timing samples of performance gates that carry them.
+
+    Only repeated measurements (more than one sample of a model) are a distribution, shown in
+    the gate's own unit: a size is measured once per model and has its own chart (`sizes`)."""
     out = []
     for gate in report.gates:
         raw = gate.details.get("samples") if isinstance(gate.details, Mapping) else None
@@ -173,7 +303,7 @@ def latency(report: Report) -> list[Distribution]:
             continue
         series = [(name, floats(raw.get(key))) for key, name in MODELS]
         present = [(name, s) for name, s in series if s]
-        if not present:
+        if not present or max(len(s) for _, s in present) < 2:
             continue
         values = [v for _, s in present for v in s]
         scale = Scale(*domain([min(values), max(values)]), 110, 630)
@@ -196,6 +326,49 @@ def latency(report: Report) -> list[Distribution]:
                     count=len(samples),
                 )
             )
-        unit = gate.unit if gate.unit in ("ms", "s", "us", "µs") else "ms"
-        out.append(Distribution(gate, unit, boxes, scale.ticks(6, unit)))
+        out.append(Distribution(gate, gate.unit, boxes, scale.ticks(6, gate.unit)))
+    return out
+
+
+# --- sizes: one value per model, as bars from zero ----------------------------------------------
+
+
+@dataclass(frozen=True)
+class SizeBar:
+    name: str  # "candidate" | "production"
+    value: float
+    bar: float  # x of the bar's end
+
+
+@dataclass(frozen=True)
+class Sizes:
+    """A measured-once quantity (model size) of both models, bars from 0 on its own scale."""
+
+    gate: GateResult
+    bars: list[SizeBar]
+    limit: float | None  # x of the allowed maximum
+    ticks: list[tuple[float, str]]
+    width: float = 640
+    height: float = 96
+
+
+def sizes(report: Report) -> list[Sizes]:
+    """Performance gates measured once per model (model_size_mb): each model's value as a bar.
+
+    Gates drawn as a distribution (`latency`) are left out."""
+    spread = {d.gate.id for d in latency(report)}
+    out = []
+    for gate in report.gates:
+        if gate.kind != "performance" or gate.id in spread or gate.unit != "MB":
+            continue
+        values = [(name, getattr(gate, key)) for key, name in MODELS]
+        present = [(name, float(v)) for name, v in values if f.is_number(v)]
+        if not present:
+            continue
+        limit = f.mapping(gate.threshold).get("max")
+        top = max([v for _, v in present] + ([float(limit)] if f.is_number(limit) else []))
+        scale = Scale(0.0, top * 1.08 or 1.0, 110, 630)
+        bars = [SizeBar(name, v, scale(v)) for name, v in reversed(present)]
+        mark = scale(float(limit)) if f.is_number(limit) else None
+        out.append(Sizes(gate, bars, mark, scale.ticks(6, gate.unit)))
     return out

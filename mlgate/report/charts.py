@@ -1,4 +1,4 @@
-"""Model charts for the HTML report: forest plot, curves, confusion matrices, residuals.
+"""Model charts for the HTML report: forest plot, curves, confusion matrices, regression.
 
 Coordinates are computed here and drawn by the templates (mlgate/templates/_charts.html.j2).
 
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from mlgate.records import GateResult, Report
 from mlgate.report import filters as f
@@ -93,6 +94,7 @@ class XYChart:
     width: float = 320
     height: float = 270
     plot: tuple[float, float, float, float] = (46, 12, 308, 226)  # left, top, right, bottom
+    bands: list[Series] = field(default_factory=list)  # shaded areas (closed polygons)
 
 
 # kind: (title, x key, y key, x label, y label, diagonal, dots)
@@ -210,7 +212,57 @@ def confusions(report: Report) -> list[Confusion]:
     return out
 
 
-# --- regression residuals ------------------------------------------------------------------------
+# --- regression: predicted vs actual, residuals, residuals by slice ------------------------------
+
+
+def _regression(report: Report) -> Mapping[str, Any]:
+    return f.mapping(f.mapping(report.diagnostics).get("regression"))
+
+
+def predicted_vs_actual(report: Report) -> XYChart | None:
+    """Mean prediction per bin of the actual value (candidate with its 10th–90th percentile
+    band, production dashed) against the diagonal of perfect predictions."""
+    data = _regression(report)
+    actual = floats(f.mapping(data.get("actual")).get("mean"))
+    predicted = f.mapping(data.get("predicted"))
+    if not actual:
+        return None
+    found = []
+    for model, name in MODELS:
+        block = f.mapping(predicted.get(model))
+        mean, p10, p90 = (floats(block.get(k)) for k in ("mean", "p10", "p90"))
+        if mean and len(mean) == len(actual):
+            band = (p10, p90) if p10 and p90 and len(p10) == len(p90) == len(actual) else None
+            found.append((name, mean, band))
+    if not found:
+        return None
+    values = list(actual)
+    for _, mean, band in found:
+        values += [*mean, *(band[0] + band[1] if band else [])]
+    lo, hi = domain(values, pad=0.05)
+    left, top, right, bottom = XYChart.plot
+    sx, sy = Scale(lo, hi, left, right), Scale(lo, hi, bottom, top)
+    series, bands, legend = [], [], []
+    for name, mean, band in found:
+        points = [(sx(x), sy(y)) for x, y in zip(actual, mean, strict=True)]
+        series.append(Series(name, " ".join(f"{x},{y}" for x, y in points), points))
+        if band is not None and name == "candidate":
+            upper = [f"{sx(x)},{sy(y)}" for x, y in zip(actual, band[1], strict=True)]
+            lower = [f"{sx(x)},{sy(y)}" for x, y in zip(actual, band[0], strict=True)]
+            bands.append(Series(name, " ".join(upper + lower[::-1])))
+        legend.append((name, name))
+    return XYChart(
+        key="predicted",
+        title="Predicted vs actual",
+        xlabel="actual (mean per bin)",
+        ylabel="predicted (mean per bin)",
+        series=series,
+        legend=legend,
+        diagonal=f"{sx(lo)},{sy(lo)} {sx(hi)},{sy(hi)}",
+        xticks=sx.ticks(5),
+        yticks=sy.ticks(5),
+        bands=bands,
+    )
 
 
 @dataclass(frozen=True)
@@ -219,42 +271,114 @@ class Histogram:
 
     series: list[Series]
     ticks: list[tuple[float, str]]
+    zero: float | None = None  # x of residual 0
     width: float = 640
     height: float = 180
 
 
-def residuals(report: Report, bins: int = 30) -> Histogram | None:
-    """Residual distributions (regression), when the diagnostics carry plain lists of numbers."""
-    raw = report.diagnostics.get("curves") if isinstance(report.diagnostics, Mapping) else None
-    if not isinstance(raw, Mapping):
+def residuals(report: Report) -> Histogram | None:
+    """Residual (predicted − actual) distributions on the shared bins of the diagnostics."""
+    data = f.mapping(_regression(report).get("residuals"))
+    edges = floats(data.get("edges"))
+    if not edges or len(edges) < 2:
         return None
-    data = []
-    for model, name in MODELS:
-        block = f.mapping(raw.get(model))
-        values = floats(block.get("residuals"))
-        if values:
-            data.append((name, values))
-    if not data:
-        return None
-    lo, hi = domain([v for _, vs in data for v in vs], pad=0.02)
-    width = (hi - lo) / bins
     counts = []
-    for name, values in data:
-        hist = [0] * bins
-        for v in values:
-            hist[min(int((v - lo) / width), bins - 1)] += 1
-        counts.append((name, [c / len(values) for c in hist]))
+    for model, name in MODELS:
+        values = floats(data.get(model))
+        if values and len(values) == len(edges) - 1 and sum(values) > 0:
+            counts.append((name, [c / sum(values) for c in values]))
+    if not counts:
+        return None
+    lo, hi = edges[0], edges[-1]
     sx = Scale(lo, hi, 50, 630)
     sy = Scale(0, max(max(c) for _, c in counts) * 1.1, 160, 10)
     series = []
     for name, shares in counts:
         points = [f"{sx(lo)},{sy(0)}"]
         for i, share in enumerate(shares):
-            left, right = sx(lo + i * width), sx(lo + (i + 1) * width)
-            points += [f"{left},{sy(share)}", f"{right},{sy(share)}"]
+            points += [f"{sx(edges[i])},{sy(share)}", f"{sx(edges[i + 1])},{sy(share)}"]
         points.append(f"{sx(hi)},{sy(0)}")
         series.append(Series(name, " ".join(points)))
-    return Histogram(series, sx.ticks(7))
+    return Histogram(series, sx.ticks(7), zero=sx(0.0) if lo < 0 < hi else None)
+
+
+@dataclass(frozen=True)
+class ResidualBox:
+    name: str  # "candidate" | "production"
+    y: float
+    low: float  # x of the 5th, 25th, 50th, 75th, 95th percentiles
+    q1: float
+    median: float
+    q3: float
+    high: float
+
+
+@dataclass(frozen=True)
+class ResidualSegment:
+    value: str
+    rows: int | None
+    boxes: list[ResidualBox]
+    median: str  # the candidate's median residual, as text
+
+
+@dataclass(frozen=True)
+class ResidualSlices:
+    """Residuals per segment of one slice column, both models on one scale."""
+
+    column: str
+    segments: list[ResidualSegment]
+    ticks: list[tuple[float, str]]
+    zero: float | None
+    width: float = 300
+    height: float = 30
+
+
+def residual_slices(report: Report) -> list[ResidualSlices]:
+    """Box plots of each model's residuals per slice segment (regression with slice gates)."""
+    out = []
+    raw = _regression(report).get("slices")
+    for block in raw if isinstance(raw, list) else []:
+        block = f.mapping(block)
+        parts = block.get("segments")
+        found: list[tuple[Mapping[str, Any], list[tuple[str, list[float]]]]] = []
+        for part in parts if isinstance(parts, list) else []:
+            part = f.mapping(part)
+            five = []
+            for model, name in MODELS:
+                q = floats(part.get(model))
+                if q and len(q) == 5:
+                    five.append((name, q))
+            if five:
+                found.append((part, five))
+        if not found:
+            continue
+        values = [v for _, five in found for _, q in five for v in q]
+        lo, hi = domain([*values, 0.0], pad=0.05)
+        scale = Scale(lo, hi, 8, 292)
+        segments = []
+        for part, five in found:
+            boxes = [
+                ResidualBox(name, 9.0 + 12 * i, *(scale(v) for v in q))
+                for i, (name, q) in enumerate(five)
+            ]
+            n = part.get("rows")
+            segments.append(
+                ResidualSegment(
+                    value=f.clip(part.get("value"), 60),
+                    rows=int(n) if f.is_number(n) else None,
+                    boxes=boxes,
+                    median=f.signed(five[0][1][2]),
+                )
+            )
+        out.append(
+            ResidualSlices(
+                column=f.clip(block.get("column"), 80),
+                segments=segments,
+                ticks=scale.ticks(5),
+                zero=scale(0.0),
+            )
+        )
+    return out
 
 
 # --- trends: each model gate's production values over the merges, the candidate last -----------

@@ -16,6 +16,11 @@ DASH = "\u2014"  # shown for a value that is absent
 # ("Trojan Source"): text from data must never steer a terminal or hide what it says.
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 _SPACES = re.compile(r"\s+")
+# numpy scalar reprs ("np.int64(386)", "numpy.float64(0.5)", "np.str_('a')"), e.g. in pytest's
+# assertion messages of a custom check: shown as the value they hold
+_NUMPY_REPR = re.compile(
+    r"\b(?:np|numpy)\.(?:u?int\d*|float\d*|bool_?|complex\d*|str_|longdouble|intp)\(([^()]*)\)"
+)
 # Characters outside XML 1.0's Char production (would make junit.xml unparsable).
 _NOT_XML = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
@@ -27,6 +32,7 @@ def clean(value: Any, *, oneline: bool = True) -> str:
     """Text from data or users made inert for display: no control codes; one line by default."""
     text = "" if value is None else str(value)
     text = _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+    text = _NUMPY_REPR.sub(r"\1", text)
     return _SPACES.sub(" ", text).strip() if oneline else text
 
 
@@ -48,9 +54,10 @@ class Md(str):
 
 
 # Markdown punctuation that starts emphasis, code, links, tables or strikethrough anywhere in a
-# line; `<`, `>`, `&` and `"` become entities, which also hold inside HTML blocks (<details>).
+# line; `<`, `>` and `&` become entities, which also hold inside HTML blocks (<details>).
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]|~])")
-_MD_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"}
+# A `"` needs no entity in Markdown text nor in an HTML element's text: "&quot;" only showed raw.
+_MD_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
 # What only matters at the start of a line: headings, lists, quotes, setext underlines.
 _MD_LINE_START = re.compile(r"^([#+=-])|^(\d+)([.)])")
 # "@name" in a PR comment pings that person or team; a word joiner after "@" stops the link.

@@ -31,9 +31,13 @@ def render_html(report: Report) -> str:
         curves=charts.curves(report),
         curve_rows=report.diagnostics.get("curve_rows"),
         confusions=charts.confusions(report),
+        predicted=charts.predicted_vs_actual(report),
         residuals=charts.residuals(report),
+        residual_slices=charts.residual_slices(report),
         slices=breakdowns.slices(report),
         drift=breakdowns.drift(report),
+        overlays=breakdowns.overlays(report),
         latency=breakdowns.latency(report),
+        sizes=breakdowns.sizes(report),
         version=f.clip(version, 20) if version else __version__,
     )

@@ -7,7 +7,7 @@ from typing import Any
 
 from mlgate.records import Report
 from mlgate.report import charts, mermaid, view, wording
-from mlgate.report.filters import Md
+from mlgate.report.filters import Md, md
 from mlgate.report.templating import render_template
 
 MARKER = "<!-- mlgate:report -->"  # hidden line that finds our comment again (sticky updates)
@@ -106,6 +106,14 @@ def _render(
         rule_base=wording.rule_base(report),
         errors=list(report.errors[:50]),
         rows=rows,
+        gate_cell=gate_cell,
+        finding_column=any(view.says_more(g) for g in rows),
+        table_ci=view.ci_label(report)
+        + (
+            ", or as stated"
+            if view.mixed_levels([*rows, *view.passing(report)], view.alpha(report))
+            else ""
+        ),
         hidden_rows=(total_rows - len(rows)) if total_rows is not None else 0,
         notes=notes,
         hidden_notes=(total_notes - len(notes)) if total_notes is not None else 0,
@@ -125,6 +133,14 @@ def _render(
         max_chars=max_chars,
         marker=Md(mark),
     )
+
+
+def gate_cell(gate: Any) -> Md:
+    """A gate's table cell: its readable name, and the id (for waivers, warn_only) under it
+    when the two differ."""
+    name = view.label(gate)
+    cell = md(name, 120)
+    return cell if name == gate.id else Md(f"{cell}<br><sub>{md(gate.id, 120)}</sub>")
 
 
 def render_combined(reports: Sequence[Report], *, max_chars: int = MAX_CHARS) -> str:

@@ -6,6 +6,7 @@ data or users (gate ids with slice values, messages, column names): every render
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
@@ -106,6 +107,38 @@ def slice_of(gate: GateResult) -> Mapping[str, Any] | None:
     """The slice a gate covers ({"column", "value", "rows"}), if it is a slice gate."""
     value = gate.details.get("slice") if isinstance(gate.details, Mapping) else None
     return value if isinstance(value, Mapping) else None
+
+
+_ORDINAL = {2: "2nd", 3: "3rd"}
+
+
+def label(gate: GateResult) -> str:
+    """A readable name for a duplicate gate's id, which reads like code:
+    `model.mae#2[clinic=east]` is "mae (2nd gate) · clinic = east"; any other id
+    (`model.accuracy[country=FR]`) is its own name. Plain text: escape it."""
+    gate_id = f.clean(gate.id)
+    match = re.match(r"^model\.([^#\[]+)(?:#(\d+))?(?:\[(.*)\])?$", gate_id)
+    if match is None or match[2] is None:
+        return gate_id
+    metric, dup = match[1], match[2]
+    text = metric
+    if dup is not None:
+        text += f" ({_ORDINAL.get(int(dup), f'{dup}th')} gate)"
+    part = slice_of(gate)
+    if part is not None:
+        text += f" · {f.clean(part.get('column'))} = {f.clean(part.get('value'))}"
+    elif match[3] is not None:
+        text += f" · {match[3].replace('=', ' = ', 1)}"
+    return text
+
+
+def mixed_levels(gates: list[GateResult], run_alpha: float) -> bool:
+    """Whether some of these gates' intervals are at another level than the run's."""
+    for gate in gates:
+        level = gate.details.get("alpha") if isinstance(gate.details, Mapping) else None
+        if gate.ci and f.is_number(level) and abs(level - run_alpha) > 1e-9:
+            return True
+    return False
 
 
 def describe(gate: GateResult, ci: str = "95% CI") -> str:

@@ -64,7 +64,10 @@ gates:
       max_drop: 0.03
       min_rows: 200
   performance:
-    - latency_p95_ms: {{max: 50, max_increase: 25%}}   # single-row predictions
+    # single-row predictions; timings on a shared or busy machine vary, so here the latency
+    # budget warns (level: warn) and the demo's verdicts do not depend on the CPU load —
+    # in your CI, leave the level out and it blocks
+    - latency_p95_ms: {{max: 50, max_increase: 25%, level: warn}}
     - model_size_mb: {{max: 20}}
 policy:
   significance: 0.05

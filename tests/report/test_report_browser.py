@@ -80,7 +80,8 @@ def test_blocked_report_renders_with_its_charts(
         section: page.locator(f"#{section} svg").count()
         for section in ("changes", "diagnostics", "slices", "drift", "latency")
     }
-    assert counts == {"changes": 8, "diagnostics": 3, "slices": 5, "drift": 3, "latency": 1}
+    # latency: the timing distribution and the model-size bars
+    assert counts == {"changes": 8, "diagnostics": 3, "slices": 5, "drift": 3, "latency": 2}
     # Charts are drawn, not just present: the ROC chart has real size and two curves on it.
     roc = page.locator("#diagnostics svg.xy").first
     box = roc.bounding_box()
@@ -118,4 +119,41 @@ def test_hostile_strings_never_run(browser: Any, hostile_report: Report, tmp_pat
     text = page.locator("body").inner_text()
     assert HOSTILE in text and SCRIPT in text
     screenshot(page, "hostile.png", tmp_path)
+    page.close()
+
+
+def test_regression_drift_and_size_charts_are_drawn(browser: Any, tmp_path: Path) -> None:
+    """A real run on a regression project: the charts have size and lines in Chromium."""
+    import subprocess
+    import sys
+
+    from support import clinic
+
+    clinic.build(tmp_path)
+    done = subprocess.run(
+        [sys.executable, "-m", "mlgate", "run"], cwd=tmp_path, capture_output=True, text=True
+    )
+    assert done.returncode == 1, done.stderr
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    events: list[str] = []
+    page.on("console", lambda m: events.append(f"console {m.type} {m.text}"))
+    page.on("pageerror", lambda e: events.append(f"pageerror {e}"))
+    page.goto((tmp_path / "mlgate-report" / "report.html").as_uri(), wait_until="load")
+    assert events == []
+    predicted = page.locator('#diagnostics svg[aria-label="Predicted vs actual"]')
+    box = predicted.bounding_box()
+    assert box is not None and box["width"] > 250 and box["height"] > 200
+    assert predicted.locator("polyline.line").count() == 2
+    assert predicted.locator("polygon.area").count() == 1
+    assert page.locator('#diagnostics svg[aria-label="residuals"] polyline.line').count() == 2
+    boxes = page.locator("#diagnostics table.residuals rect.box")
+    assert boxes.count() == 6  # 3 clinics × 2 models
+    assert all(w > 2 for w in boxes.evaluate_all("rs => rs.map(r => r.getBBox().width)"))
+    overlay = page.locator('#drift svg[aria-label="distribution of age: reference and eval"]')
+    lengths = overlay.locator("polyline.line").evaluate_all("ls => ls.map(l => l.getTotalLength())")
+    assert len(lengths) == 2 and all(length > 500 for length in lengths)
+    size = page.locator('#latency svg[aria-label="perf.model_size_mb of each model"]')
+    bars = size.locator("rect.bar").evaluate_all("rs => rs.map(r => r.getBBox().width)")
+    assert len(bars) == 2 and all(w > 1 for w in bars)
+    screenshot(page, "regression.png", tmp_path)
     page.close()

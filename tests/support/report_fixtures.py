@@ -439,12 +439,21 @@ def build_regression() -> Report:
         threshold={"max_increase": "5%"},
         details={"n": 500, "method": "per-row paired differences", "higher_is_better": False},
     )
+    from mlgate.load.predictions import Predictions
+    from mlgate.measure.model.curves import curves
+
+    # the diagnostics as the model gate computes them (summaries of real predictions)
+    actual = rng.normal(50, 10, 500)
+    clinic = rng.choice(["east", "west"], 500)
     diag = {
         "task": "regression",
-        "curves": {
-            "candidate": {"residuals": np.round(rng.normal(0, 3, 500), 3).tolist()},
-            "baseline": {"residuals": np.round(rng.normal(0.4, 3.3, 500), 3).tolist()},
-        },
+        **curves(
+            actual,
+            Predictions(np.round(actual + rng.normal(0, 3, 500), 3)),
+            Predictions(np.round(actual + rng.normal(0.4, 3.3, 500), 3)),
+            task="regression",
+            slices={"clinic": [(v, np.flatnonzero(clinic == v)) for v in ("east", "west")]},
+        ),
     }
     return Report(verdict="pass", gates=(gate,), context=context(), diagnostics=diag)
 

@@ -23,7 +23,13 @@ def measure_drift(
     gate: DriftGate, i: int, inputs: Inputs, make_id: Callable[[str], str]
 ) -> list[Measurement]:
     """One Measurement per column: score in `candidate`, checked against `max` by compare."""
-    from mlgate.measure.data.drift import NUMERIC_ONLY, DriftError, column_drift, is_numeric
+    from mlgate.measure.data.drift import (
+        NUMERIC_ONLY,
+        DriftError,
+        column_drift,
+        is_numeric,
+        overlay,
+    )
 
     spec, where = gate.drift, inputs.loaded.where(f"gates.data[{i}].drift")
     prefix = gate.id or "data.drift"
@@ -93,6 +99,13 @@ def measure_drift(
                 out.append(Measurement(**base, error=f"{where}: {column}: {exc}"))
             continue
         scores.setdefault(column, drift.score)
+        details = _details(drift, threshold)
+        try:
+            shape = overlay(reference[column], current[column])
+        except (TypeError, ValueError):  # a chart is a courtesy: never an error of the gate
+            shape = {}
+        if shape:
+            details["overlay"] = shape
         out.append(
             Measurement(
                 **base,
@@ -100,7 +113,7 @@ def measure_drift(
                 higher_is_better=False,
                 candidate=drift.score,
                 notes=_notes(drift),
-                details=_details(drift, threshold),
+                details=details,
             )
         )
     return out

@@ -38,6 +38,8 @@ NUMERIC_ONLY = frozenset({"ks", "wasserstein"})
 EPS = 1e-4  # floor of a bin's share in PSI: an empty bin would make it infinite
 EDGE_SAMPLE = 100_000  # reference values the quantile bin edges are taken from (evenly spaced)
 MAX_UNSEEN = 10  # unseen categories listed in a report (all are counted)
+OVERLAY_BINS = 20  # reference-vs-eval histograms for the report: counts only, never rows
+OVERLAY_CATEGORIES = 12
 NULL_LABEL = "(null)"
 
 
@@ -298,3 +300,57 @@ def _label(value: object) -> str:
         value = int(value)
     text = str(value)
     return text if len(text) <= 80 else text[:77] + "..."
+
+
+def overlay(reference: pd.Series, current: pd.Series) -> dict[str, object]:
+    """Both distributions of one column as counts, for the report's overlay chart (bounded:
+    20 equal-width bins over the central 99% of both, out-of-range values counted in the edge
+    bins, or the 12 most frequent categories and the rest as one count; missing values apart).
+    Datetimes are left out (their axis would need dates); no row is copied."""
+    import numpy as np
+    from pandas.api import types
+
+    if types.is_datetime64_any_dtype(reference.dtype) or types.is_datetime64_any_dtype(
+        current.dtype
+    ):
+        return {}
+    if is_numeric(reference) and is_numeric(current):
+        ref, cur = _numbers(reference), _numbers(current)
+        ref_ok, cur_ok = _present(ref), _present(cur)
+        if ref_ok.size == 0 or cur_ok.size == 0:
+            return {}
+        both = np.concatenate([ref_ok, cur_ok])
+        lo, hi = (float(v) for v in np.quantile(both, [0.005, 0.995]))
+        if hi <= lo:
+            lo, hi = float(both.min()), float(both.max())
+        if hi <= lo:
+            lo, hi = lo - 0.5, hi + 0.5
+        edges = np.linspace(lo, hi, OVERLAY_BINS + 1)
+
+        def counts(values: np.ndarray) -> list[int]:
+            at = np.clip(np.searchsorted(edges, values, side="right") - 1, 0, OVERLAY_BINS - 1)
+            return [int(c) for c in np.bincount(at, minlength=OVERLAY_BINS)]
+
+        return {
+            "kind": "numeric",
+            "edges": [round(float(e), 6) for e in edges],
+            "reference": counts(ref_ok),
+            "eval": counts(cur_ok),
+            "missing": [int(ref.size - ref_ok.size), int(cur.size - cur_ok.size)],
+        }
+    ref_counts = reference.astype(object).value_counts(dropna=True)
+    cur_counts = current.astype(object).value_counts(dropna=True)
+    total = (ref_counts / max(len(reference), 1)).add(
+        cur_counts / max(len(current), 1), fill_value=0
+    )
+    top = list(total.sort_values(ascending=False, kind="stable").index[:OVERLAY_CATEGORIES])
+    ref_top = [int(ref_counts.get(k, 0)) for k in top]
+    cur_top = [int(cur_counts.get(k, 0)) for k in top]
+    return {
+        "kind": "categorical",
+        "categories": [_label(k) for k in top],
+        "reference": ref_top,
+        "eval": cur_top,
+        "other": [int(ref_counts.sum()) - sum(ref_top), int(cur_counts.sum()) - sum(cur_top)],
+        "missing": [int(reference.isna().sum()), int(current.isna().sum())],
+    }

@@ -117,11 +117,29 @@ class ModelGates:
                     sides.baseline,
                     task=inputs.task,
                     pos_label=_pos_label(inputs),
+                    slices=_slice_rows(inputs) if inputs.task == "regression" else None,
                 )
             )
             return result
         except Exception as exc:  # charts are a courtesy: never fail a gate over them
             return {"task": inputs.task, "curves_error": f"{type(exc).__name__}: {exc}"}
+
+
+def _slice_rows(inputs: Inputs) -> dict[str, list[tuple[str, Any]]]:
+    """The segments (label, eval row indices) of every slice column the model gates use."""
+    from mlgate.measure.model.slices import segments
+
+    out: dict[str, list[tuple[str, Any]]] = {}
+    for gate in inputs.config.gates.model:
+        column = gate.slice_column
+        if column is None or column in out or column not in inputs.eval.columns:
+            continue
+        try:
+            parts = segments(inputs.eval[column], gate.slice_bins)
+            out[column] = [(p.label, p.rows) for p in parts]
+        except ValueError:
+            continue
+    return out
 
 
 KIND: GateKind = ModelGates()  # typed: mypy checks it meets the protocol

@@ -26,6 +26,7 @@ from mlgate.records import (
     THRESHOLDS,
     Check,
     Comparison,
+    Estimate,
     Finding,
     GateResult,
     HistoryPoint,
@@ -135,14 +136,21 @@ def compare(m: Measurement, policy: Policy, *, alpha: float | None = None) -> Co
 
 
 def _proven(
-    worse_lo: float, worse_hi: float, allowed: float, *, strict: bool
-) -> tuple[bool, bool, bool]:
+    worse_lo: float, worse_hi: float, allowed: float, worsening: float, *, strict: bool
+) -> tuple[bool, bool, bool, bool]:
     """The "block only what is proven" rule on an interval of the worsening: (ok, inconclusive,
-    proven worse). Strict mode passes only what is proven within the tolerance."""
+    spans, proven worse). Strict mode passes only what is proven within the tolerance.
+
+    Three states, not two: proven within the tolerance or a point estimate inside it is a pass
+    (`spans` says the interval still reaches past the tolerance); a point estimate beyond the
+    tolerance that is not proven is *inconclusive* — never shown as a plain pass.
+    """
     proven_worse = worse_lo > allowed
     proven_ok = worse_hi <= allowed
     ok = proven_ok if strict else not proven_worse
-    return ok, not (proven_worse or proven_ok), proven_worse
+    unproven = not (proven_worse or proven_ok)
+    beyond = worsening > allowed + 1e-12
+    return ok, unproven and beyond, unproven and not beyond, proven_worse
 
 
 @dataclass(frozen=True)
@@ -183,9 +191,11 @@ def _relative(m: Measurement, key: str, bound: Any, policy: Policy, alpha: float
     lo, hi = est.interval(alpha)
     worse_lo, worse_hi = sorted((sign * lo, sign * hi))  # the interval of the worsening
     worsening = sign * est.delta
-    ok, inconclusive, proven_worse = _proven(worse_lo, worse_hi, allowed, strict=policy.strict)
+    ok, inconclusive, spans, proven_worse = _proven(
+        worse_lo, worse_hi, allowed, worsening, strict=policy.strict
+    )
     # at the level this gate's interval used: a slice's Holm-adjusted alpha, not policy.alpha
-    detectable = detectable_worsening(est.se, allowed, alpha, POWER)
+    detectable = detectable_worsening(est.se, allowed, alpha, POWER, est.growth, worsening)
     details = {
         "allowed": allowed,
         "detectable": detectable,
@@ -194,15 +204,17 @@ def _relative(m: Measurement, key: str, bound: Any, policy: Policy, alpha: float
         "n": est.n,
         "higher_is_better": m.higher_is_better,
     }
-    if inconclusive:
+    if inconclusive or spans:
         findings.append(
             Finding(
-                "inconclusive",
+                "inconclusive" if inconclusive else "spans",
                 key,
+                value=worsening,
                 bound=allowed,
                 interval=(worse_lo, worse_hi),
                 detectable=detectable,
                 n=est.n,
+                needed=rows_to_decide(est, worsening, allowed, alpha) if inconclusive else None,
             )
         )
     if not ok:
@@ -266,18 +278,24 @@ def _from_best(m: Measurement, key: str, bound: Any, policy: Policy, alpha: floa
     offset = sign * (m.baseline - best_value)  # production's recorded distance from the best
     lo, hi = est.interval(alpha)
     worse_lo, worse_hi = sorted((offset + sign * lo, offset + sign * hi))
-    ok, inconclusive, proven_worse = _proven(worse_lo, worse_hi, allowed, strict=policy.strict)
+    ok, inconclusive, spans, proven_worse = _proven(
+        worse_lo, worse_hi, allowed, worsening, strict=policy.strict
+    )
     details["from_best_interval"] = [worse_lo, worse_hi]
-    if inconclusive:
-        detectable = detectable_worsening(est.se, allowed, policy.alpha, POWER)
+    if inconclusive or spans:
+        detectable = detectable_worsening(
+            est.se, allowed - offset, alpha, POWER, est.growth, worsening - offset
+        )
         findings.append(
             Finding(
-                "inconclusive",
+                "inconclusive" if inconclusive else "spans",
                 key,
+                value=worsening,
                 bound=allowed,
                 interval=(worse_lo, worse_hi),
-                detectable=detectable,
+                detectable=offset + detectable,
                 n=est.n,
+                needed=rows_to_decide(est, worsening, allowed, alpha) if inconclusive else None,
             )
         )
     if not ok:
@@ -293,6 +311,18 @@ def _from_best(m: Measurement, key: str, bound: Any, policy: Policy, alpha: floa
             )
         )
     return _Best(Check(key, allowed, worsening, ok, inconclusive=inconclusive), findings, details)
+
+
+def rows_to_decide(est: Estimate, worsening: float, allowed: float, alpha: float) -> int | None:
+    """About how many eval rows (timing blocks) would prove a worsening of the observed size
+    beyond `allowed` with the stated power: the spread shrinks as 1/sqrt(rows)."""
+    from statistics import NormalDist
+
+    margin = worsening - allowed
+    if margin <= 0 or est.se <= 0 or est.n < 1:
+        return None
+    z = NormalDist().inv_cdf(1 - alpha / 2) + NormalDist().inv_cdf(POWER)
+    return max(est.n + 1, math.ceil(est.n * (z * est.se / margin) ** 2))
 
 
 def holm_levels(pvalues: Sequence[float], alpha: float) -> list[float]:

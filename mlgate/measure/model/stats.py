@@ -55,25 +55,60 @@ def paired_estimate(
     rng = np.random.default_rng(seed)
     if n <= max_rows:
         kernel = make_kernel(metric, y, candidate, baseline)
-        reps, drawn = _bootstrap(kernel, n, n_boot, rng, metric.name)
+        reps, drawn, own = _bootstrap(kernel, n, n_boot, rng, metric.name)
+        growth = _growth(metric, kernel.influence(), delta, n, own)
         return _from_samples(
-            delta, _note(f"paired bootstrap (B={n_boot}", drawn, n_boot), n, reps, metric.name
+            delta,
+            _note(f"paired bootstrap (B={n_boot}", drawn, n_boot),
+            n,
+            reps,
+            metric.name,
+            growth,
         )
     kernel = make_kernel(metric, y, candidate, baseline)
     influence = kernel.influence()
     if influence is not None:
         se = float(np.std(influence, ddof=1)) / math.sqrt(n)
-        return _checked(Estimate(delta, "paired per-row differences", n, se), metric.name)
+        growth = _growth(metric, influence, delta, n, None)
+        return _checked(
+            Estimate(delta, "paired per-row differences", n, se, growth=growth), metric.name
+        )
     # The rest: bootstrap a seeded subsample of m rows, recentred on the full-data delta and
     # shrunk by sqrt(m/n) — the spread of a smooth statistic scales as 1/sqrt(rows).
     sub = rng.choice(n, size=max_rows, replace=False)
     y_sub, cand_sub, base_sub = y[sub], candidate.take(sub), baseline.take(sub)
     delta_sub = metric.score(y_sub, cand_sub) - metric.score(y_sub, base_sub)
     kernel = make_kernel(metric, y_sub, cand_sub, base_sub)
-    reps, drawn = _bootstrap(kernel, max_rows, n_boot, rng, metric.name)
+    reps, drawn, own = _bootstrap(kernel, max_rows, n_boot, rng, metric.name)
     reps = delta + (reps - delta_sub) * math.sqrt(max_rows / n)
     method = _note(f"subsample bootstrap (m={max_rows} of {n}, rescaled", drawn, n_boot)
-    return _from_samples(delta, method, n, reps, metric.name)
+    growth = _growth(metric, None, delta, max_rows, own) * max_rows / n
+    return _from_samples(delta, method, n, reps, metric.name, growth)
+
+
+def _growth(
+    metric: Metric, influence: np.ndarray | None, delta: float, n: int, own: np.ndarray | None
+) -> float:
+    """How much the variance of the delta grows per unit of further worsening (Estimate.growth).
+
+    A worse candidate differs from production on more rows, and each such row adds spread: with
+    per-row differences d_i (a mean of per-row losses), one unit more of worsening brings about
+    E[d²]/E[|d|] / n more variance (1/n for accuracy: one more differing row per 1/n). For a
+    metric on [0, 1] without per-row terms (f1, recall, AUC…), the candidate's own bootstrap
+    spread p(1 − p)/n_eff tells how many rows it rests on: growth 1/n_eff. Else 0 (the spread is
+    taken as measured).
+    """
+    if influence is not None:
+        rows = np.asarray(influence, dtype=np.float64) + delta  # each row's share of the delta
+        size = float(np.mean(np.abs(rows)))
+        return float(np.mean(rows**2)) / size / n if size > 0 else 0.0
+    kind = (metric.family or "").split(":")[0]
+    if own is None or len(own) < 2 or kind not in ("confusion", "rank"):
+        return 0.0
+    p = float(np.mean(own))
+    if not 0 < p < 1:
+        return 0.0
+    return float(np.var(own, ddof=1)) / (p * (1 - p))
 
 
 def replicate_scores(
@@ -124,15 +159,16 @@ def delong(
 
 def _bootstrap(
     kernel: Kernel, n: int, n_boot: int, rng: np.random.Generator, name: str
-) -> tuple[np.ndarray, int]:
-    """n_boot finite delta replicates and how many resamples were drawn to get them.
+) -> tuple[np.ndarray, int, np.ndarray]:
+    """n_boot finite delta replicates, how many resamples were drawn to get them, and the
+    candidate's own metric on those resamples.
 
     Resamples on which the metric is undefined are replaced by further draws from the same
     generator, so the result stays a pure function of the seed.
     """
     step = _chunk(kernel, n)
     dtype = np.int32 if n < 2**31 else np.int64
-    parts, have, drawn = [], 0, 0
+    parts, own, have, drawn = [], [], 0, 0
     while have < n_boot:
         if drawn >= MAX_DRAWS * n_boot:
             raise MetricError(
@@ -144,9 +180,10 @@ def _bootstrap(
         delta = values[:, 0] - values[:, 1]
         ok = np.isfinite(delta)
         parts.append(delta[ok])
+        own.append(values[ok, 0])
         have += int(ok.sum())
         drawn += size
-    return np.concatenate(parts), drawn
+    return np.concatenate(parts), drawn, np.concatenate(own)
 
 
 def _chunk(kernel: Kernel, n: int) -> int:
@@ -161,9 +198,12 @@ def _note(head: str, drawn: int, n_boot: int) -> str:
     return head + ")"
 
 
-def _from_samples(delta: float, method: str, n: int, reps: np.ndarray, name: str) -> Estimate:
+def _from_samples(
+    delta: float, method: str, n: int, reps: np.ndarray, name: str, growth: float = 0.0
+) -> Estimate:
     se = float(np.std(reps, ddof=1))
-    return _checked(Estimate(delta, method, n, se, tuple(float(r) for r in reps)), name)
+    samples = tuple(float(r) for r in reps)
+    return _checked(Estimate(delta, method, n, se, samples, growth=growth), name)
 
 
 def _checked(estimate: Estimate, name: str) -> Estimate:

@@ -22,6 +22,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from mlgate.records import (
+    MIN_POSITIVES,
     RELATIVE_KEYS,
     THRESHOLDS,
     Check,
@@ -194,6 +195,10 @@ def _relative(m: Measurement, key: str, bound: Any, policy: Policy, alpha: float
     ok, inconclusive, spans, proven_worse = _proven(
         worse_lo, worse_hi, allowed, worsening, strict=policy.strict
     )
+    if _too_few(est):  # the interval does not hold its level here: it decides nothing
+        findings.append(Finding("few", key, value=worsening, bound=allowed, n=est.positives))
+        beyond = worsening > allowed + 1e-12
+        ok, inconclusive, spans, proven_worse = not policy.strict, beyond, False, False
     # at the level this gate's interval used: a slice's Holm-adjusted alpha, not policy.alpha
     detectable = detectable_worsening(est.se, allowed, alpha, POWER, est.growth, worsening)
     details = {
@@ -204,7 +209,7 @@ def _relative(m: Measurement, key: str, bound: Any, policy: Policy, alpha: float
         "n": est.n,
         "higher_is_better": m.higher_is_better,
     }
-    if inconclusive or spans:
+    if (inconclusive or spans) and not _too_few(est):
         findings.append(
             Finding(
                 "inconclusive" if inconclusive else "spans",
@@ -281,8 +286,12 @@ def _from_best(m: Measurement, key: str, bound: Any, policy: Policy, alpha: floa
     ok, inconclusive, spans, proven_worse = _proven(
         worse_lo, worse_hi, allowed, worsening, strict=policy.strict
     )
+    if _too_few(est):  # as for the per-run rule: too few positives decide nothing
+        findings.append(Finding("few", key, value=worsening, bound=allowed, n=est.positives))
+        beyond = worsening > allowed + 1e-12
+        ok, inconclusive, spans, proven_worse = not policy.strict, beyond, False, False
     details["from_best_interval"] = [worse_lo, worse_hi]
-    if inconclusive or spans:
+    if (inconclusive or spans) and not _too_few(est):
         detectable = detectable_worsening(
             est.se, allowed - offset, alpha, POWER, est.growth, worsening - offset
         )
@@ -311,6 +320,11 @@ def _from_best(m: Measurement, key: str, bound: Any, policy: Policy, alpha: floa
             )
         )
     return _Best(Check(key, allowed, worsening, ok, inconclusive=inconclusive), findings, details)
+
+
+def _too_few(est: Estimate) -> bool:
+    """A metric of the positive class on fewer than MIN_POSITIVES positives (records)."""
+    return est.positives is not None and est.positives < MIN_POSITIVES
 
 
 def rows_to_decide(est: Estimate, worsening: float, allowed: float, alpha: float) -> int | None:
@@ -369,6 +383,8 @@ def _pvalue(m: Measurement) -> float:
     assert m.estimate is not None
     tol = next((v for k, v in m.thresholds.items() if k in RELATIVE_KEYS), None)
     if tol is None or m.baseline is None:
+        return 1.0
+    if _too_few(m.estimate):  # decides nothing, so never rejected
         return 1.0
     tolerance = tol if isinstance(tol, Tolerance) else Tolerance(float(tol))
     allowed = tolerance.absolute(m.baseline)

@@ -182,6 +182,10 @@ def detectable_worsening(
 
 
 TAIL = 25  # bootstrap replicates a percentile bound rests on, at least (Estimate.interval)
+# A metric of the positive class (binary precision, recall, f1, average precision, ROC AUC) on
+# fewer positives than this: its interval does not hold its level (f1 on 18 positives covered
+# 89%), so it decides nothing — never a block, never a strict-mode pass: "too few positives"
+MIN_POSITIVES = 30
 
 
 @dataclass(frozen=True)
@@ -201,6 +205,7 @@ class Estimate:
     # how much the variance of the delta grows per unit of further worsening (rows that differ
     # between the models add spread): what makes the stated detectable worsening hold
     growth: float = 0.0
+    positives: int | None = None  # rows of the positive class, for a metric of that class
 
     def interval(self, alpha: float) -> tuple[float, float]:
         """The two-sided (1 − alpha) confidence interval of the delta.
@@ -332,6 +337,7 @@ class Finding:
         "unpaired",  # compared point values (the baseline is a saved report)
         "inconclusive",  # worsened by `value` beyond `allowed`, the interval reaching inside
         "spans",  # a pass: worsened by `value` within `allowed`, the interval reaching past it
+        "few",  # `n` positives, fewer than MIN_POSITIVES: the interval decides nothing
         "no_history",  # a from-best threshold without a same-eval-data entry in the history
         "other_eval",  # `n` history entries were measured on other eval data: listed, not used
     ]

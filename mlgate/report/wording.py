@@ -10,7 +10,15 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
-from mlgate.records import THRESHOLDS, Comparison, Finding, GateResult, Measurement, Report
+from mlgate.records import (
+    MIN_POSITIVES,
+    THRESHOLDS,
+    Comparison,
+    Finding,
+    GateResult,
+    Measurement,
+    Report,
+)
 from mlgate.records import relative_key as _relative_key
 from mlgate.report import filters as f
 from mlgate.report import view
@@ -58,13 +66,16 @@ def message(comparison: Comparison) -> str:
     if failures:
         return "; ".join(failures)
     unsure = [_inconclusive(comparison, x) for x in comparison.findings if _unsure(x)]
+    unsure = unsure if result.inconclusive else []
     if unsure:
         return "; ".join(unsure)
     return _passed(m, result, comparison.alpha)
 
 
 def _unsure(x: Finding) -> bool:
-    return x.what == "inconclusive" and x.interval is not None and x.value is not None
+    return x.value is not None and (
+        x.what == "few" or (x.what == "inconclusive" and x.interval is not None)
+    )
 
 
 def _inconclusive(comparison: Comparison, x: Finding) -> str:
@@ -72,6 +83,11 @@ def _inconclusive(comparison: Comparison, x: Finding) -> str:
     proven beyond it" — the point is past the tolerance, the interval reaches back inside."""
     m, alpha = comparison.measurement, comparison.alpha
     verb = "dropped" if m.higher_is_better else "increased"
+    if x.what == "few":
+        return (
+            f"{m.name} {verb} {f.num(x.value)}{_unit(m.unit)}, allowed "
+            f"{_allowed(comparison, x)}: inconclusive, too few positives to tell"
+        )
     word = _word(m) + (" from the best" if THRESHOLDS[x.key].from_best else "")
     lo, hi = x.interval or (0.0, 0.0)
     return (
@@ -191,6 +207,13 @@ def _note(comparison: Comparison, x: Finding) -> str:
         return f"{x.key}: no production value to compare with"
     if x.what == "zero_baseline":
         return f"{x.key}: the production value is 0, so a relative tolerance allows no {word}"
+    if x.what == "few":
+        rows = f.count(m.estimate.n) if m.estimate is not None else "the"
+        return (
+            f"too few positives: {f.count(x.n)} in {rows} rows, fewer than the {MIN_POSITIVES} "
+            f"the interval of {m.name} needs to hold its level; it decides nothing here (neither "
+            "a block nor a strict-mode pass)"
+        )
     if x.what == "unpaired" and THRESHOLDS[x.key].from_best:
         return f"{x.key}: no paired statistics: compared point values with the best"
     if x.what == "unpaired":

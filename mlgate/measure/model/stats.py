@@ -7,6 +7,7 @@ detectable worsening with the records (mlgate.records.detectable_worsening).
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 
@@ -39,12 +40,40 @@ def paired_estimate(
     n ≤ max_rows: seeded paired bootstrap (vectorised where the metric allows). Binary ROC AUC:
     DeLong at any n. n > max_rows: per-row paired differences for decomposable metrics, else a
     subsample bootstrap on max_rows rows rescaled to n. Raises MetricError if it cannot be formed.
+    A metric of the positive class records how many positives the rows hold (Estimate.positives).
     """
     if n_boot < 2 or max_rows < 2:
         raise ValueError("n_boot and max_rows must be at least 2")
     y = np.asarray(y)
-    n = len(y)
     metric = metric.bind(y, candidate, baseline)
+    estimate = _estimate(
+        metric, y, candidate, baseline, n_boot=n_boot, seed=seed, max_rows=max_rows, delta=delta
+    )
+    positives = _positives(metric, y)
+    return estimate if positives is None else replace(estimate, positives=positives)
+
+
+def _positives(metric: Metric, y: np.ndarray) -> int | None:
+    """Rows of the positive class, for a binary metric of that class (f1, recall, AP, AUC…)."""
+    family = metric.family or ""
+    if metric.task != "binary" or not (family.endswith(":binary") or family in ("auc", "rank:ap")):
+        return None
+    return int(np.count_nonzero(np.asarray(y) == metric.pos_label))
+
+
+def _estimate(
+    metric: Metric,
+    y: np.ndarray,
+    candidate: Predictions,
+    baseline: Predictions,
+    *,
+    n_boot: int = 1000,
+    seed: int = 0,
+    max_rows: int = 20_000,
+    delta: float | None = None,
+) -> Estimate:
+    """paired_estimate's work, on a bound metric and an array y."""
+    n = len(y)
     if delta is None:
         delta = metric.score(y, candidate) - metric.score(y, baseline)
     if metric.family == "auc":

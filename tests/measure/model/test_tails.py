@@ -138,3 +138,58 @@ def test_small_levels_use_the_normal_interval_of_the_replicates_spread() -> None
     assert est.interval(0.05) == tuple(np.quantile(samples, [0.025, 0.975]))  # 25 per tail
     assert est.interval(0.01) == pytest.approx((-2.5758, 2.5758), abs=1e-4)  # 5 per tail: normal
     assert est.prob_at_most(-3.0) == pytest.approx(0.00135, abs=1e-5)  # beyond the replicates
+
+
+# --- (c) rare positives: an interval that does not hold its level decides nothing -------------
+
+
+def rare(rng: np.random.Generator, n: int, prevalence: float, broken: float):
+    """Production finds 70% of the positives; the candidate misses `broken` more of them."""
+    y = (rng.random(n) < prevalence).astype(int)
+    base = np.where(y == 1, rng.random(n) < 0.7, rng.random(n) < 0.02).astype(int)
+    cand = np.where((base == 1) & (y == 1) & (rng.random(n) < broken), 0, base)
+    return y, Predictions(cand), Predictions(base)
+
+
+def test_f1_on_too_few_positives_neither_blocks_nor_passes_strict_mode() -> None:
+    """About 18 positives in 300 rows (5.9%): f1's bootstrap interval covered 89% there and
+    blocked 6.0% at the boundary, strict mode passed wrongly 4.2–5.1% (issue 18 (c)). Below
+    MIN_POSITIVES the gate decides nothing: a worsening beyond the tolerance is inconclusive in
+    every eval set, never a block, and strict mode never passes it."""
+    rng = np.random.default_rng(183)
+    seen = 0
+    for trial in range(30):
+        y, cand, base = rare(rng, 300, 0.059, broken=0.3)
+        if int(y.sum()) >= 30:
+            continue
+        seen += 1
+        default = gate("f1", y, cand, base, 0.02, seed=trial)
+        strict = gate("f1", y, cand, base, 0.02, seed=trial, strict=True)
+        assert default.result.status == "pass"
+        assert default.result.inconclusive is (default.result.delta < -0.02)
+        assert strict.result.status == "fail"
+        assert [x.what for x in default.findings] == ["few"], default.findings
+    assert seen >= 25
+
+
+def test_enough_positives_still_decide() -> None:
+    rng = np.random.default_rng(184)
+    y, cand, base = rare(rng, 1500, 0.1, broken=0.5)  # about 150 positives, f1 far worse
+    done = gate("f1", y, cand, base, 0.02, seed=0)
+    assert done.measurement.estimate.positives >= 30
+    assert (done.result.status, [x.what for x in done.findings]) == ("fail", ["worse"])
+
+
+def test_the_too_few_positives_message_and_note() -> None:
+    from mlgate.report.wording import worded
+
+    rng = np.random.default_rng(185)
+    y, cand, base = rare(rng, 300, 0.059, broken=0.5)
+    result = worded(gate("f1", y, cand, base, 0.02, seed=0))
+    positives = int(y.sum())
+    assert result.inconclusive and result.status == "pass"
+    assert result.message.endswith(", allowed 0.02: inconclusive, too few positives to tell")
+    assert result.notes == (
+        f"too few positives: {positives} in 300 rows, fewer than the 30 the interval of f1 needs "
+        "to hold its level; it decides nothing here (neither a block nor a strict-mode pass)",
+    )

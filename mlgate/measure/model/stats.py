@@ -79,8 +79,9 @@ def _estimate(
     if metric.family == "auc":
         y_bin, score_c, _ = metric.inputs(y, candidate)
         _, score_b, _ = metric.inputs(y, baseline)
-        se = delong(y_bin, score_c, score_b, name=metric.name)[2]
-        return _checked(Estimate(delta, "DeLong", n, se), metric.name)
+        auc_c, _, se = delong(y_bin, score_c, score_b, name=metric.name)
+        growth = _auc_growth(y_bin, score_c, auc_c)
+        return _checked(Estimate(delta, "DeLong", n, se, growth=growth), metric.name)
     rng = np.random.default_rng(seed)
     if n <= max_rows:
         kernel = make_kernel(metric, y, candidate, baseline)
@@ -241,6 +242,19 @@ def _checked(estimate: Estimate, name: str) -> Estimate:
     if not all(math.isfinite(v) for v in values):
         raise MetricError(f"{name}: the paired estimate is not finite on these rows")
     return estimate
+
+
+def _auc_growth(y_bin: np.ndarray, score: np.ndarray, auc: float) -> float:
+    """Estimate.growth of an AUC delta: the candidate's own DeLong variance over auc(1 − auc),
+    the 1/n_eff of a metric on [0, 1] (as `_growth` for bootstrapped ones)."""
+    pos = np.asarray(y_bin) == 1
+    m, k = int(pos.sum()), int((~pos).sum())
+    score = np.asarray(score, dtype=np.float64)
+    overall = _midrank(score)
+    v10 = (overall[pos] - _midrank(score[pos])) / k
+    v01 = 1.0 - (overall[~pos] - _midrank(score[~pos])) / m
+    var = float(np.var(v10, ddof=1) / m + np.var(v01, ddof=1) / k)
+    return var / (auc * (1 - auc)) if 0 < auc < 1 and var > 0 else 0.0
 
 
 def _midrank(x: np.ndarray) -> np.ndarray:

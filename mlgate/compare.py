@@ -333,7 +333,7 @@ def rows_to_decide(est: Estimate, worsening: float, allowed: float, alpha: float
     from statistics import NormalDist
 
     margin = worsening - allowed
-    if margin <= 0 or est.se <= 0 or est.n < 1:
+    if margin <= 0 or not 0 < est.se < math.inf or est.n < 1:
         return None
     z = NormalDist().inv_cdf(1 - alpha / 2) + NormalDist().inv_cdf(POWER)
     return max(est.n + 1, math.ceil(est.n * (z * est.se / margin) ** 2))

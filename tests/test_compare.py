@@ -214,3 +214,14 @@ def test_a_point_inside_the_tolerance_is_a_pass_that_says_it_is_not_proven() -> 
         "not proven within the allowed 0.005: the 95% CI of the drop (−0.0068…0.013) reaches past "
         "it; this eval set detects a drop of about 0.019 or more (1,000 rows)",
     )
+
+
+def test_an_unbounded_spread_states_no_rows_to_decide() -> None:
+    """Too few timing rounds give an Estimate with se = inf: inconclusive, no row count."""
+    import math
+
+    m = gate(0.8, 0.9, max_drop=Tolerance(0.01))
+    m = Measurement(**{**m.__dict__, "estimate": Estimate(-0.1, "rounds", 3, math.inf)})
+    done = compare(m, Policy())
+    assert (done.result.status, done.result.inconclusive) == ("pass", True)
+    assert [x.needed for x in done.findings if x.what == "inconclusive"] == [None]

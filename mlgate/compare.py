@@ -22,10 +22,12 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from mlgate.records import (
+    MIN_POSITIVES,
     RELATIVE_KEYS,
     THRESHOLDS,
     Check,
     Comparison,
+    Estimate,
     Finding,
     GateResult,
     HistoryPoint,
@@ -135,14 +137,21 @@ def compare(m: Measurement, policy: Policy, *, alpha: float | None = None) -> Co
 
 
 def _proven(
-    worse_lo: float, worse_hi: float, allowed: float, *, strict: bool
-) -> tuple[bool, bool, bool]:
+    worse_lo: float, worse_hi: float, allowed: float, worsening: float, *, strict: bool
+) -> tuple[bool, bool, bool, bool]:
     """The "block only what is proven" rule on an interval of the worsening: (ok, inconclusive,
-    proven worse). Strict mode passes only what is proven within the tolerance."""
+    spans, proven worse). Strict mode passes only what is proven within the tolerance.
+
+    Three states, not two: proven within the tolerance or a point estimate inside it is a pass
+    (`spans` says the interval still reaches past the tolerance); a point estimate beyond the
+    tolerance that is not proven is *inconclusive* — never shown as a plain pass.
+    """
     proven_worse = worse_lo > allowed
     proven_ok = worse_hi <= allowed
     ok = proven_ok if strict else not proven_worse
-    return ok, not (proven_worse or proven_ok), proven_worse
+    unproven = not (proven_worse or proven_ok)
+    beyond = worsening > allowed + 1e-12
+    return ok, unproven and beyond, unproven and not beyond, proven_worse
 
 
 @dataclass(frozen=True)
@@ -183,9 +192,15 @@ def _relative(m: Measurement, key: str, bound: Any, policy: Policy, alpha: float
     lo, hi = est.interval(alpha)
     worse_lo, worse_hi = sorted((sign * lo, sign * hi))  # the interval of the worsening
     worsening = sign * est.delta
-    ok, inconclusive, proven_worse = _proven(worse_lo, worse_hi, allowed, strict=policy.strict)
+    ok, inconclusive, spans, proven_worse = _proven(
+        worse_lo, worse_hi, allowed, worsening, strict=policy.strict
+    )
+    if _too_few(est):  # the interval does not hold its level here: it decides nothing
+        findings.append(Finding("few", key, value=worsening, bound=allowed, n=est.positives))
+        beyond = worsening > allowed + 1e-12
+        ok, inconclusive, spans, proven_worse = not policy.strict, beyond, False, False
     # at the level this gate's interval used: a slice's Holm-adjusted alpha, not policy.alpha
-    detectable = detectable_worsening(est.se, allowed, alpha, POWER)
+    detectable = detectable_worsening(est.se, allowed, alpha, POWER, est.growth, worsening)
     details = {
         "allowed": allowed,
         "detectable": detectable,
@@ -194,15 +209,17 @@ def _relative(m: Measurement, key: str, bound: Any, policy: Policy, alpha: float
         "n": est.n,
         "higher_is_better": m.higher_is_better,
     }
-    if inconclusive:
+    if (inconclusive or spans) and not _too_few(est):
         findings.append(
             Finding(
-                "inconclusive",
+                "inconclusive" if inconclusive else "spans",
                 key,
+                value=worsening,
                 bound=allowed,
                 interval=(worse_lo, worse_hi),
                 detectable=detectable,
                 n=est.n,
+                needed=rows_to_decide(est, worsening, allowed, alpha) if inconclusive else None,
             )
         )
     if not ok:
@@ -266,18 +283,28 @@ def _from_best(m: Measurement, key: str, bound: Any, policy: Policy, alpha: floa
     offset = sign * (m.baseline - best_value)  # production's recorded distance from the best
     lo, hi = est.interval(alpha)
     worse_lo, worse_hi = sorted((offset + sign * lo, offset + sign * hi))
-    ok, inconclusive, proven_worse = _proven(worse_lo, worse_hi, allowed, strict=policy.strict)
+    ok, inconclusive, spans, proven_worse = _proven(
+        worse_lo, worse_hi, allowed, worsening, strict=policy.strict
+    )
+    if _too_few(est):  # as for the per-run rule: too few positives decide nothing
+        findings.append(Finding("few", key, value=worsening, bound=allowed, n=est.positives))
+        beyond = worsening > allowed + 1e-12
+        ok, inconclusive, spans, proven_worse = not policy.strict, beyond, False, False
     details["from_best_interval"] = [worse_lo, worse_hi]
-    if inconclusive:
-        detectable = detectable_worsening(est.se, allowed, alpha, POWER)
+    if (inconclusive or spans) and not _too_few(est):
+        detectable = detectable_worsening(
+            est.se, allowed - offset, alpha, POWER, est.growth, worsening - offset
+        )
         findings.append(
             Finding(
-                "inconclusive",
+                "inconclusive" if inconclusive else "spans",
                 key,
+                value=worsening,
                 bound=allowed,
                 interval=(worse_lo, worse_hi),
-                detectable=detectable,
+                detectable=offset + detectable,
                 n=est.n,
+                needed=rows_to_decide(est, worsening, allowed, alpha) if inconclusive else None,
             )
         )
     if not ok:
@@ -293,6 +320,23 @@ def _from_best(m: Measurement, key: str, bound: Any, policy: Policy, alpha: floa
             )
         )
     return _Best(Check(key, allowed, worsening, ok, inconclusive=inconclusive), findings, details)
+
+
+def _too_few(est: Estimate) -> bool:
+    """A metric of the positive class on fewer than MIN_POSITIVES positives (records)."""
+    return est.positives is not None and est.positives < MIN_POSITIVES
+
+
+def rows_to_decide(est: Estimate, worsening: float, allowed: float, alpha: float) -> int | None:
+    """About how many eval rows (timing blocks) would prove a worsening of the observed size
+    beyond `allowed` with the stated power: the spread shrinks as 1/sqrt(rows)."""
+    from statistics import NormalDist
+
+    margin = worsening - allowed
+    if margin <= 0 or not 0 < est.se < math.inf or est.n < 1:
+        return None
+    z = NormalDist().inv_cdf(1 - alpha / 2) + NormalDist().inv_cdf(POWER)
+    return max(est.n + 1, math.ceil(est.n * (z * est.se / margin) ** 2))
 
 
 def holm_levels(pvalues: Sequence[float], alpha: float) -> list[float]:
@@ -339,6 +383,8 @@ def _pvalue(m: Measurement) -> float:
     assert m.estimate is not None
     tol = next((v for k, v in m.thresholds.items() if k in RELATIVE_KEYS), None)
     if tol is None or m.baseline is None:
+        return 1.0
+    if _too_few(m.estimate):  # decides nothing, so never rejected
         return 1.0
     tolerance = tol if isinstance(tol, Tolerance) else Tolerance(float(tol))
     allowed = tolerance.absolute(m.baseline)

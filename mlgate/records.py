@@ -4,6 +4,9 @@ Changelog of the report format (`SCHEMA`):
   mlgate.report/v1 — first version: verdict, summary, context, gates[], errors[], diagnostics.
     (additive) gates[].history: the gate's production values from the baseline's history.jsonl
     (written only when the baseline has one).
+    (meaning) gates[].inconclusive is true only when the point estimate is beyond the tolerance
+    and not proven (issue 18: the inconclusive state); an interval that merely reaches past the
+    tolerance around a point inside it is a plain pass (it was `inconclusive` before).
 """
 
 from __future__ import annotations
@@ -145,18 +148,44 @@ class Tolerance:
         return f"{self.value * 100:g}%" if self.relative else f"{self.value:g}"
 
 
-def detectable_worsening(se: float, tolerance: float, alpha: float, power: float = 0.8) -> float:
+def detectable_worsening(
+    se: float,
+    tolerance: float,
+    alpha: float,
+    power: float = 0.8,
+    growth: float = 0.0,
+    worsening: float = 0.0,
+) -> float:
     """The smallest true worsening the default rule detects with `power`, in metric units.
 
     The rule fails a gate when the two-sided (1 - alpha) interval lies wholly beyond the
-    tolerance: tolerance + (z_{1-alpha/2} + z_power) * se.
+    tolerance, so a true worsening d is caught with `power` when
+    d = tolerance + (z_{1-alpha/2} + z_power) * se(d). The spread grows with the worsening (more
+    rows differ between the models): se(d)^2 = se^2 + growth * max(0, d - worsening), where `se`
+    was measured at the observed `worsening` and `growth` is the variance one unit more of it
+    adds (Estimate.growth; 0 keeps the spread fixed: tolerance + (z_a + z_p) * se).
     """
     from statistics import NormalDist
 
-    if not (0 < alpha < 1 and 0 < power < 1) or se < 0:
-        raise ValueError("need 0 < alpha < 1, 0 < power < 1 and se ≥ 0")
-    z = NormalDist()
-    return tolerance + (z.inv_cdf(1 - alpha / 2) + z.inv_cdf(power)) * se
+    if not (0 < alpha < 1 and 0 < power < 1) or se < 0 or growth < 0:
+        raise ValueError("need 0 < alpha < 1, 0 < power < 1, se ≥ 0 and growth ≥ 0")
+    z = NormalDist().inv_cdf(1 - alpha / 2) + NormalDist().inv_cdf(power)
+    d = tolerance + z * se
+    if growth == 0 or d <= worsening:
+        return d
+    # d - tolerance = z * sqrt(se^2 + growth * (d - worsening)), d > worsening: a quadratic in
+    # x = d - tolerance, x^2 - z^2 g x - z^2 (se^2 + g (tolerance - worsening)) = 0
+    b = z * z * growth
+    c = z * z * (se * se + growth * (tolerance - worsening))
+    x = (b + math.sqrt(max(b * b + 4 * c, 0.0))) / 2
+    return max(tolerance + x, d)
+
+
+TAIL = 25  # bootstrap replicates a percentile bound rests on, at least (Estimate.interval)
+# A metric of the positive class (binary precision, recall, f1, average precision, ROC AUC) on
+# fewer positives than this: its interval does not hold its level (f1 on 18 positives covered
+# 89%), so it decides nothing — never a block, never a strict-mode pass: "too few positives"
+MIN_POSITIVES = 30
 
 
 @dataclass(frozen=True)
@@ -173,10 +202,20 @@ class Estimate:
     n: int
     se: float
     samples: tuple[float, ...] | None = None
+    # how much the variance of the delta grows per unit of further worsening (rows that differ
+    # between the models add spread): what makes the stated detectable worsening hold
+    growth: float = 0.0
+    positives: int | None = None  # rows of the positive class, for a metric of that class
 
     def interval(self, alpha: float) -> tuple[float, float]:
-        """The two-sided (1 − alpha) confidence interval of the delta."""
-        if self.samples:
+        """The two-sided (1 − alpha) confidence interval of the delta.
+
+        Percentiles of the bootstrap replicates while each tail holds at least TAIL of them;
+        at smaller levels (a slice's Holm-adjusted alpha: 0.01 leaves 5 of 1,000 per tail) a
+        bound read off the last few replicates is noise that over-blocks, so the interval is
+        the normal one from the replicates' spread.
+        """
+        if self.samples and alpha / 2 * len(self.samples) >= TAIL:
             import numpy as np
 
             lo, hi = np.quantile(np.asarray(self.samples), [alpha / 2, 1 - alpha / 2])
@@ -187,10 +226,15 @@ class Estimate:
         return self.delta - z * self.se, self.delta + z * self.se
 
     def prob_at_most(self, bound: float) -> float:
-        """P(delta ≤ bound) under the estimate's sampling distribution (for p-values)."""
+        """P(delta ≤ bound) under the estimate's sampling distribution (for p-values): the
+        share of replicates while both sides hold TAIL of them, else the normal form, as
+        `interval` (Holm's levels and the intervals then agree)."""
         if self.samples:
-            count = sum(1 for s in self.samples if s <= bound)
-            return (count + 0.5) / (len(self.samples) + 1)  # never exactly 0 or 1
+            import numpy as np
+
+            count = int(np.count_nonzero(np.asarray(self.samples) <= bound))
+            if min(count, len(self.samples) - count) >= TAIL:
+                return (count + 0.5) / (len(self.samples) + 1)  # never exactly 0 or 1
         if self.se <= 0:
             return 1.0 if self.delta <= bound else 0.0
         from statistics import NormalDist
@@ -256,6 +300,9 @@ class GateResult:
     checks: tuple[Check, ...] = ()
     level: Literal["error", "warn"] = "error"
     unit: str = ""
+    # the third state: the point estimate is beyond the tolerance but the interval reaches back
+    # inside it (not proven either way). The status stays `pass` (or `fail` in strict mode); every
+    # view shows such a passing gate as *inconclusive*, never as a plain pass
     inconclusive: bool = False
     notes: tuple[str, ...] = ()
     details: dict[str, Any] = field(default_factory=dict)
@@ -288,7 +335,9 @@ class Finding:
         "no_baseline",  # a relative threshold with no production value
         "zero_baseline",  # a relative tolerance of a production value 0 allows no worsening
         "unpaired",  # compared point values (the baseline is a saved report)
-        "inconclusive",  # the interval of the worsening spans `allowed`
+        "inconclusive",  # worsened by `value` beyond `allowed`, the interval reaching inside
+        "spans",  # a pass: worsened by `value` within `allowed`, the interval reaching past it
+        "few",  # `n` positives, fewer than MIN_POSITIVES: the interval decides nothing
         "no_history",  # a from-best threshold without a same-eval-data entry in the history
         "other_eval",  # `n` history entries were measured on other eval data: listed, not used
     ]
@@ -298,6 +347,7 @@ class Finding:
     interval: tuple[float, float] | None = None  # worse: of the delta; inconclusive: worsening
     detectable: float | None = None  # inconclusive: the smallest detectable worsening
     n: int | None = None  # inconclusive: rows or timing blocks behind the estimate
+    needed: int | None = None  # inconclusive: about the rows that would decide it (80% power)
     best: HistoryPoint | None = None  # from-best: the best production value compared with
 
     @property
@@ -372,6 +422,8 @@ class Report:
         The document may be forged (an artifact of an untrusted job), so it is validated
         strictly: closed sets for the verdict and statuses, types checked, every string cleaned
         of control characters and lone surrogates. Anything else is a ValueError naming the key.
+        A gate's `inconclusive` (and a check's) must be true or false: true on a `pass` gate is
+        the inconclusive state every rendering shows (docs/design.md §6).
         """
         if not isinstance(doc, dict):
             raise ValueError("not an mlgate report (expected a JSON object)")

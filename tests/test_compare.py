@@ -172,3 +172,56 @@ def test_compare_writes_no_sentences() -> None:
     assert (facts.result.status, facts.result.message, facts.result.notes) == ("fail", "", ())
     assert [f.what for f in facts.findings] == ["worse"]
     assert facts.findings[0].bound == pytest.approx(0.005)
+
+
+# --- three states (issue 18): pass, inconclusive (point beyond, not proven), fail --------------
+
+
+@pytest.mark.parametrize(
+    ("cand", "state", "inconclusive"),
+    [
+        (0.897, "spans", False),  # drop 0.003 within 0.005, CI of the drop −0.007…0.013: a pass
+        (0.890, "inconclusive", True),  # drop 0.010 beyond 0.005, CI 0.0004…0.0196 reaches inside
+        (0.870, "worse", False),  # drop 0.030, CI 0.020…0.040: proven, fails
+    ],
+)
+def test_a_point_beyond_the_tolerance_not_proven_is_inconclusive_not_a_plain_pass(
+    cand: float, state: str, inconclusive: bool
+) -> None:
+    done = compare(gate(cand, 0.90, ci_se=0.005, max_drop=Tolerance(0.005)), Policy())
+    assert done.result.inconclusive is inconclusive
+    assert [x.what for x in done.findings] == [state]
+    assert done.result.status == ("fail" if state == "worse" else "pass")
+
+
+def test_the_inconclusive_message_and_note_name_the_rows_that_would_decide_it() -> None:
+    result = judged(gate(0.89, 0.90, ci_se=0.005, max_drop=Tolerance(0.005)), Policy())
+    assert result.message == (
+        "m dropped 0.010 (95% CI of the drop 0.0002…0.020), allowed 0.005: inconclusive, not "
+        "proven beyond it"
+    )
+    assert result.notes == (
+        "inconclusive: the 95% CI of the drop (0.0002…0.020) spans the allowed 0.005; this eval "
+        "set detects a drop of about 0.019 or more (1,000 rows); about 7,849 rows would decide a "
+        "drop of this size",  # 1,000 × ((1.96 + 0.84) × 0.005 / (0.010 − 0.005))²
+    )
+
+
+def test_a_point_inside_the_tolerance_is_a_pass_that_says_it_is_not_proven() -> None:
+    result = judged(gate(0.897, 0.90, ci_se=0.005, max_drop=Tolerance(0.005)), Policy())
+    assert (result.status, result.inconclusive) == ("pass", False)
+    assert result.notes == (
+        "not proven within the allowed 0.005: the 95% CI of the drop (−0.0068…0.013) reaches past "
+        "it; this eval set detects a drop of about 0.019 or more (1,000 rows)",
+    )
+
+
+def test_an_unbounded_spread_states_no_rows_to_decide() -> None:
+    """Too few timing rounds give an Estimate with se = inf: inconclusive, no row count."""
+    import math
+
+    m = gate(0.8, 0.9, max_drop=Tolerance(0.01))
+    m = Measurement(**{**m.__dict__, "estimate": Estimate(-0.1, "rounds", 3, math.inf)})
+    done = compare(m, Policy())
+    assert (done.result.status, done.result.inconclusive) == ("pass", True)
+    assert [x.needed for x in done.findings if x.what == "inconclusive"] == [None]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from mlgate import __version__
 from mlgate.records import Report
-from mlgate.report import breakdowns, charts, view
+from mlgate.report import breakdowns, charts, view, wording
 from mlgate.report import filters as f
 from mlgate.report.templating import render_template
 
@@ -18,7 +18,7 @@ def render_html(report: Report) -> str:
         "report.html.j2",
         report=report,
         headline=view.headline(report),
-        summary=report.summary,
+        summary=wording.counted(report),  # inconclusive passes counted apart
         errors=list(report.errors),
         baseline=view.baseline_sentence(report),
         facts=[(label, value) for label, value in view.run_facts(report) if label != "mlgate"],

@@ -47,6 +47,7 @@ def environment(kind: str) -> jinja2.Environment:
     env.globals.update(
         STATUS_ICON=view.STATUS_ICON,
         STATUS_WORD=view.STATUS_WORD,
+        state=view.state,
         gate_facts=facts.gate_facts,
         check_lines=facts.check_lines,
         slice_of=view.slice_of,

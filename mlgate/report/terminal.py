@@ -16,6 +16,7 @@ STATUS_STYLE = {
     "error": ("ERROR", "bold magenta"),
     "fail": ("FAIL", "bold red"),
     "warn": ("WARN", "yellow"),
+    "inconclusive": ("INCONCLUSIVE", "bold dark_orange"),  # a pass not proven: never green
     "pass": ("pass", "green"),
     "waived": ("waived", "dim"),
     "skipped": ("skipped", "dim"),
@@ -34,32 +35,26 @@ def print_report(report: Report, console: Console | None = None) -> None:
     from rich.text import Text
 
     console = console or Console(highlight=False)
+    if not console.is_terminal:  # a CI log: no hard wrapping at 80 columns, lines stay whole
+        console.soft_wrap = True
     head = view.headline(report)
     console.print(
         Text.assemble(
             (f"{head.word}: ", VERDICT_STYLE.get(head.verdict, "bold")), f.clip(head.reason, 600)
         )
     )
+    said = [head.reason]  # each error and failure is printed once: what was said is not repeated
     problems = list(report.errors)
     for problem in problems if len(problems) > 1 else ():  # a single one is in the verdict line
         console.print(Text.assemble(("  problem: ", "magenta"), f.clip(problem, 600)))
+        said.append(problem)
     if report.gates:
-        _gates(report, console)
-    for gate in view.attention(report):  # what the numbers do not say, in words
-        if view.says_more(gate):
-            label, style = STATUS_STYLE.get(gate.status, (f.clean(gate.status), "bold"))
-            console.print(
-                Text.assemble(
-                    (f"  {label.lower()}: ", style),
-                    f"{f.clip(gate.id, 120)}: ",
-                    view.finding_text(gate, 400),
-                )
-            )
+        _gates(report, console, said)
     for gate_id, note in view.notes(report):
         console.print(
             Text.assemble(("  note: ", "cyan"), f"{f.clip(gate_id, 120)}: ", f.clip(note, 400))
         )
-    baseline = view.baseline_sentence(report)
+    baseline = view.baseline_sentence(report, said=said)
     if baseline:
         console.print(Text.assemble(("  baseline: ", "cyan"), baseline))
     summary = wording.tally(report, tuple(report.summary))
@@ -70,31 +65,38 @@ def print_report(report: Report, console: Console | None = None) -> None:
 MAX_QUIET = 20  # passing/skipped gates listed before "and N more" (report.md has them all)
 
 
-def _gates(report: Report, console: Console) -> None:
-    """Gates that need attention as two-line blocks (fits 80 columns); the rest one dim line each.
+def _gates(report: Report, console: Console, said: list[str]) -> None:
+    """Gates that need attention as blocks: the label and id, the numbers, then what the numbers
+    do not say (a data check's finding, an error), unless the first line said it already; the
+    rest one dim line each.
 
     Ids are never wrapped mid-word: in CI logs people search for them.
     """
     from rich.text import Text
 
     run_alpha = view.alpha(report)
-    loud = [g for g in view.ordered(report.gates) if g.status in ("fail", "error", "warn")]
+    loud = view.attention(report)
     quiet = [g for g in view.ordered(report.gates) if g not in loud]
     for gate in loud:
-        label, style = STATUS_STYLE.get(gate.status, (f.clean(gate.status), "bold"))
+        label, style = _style(gate)
         blocking = "" if gate.blocking else " (does not block)"
         console.print(
             Text.assemble(
-                (f"  {label:<8}", style), (f.clip(gate.id, 200), "bold"), (blocking, "dim")
+                (f"  {_padded(label)}", style), (f.clip(gate.id, 200), "bold"), (blocking, "dim")
             ),
             soft_wrap=True,
         )
-        console.print(Text("          " + _numbers(gate, run_alpha)), soft_wrap=False)
+        numbers, message = _numbers(gate, run_alpha), f.clip(gate.message, 160)
+        if numbers != message:
+            console.print(Text("          " + numbers))
+        if (view.says_more(gate) or numbers == message) and not _said(gate, said):
+            console.print(Text("          " + view.finding_text(gate, 400)))
+            said.append(gate.message)
     for gate in quiet[:MAX_QUIET]:
-        label, style = STATUS_STYLE.get(gate.status, (f.clean(gate.status), "bold"))
+        label, style = _style(gate)
         console.print(
             Text.assemble(
-                (f"  {label:<8}", style),
+                (f"  {_padded(label)}", style),
                 (f"{f.clip(gate.id, 200)}  {_numbers(gate, run_alpha)}", "dim"),
             ),
             soft_wrap=True,
@@ -103,6 +105,23 @@ def _gates(report: Report, console: Console) -> None:
         console.print(
             Text(f"  … and {len(quiet) - MAX_QUIET} more (all in report.md)", style="dim")
         )
+
+
+def _said(gate: Any, said: list[str]) -> bool:
+    """Whether the gate's message was printed already (the first line names the first error)."""
+    message = f.clean(gate.message)
+    return bool(message) and any(message[:200] in f.clean(text) for text in said)
+
+
+def _style(gate: Any) -> tuple[str, str]:
+    """The label and style of the gate's state (an inconclusive pass has its own)."""
+    state = view.state(gate)
+    return STATUS_STYLE.get(state, (f.clean(state), "bold"))
+
+
+def _padded(label: str) -> str:
+    """Labels line up in 8 columns; a longer one (INCONCLUSIVE) keeps a space after it."""
+    return f"{label:<8}" if len(label) < 8 else f"{label} "
 
 
 def _numbers(gate: Any, run_alpha: float) -> str:

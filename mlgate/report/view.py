@@ -7,15 +7,26 @@ data or users (gate ids with slice values, messages, column names): every render
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
 from mlgate.records import RELATIVE_KEYS, Check, GateResult, Report, relative_key
 from mlgate.report import filters as f
 
-STATUS_RANK = {"error": 0, "fail": 1, "warn": 2, "pass": 3, "waived": 4, "skipped": 5}
+# Keyed by a gate's *state* (`state`): its status, or "inconclusive" for a pass whose point
+# estimate is beyond the tolerance without proof — its own word, icon and colour everywhere.
+STATUS_RANK = {
+    "error": 0,
+    "fail": 1,
+    "warn": 2,
+    "inconclusive": 3,
+    "pass": 4,
+    "waived": 5,
+    "skipped": 6,
+}
 STATUS_ICON = {
+    "inconclusive": "❔",
     "pass": "✅",
     "warn": "⚠️",
     "fail": "❌",
@@ -24,6 +35,7 @@ STATUS_ICON = {
     "skipped": "⏭️",
 }
 STATUS_WORD = {
+    "inconclusive": "inconclusive",
     "pass": "passed",
     "warn": "warning",
     "fail": "failed",
@@ -31,6 +43,7 @@ STATUS_WORD = {
     "waived": "waived",
     "skipped": "skipped",
 }
+ATTENTION = ("error", "fail", "warn", "inconclusive")  # the states listed, never folded away
 VERDICT_WORD = {"pass": "Passed", "fail": "Blocked", "error": "Error"}
 VERDICT_ICON = {"pass": "✅", "fail": "❌", "error": "❗"}
 
@@ -71,20 +84,31 @@ def normalize(report: Report) -> Report:
     )
 
 
+def state(gate: GateResult) -> str:
+    """What every view shows: the status, or "inconclusive" for a passing gate whose point
+    estimate is beyond the tolerance but not proven (report.json: `inconclusive: true`)."""
+    return "inconclusive" if gate.status == "pass" and gate.inconclusive is True else gate.status
+
+
 def ordered(gates: tuple[GateResult, ...] | list[GateResult]) -> list[GateResult]:
-    """Failures first (errors, failures, warnings, passes, waived, skipped), blocking first,
-    otherwise in the order of the config (stable sort), which is the order users know."""
-    return sorted(gates, key=lambda g: (STATUS_RANK.get(g.status, 9), not g.blocking))
+    """Failures first (errors, failures, warnings, inconclusive, passes, waived, skipped),
+    blocking first, otherwise in the order of the config (stable sort), the order users know."""
+    return sorted(gates, key=lambda g: (STATUS_RANK.get(state(g), 9), not g.blocking))
 
 
 def attention(report: Report) -> list[GateResult]:
-    """Gates a reviewer must read: errors, failures and warnings."""
-    return [g for g in ordered(report.gates) if g.status in ("error", "fail", "warn")]
+    """Gates a reviewer must read: errors, failures, warnings and inconclusive ones."""
+    return [g for g in ordered(report.gates) if state(g) in ATTENTION]
+
+
+def inconclusive(report: Report) -> list[GateResult]:
+    """Passing gates whose point estimate is beyond the tolerance, not proven."""
+    return [g for g in ordered(report.gates) if state(g) == "inconclusive"]
 
 
 def passing(report: Report) -> list[GateResult]:
-    """Gates that passed."""
-    return [g for g in report.gates if g.status == "pass"]
+    """Gates that passed (proven within the tolerance, or the point inside it)."""
+    return [g for g in report.gates if state(g) == "pass"]
 
 
 def not_gated(report: Report) -> list[GateResult]:
@@ -258,6 +282,8 @@ def headline(report: Report) -> Headline:
             reason = "no gates were configured"
         elif not blocking:
             reason = "no blocking gate was evaluated"
+        elif any(state(g) == "inconclusive" for g in blocking):
+            reason = "no blocking gate was proven worse"
         else:
             reason = (
                 f"all {len(blocking)} blocking gates passed"
@@ -267,7 +293,19 @@ def headline(report: Report) -> Headline:
         if warned:
             reason += f"; {len(warned)} warning{'s' if len(warned) != 1 else ''}: "
             reason += describe(warned[0], ci)
+    unsure = inconclusive(report)
+    if unsure:
+        reason += f"; {counts(report)}"
+        if verdict == "pass":
+            reason += f"; {describe(unsure[0], ci)}"
     return Headline(verdict, VERDICT_WORD[verdict], VERDICT_ICON[verdict], reason)
+
+
+def counts(report: Report) -> str:
+    """ "2 failed, 1 inconclusive, 10 passed": every non-zero state, attention first."""
+    from mlgate.report.wording import TALLY, tally  # wording reads `state` from here
+
+    return tally(report, (*TALLY, "waived", "skipped"))
 
 
 def notes(report: Report) -> list[tuple[str, str]]:
@@ -325,10 +363,11 @@ def detectable(report: Report, limit: int = 8) -> list[tuple[str, float, str]]:
     return out[:limit]
 
 
-def baseline_sentence(report: Report) -> str:
+def baseline_sentence(report: Report, said: Sequence[str] = ()) -> str:
     """Which production baseline the candidate was compared with, in one sentence.
 
-    Empty when the run stopped before any baseline was looked at (nothing to say).
+    Empty when the run stopped before any baseline was looked at (nothing to say). A note that
+    is one of the texts already `said` (the terminal's first line) is referred to, not repeated.
     """
     base = f.mapping(report.context.get("baseline"))
     if not base and not report.gates:
@@ -351,6 +390,8 @@ def baseline_sentence(report: Report) -> str:
     else:
         text = "none configured, so only absolute thresholds apply"
     note = f.clip(base.get("note"), 300)
+    if note and any(f.clean(base.get("note"))[:200] in f.clean(t) for t in said):
+        return f"{text} (the error above)"
     return f"{text}. {note}" if note else text
 
 

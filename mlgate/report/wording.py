@@ -10,13 +10,22 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
-from mlgate.records import THRESHOLDS, Comparison, Finding, GateResult, Measurement, Report
+from mlgate.records import (
+    MIN_POSITIVES,
+    THRESHOLDS,
+    Comparison,
+    Finding,
+    GateResult,
+    Measurement,
+    Report,
+)
 from mlgate.records import relative_key as _relative_key
 from mlgate.report import filters as f
+from mlgate.report import view
 
 SAMPLES = {"model": "rows", "performance": "timing blocks"}  # what an Estimate's n counts
-# The order counts are said in: "blocked: 1 failed, 9 passed".
-TALLY = ("failed", "errored", "warned", "passed")
+# The order counts are said in: "blocked: 1 failed, 1 inconclusive, 9 passed".
+TALLY = ("failed", "errored", "warned", "inconclusive", "passed")
 
 
 def worded(comparison: Comparison, gate: GateResult | None = None) -> GateResult:
@@ -56,13 +65,59 @@ def message(comparison: Comparison) -> str:
     failures = [_failure(comparison, x) for x in comparison.findings if x.fails]
     if failures:
         return "; ".join(failures)
+    unsure = [_inconclusive(comparison, x) for x in comparison.findings if _unsure(x)]
+    unsure = unsure if result.inconclusive else []
+    if unsure:
+        return "; ".join(unsure)
     return _passed(m, result, comparison.alpha)
 
 
+def _unsure(x: Finding) -> bool:
+    return x.value is not None and (
+        x.what == "few" or (x.what == "inconclusive" and x.interval is not None)
+    )
+
+
+def _inconclusive(comparison: Comparison, x: Finding) -> str:
+    """ "recall dropped 0.035 (95% CI of the drop 0.012…0.058), allowed 0.03: inconclusive, not
+    proven beyond it" — the point is past the tolerance, the interval reaches back inside."""
+    m, alpha = comparison.measurement, comparison.alpha
+    verb = "dropped" if m.higher_is_better else "increased"
+    if x.what == "few":
+        return (
+            f"{m.name} {verb} {f.num(x.value)}{_unit(m.unit)}, allowed "
+            f"{_allowed(comparison, x)}: inconclusive, too few positives to tell"
+        )
+    word = _word(m) + (" from the best" if THRESHOLDS[x.key].from_best else "")
+    lo, hi = x.interval or (0.0, 0.0)
+    return (
+        f"{m.name} {verb} {f.num(x.value)}{_unit(m.unit)} ({f.confidence(alpha)} of the {word} "
+        f"{f.num(lo)}…{f.num(hi)}), allowed {_allowed(comparison, x)}: inconclusive, not "
+        "proven beyond it"
+    )
+
+
 def tally(report: Report, keys: Sequence[str] = TALLY) -> str:
-    """ "1 failed, 9 passed": the report's non-zero counts, in the order of `keys`."""
-    counts = report.summary
+    """ "2 failed, 1 inconclusive, 9 passed": the non-zero counts, in the order of `keys`.
+
+    An inconclusive gate (a `pass` whose point estimate is beyond the tolerance) is counted as
+    inconclusive, not passed, wherever "inconclusive" comes before "passed" in `keys` — and
+    always apart from the passes when there are any.
+    """
+    counts = counted(report)
+    if counts["inconclusive"] and "inconclusive" not in keys:
+        at = list(keys).index("passed") if "passed" in keys else len(keys)
+        keys = (*keys[:at], "inconclusive", *keys[at:])
     return ", ".join(f"{counts[k]} {k}" for k in keys if counts.get(k))
+
+
+def counted(report: Report) -> dict[str, int]:
+    """report.summary with the inconclusive passes counted apart ("inconclusive")."""
+    counts = dict(report.summary)
+    unsure = sum(1 for g in report.gates if view.state(g) == "inconclusive")
+    counts["passed"] = counts.get("passed", 0) - unsure
+    counts["inconclusive"] = unsure
+    return counts
 
 
 def _failure(comparison: Comparison, x: Finding) -> str:
@@ -152,22 +207,41 @@ def _note(comparison: Comparison, x: Finding) -> str:
         return f"{x.key}: no production value to compare with"
     if x.what == "zero_baseline":
         return f"{x.key}: the production value is 0, so a relative tolerance allows no {word}"
+    if x.what == "few":
+        rows = f.count(m.estimate.n) if m.estimate is not None else "the"
+        return (
+            f"too few positives: {f.count(x.n)} in {rows} rows, fewer than the {MIN_POSITIVES} "
+            f"the interval of {m.name} needs to hold its level; it decides nothing here (neither "
+            "a block nor a strict-mode pass)"
+        )
     if x.what == "unpaired" and THRESHOLDS[x.key].from_best:
         return f"{x.key}: no paired statistics: compared point values with the best"
     if x.what == "unpaired":
         return "no paired statistics: compared point values (the baseline is a saved report)"
-    if x.what == "inconclusive" and x.interval is not None:
+    if x.what in ("inconclusive", "spans") and x.interval is not None:
         allowed = _allowed(comparison, x, unit="")
         if THRESHOLDS[x.key].from_best:
             word = f"{word} from the best"
         lo, hi = x.interval
         article = "an" if word[:1] in "aeiou" else "a"
         samples = SAMPLES.get(m.kind, "samples")
-        return (
-            f"inconclusive: the {f.confidence(alpha)} of the {word} ({f.num(lo)}…{f.num(hi)}) "
-            f"spans the allowed {allowed}; this eval set detects {article} {word} of "
-            f"about {f.num(x.detectable, m.unit)} or more ({f.count(x.n)} {samples})"
+        detects = (
+            f"this eval set detects {article} {word} of about {f.num(x.detectable, m.unit)} or "
+            f"more ({f.count(x.n)} {samples})"
         )
+        if x.what == "spans":
+            return (
+                f"not proven within the allowed {allowed}: the {f.confidence(alpha)} of the "
+                f"{word} ({f.num(lo)}…{f.num(hi)}) reaches past it; {detects}"
+            )
+        text = (
+            f"inconclusive: the {f.confidence(alpha)} of the {word} ({f.num(lo)}…{f.num(hi)}) "
+            f"spans the allowed {allowed}; {detects}"
+        )
+        if x.needed:
+            decide = f"would decide {article} {word} of this size"
+            text += f"; about {f.count(x.needed)} {samples} {decide}"
+        return text
     return ""
 
 

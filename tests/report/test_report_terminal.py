@@ -53,3 +53,41 @@ def test_data_is_never_markup_or_terminal_control(hostile_report: Report) -> Non
     assert "\x1b[31mred" not in text  # the escape sequence in the data was dropped
     assert "\x00" not in text
     assert HOSTILE.split("|")[0] in plain
+
+
+def test_an_inconclusive_pass_has_its_own_label_and_is_counted_first(
+    blocked_report: Report,
+) -> None:
+    gates = tuple(
+        replace(g, inconclusive=True) if g.id == "model.accuracy[country=DE]" else g
+        for g in blocked_report.gates
+    )
+    lines = show(replace(blocked_report, gates=gates)).splitlines()
+    assert lines[0].endswith("; 1 failed, 3 warned, 1 inconclusive, 9 passed, 1 waived, 1 skipped")
+    assert "  INCONCLUSIVE model.accuracy[country=DE]" in lines
+    assert not any(line.startswith("  pass    model.accuracy[country=DE]") for line in lines)
+    assert lines[-1] == "  1 inconclusive, 9 passed, 1 failed, 3 warned, 1 waived, 1 skipped"
+
+
+def test_a_log_that_is_not_a_terminal_is_not_wrapped_and_says_each_error_once(
+    error_report: Report,
+) -> None:
+    from mlgate.records import GateResult
+
+    problem = (
+        "mlgate.yaml: models.baseline: models/other.skops does not exist at main (7f7f41bcc54a) "
+        "(PATH is relative to the repository root; list the files with: git ls-tree -r main)"
+    )
+    gate = GateResult(id="model", kind="model", status="error", blocking=True, message=problem)
+    context = {
+        "baseline": {"spec": "git:main:models/other.skops", "kind": "error", "note": problem}
+    }
+    report = Report(verdict="error", gates=(gate,), context=context)
+    out = io.StringIO()
+    print_report(report, Console(file=out, width=80, force_terminal=False))  # a CI log
+    assert out.getvalue().splitlines() == [
+        f"Error: model could not be evaluated: {problem}",
+        "  ERROR   model",
+        "  baseline: git:main:models/other.skops could not be resolved (the error above)",
+        "  1 errored",
+    ]

@@ -7,6 +7,7 @@ detectable worsening with the records (mlgate.records.detectable_worsening).
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 
@@ -39,41 +40,105 @@ def paired_estimate(
     n ≤ max_rows: seeded paired bootstrap (vectorised where the metric allows). Binary ROC AUC:
     DeLong at any n. n > max_rows: per-row paired differences for decomposable metrics, else a
     subsample bootstrap on max_rows rows rescaled to n. Raises MetricError if it cannot be formed.
+    A metric of the positive class records how many positives the rows hold (Estimate.positives).
     """
     if n_boot < 2 or max_rows < 2:
         raise ValueError("n_boot and max_rows must be at least 2")
     y = np.asarray(y)
-    n = len(y)
     metric = metric.bind(y, candidate, baseline)
+    estimate = _estimate(
+        metric, y, candidate, baseline, n_boot=n_boot, seed=seed, max_rows=max_rows, delta=delta
+    )
+    positives = _positives(metric, y)
+    return estimate if positives is None else replace(estimate, positives=positives)
+
+
+def _positives(metric: Metric, y: np.ndarray) -> int | None:
+    """Rows of the positive class, for a binary metric of that class (f1, recall, AP, AUC…)."""
+    family = metric.family or ""
+    if metric.task != "binary" or not (family.endswith(":binary") or family in ("auc", "rank:ap")):
+        return None
+    return int(np.count_nonzero(np.asarray(y) == metric.pos_label))
+
+
+def _estimate(
+    metric: Metric,
+    y: np.ndarray,
+    candidate: Predictions,
+    baseline: Predictions,
+    *,
+    n_boot: int = 1000,
+    seed: int = 0,
+    max_rows: int = 20_000,
+    delta: float | None = None,
+) -> Estimate:
+    """paired_estimate's work, on a bound metric and an array y."""
+    n = len(y)
     if delta is None:
         delta = metric.score(y, candidate) - metric.score(y, baseline)
     if metric.family == "auc":
         y_bin, score_c, _ = metric.inputs(y, candidate)
         _, score_b, _ = metric.inputs(y, baseline)
-        se = delong(y_bin, score_c, score_b, name=metric.name)[2]
-        return _checked(Estimate(delta, "DeLong", n, se), metric.name)
+        auc_c, _, se = delong(y_bin, score_c, score_b, name=metric.name)
+        growth = _auc_growth(y_bin, score_c, auc_c)
+        return _checked(Estimate(delta, "DeLong", n, se, growth=growth), metric.name)
     rng = np.random.default_rng(seed)
     if n <= max_rows:
         kernel = make_kernel(metric, y, candidate, baseline)
-        reps, drawn = _bootstrap(kernel, n, n_boot, rng, metric.name)
+        reps, drawn, own = _bootstrap(kernel, n, n_boot, rng, metric.name)
+        growth = _growth(metric, kernel.influence(), delta, n, own)
         return _from_samples(
-            delta, _note(f"paired bootstrap (B={n_boot}", drawn, n_boot), n, reps, metric.name
+            delta,
+            _note(f"paired bootstrap (B={n_boot}", drawn, n_boot),
+            n,
+            reps,
+            metric.name,
+            growth,
         )
     kernel = make_kernel(metric, y, candidate, baseline)
     influence = kernel.influence()
     if influence is not None:
         se = float(np.std(influence, ddof=1)) / math.sqrt(n)
-        return _checked(Estimate(delta, "paired per-row differences", n, se), metric.name)
+        growth = _growth(metric, influence, delta, n, None)
+        return _checked(
+            Estimate(delta, "paired per-row differences", n, se, growth=growth), metric.name
+        )
     # The rest: bootstrap a seeded subsample of m rows, recentred on the full-data delta and
     # shrunk by sqrt(m/n) — the spread of a smooth statistic scales as 1/sqrt(rows).
     sub = rng.choice(n, size=max_rows, replace=False)
     y_sub, cand_sub, base_sub = y[sub], candidate.take(sub), baseline.take(sub)
     delta_sub = metric.score(y_sub, cand_sub) - metric.score(y_sub, base_sub)
     kernel = make_kernel(metric, y_sub, cand_sub, base_sub)
-    reps, drawn = _bootstrap(kernel, max_rows, n_boot, rng, metric.name)
+    reps, drawn, own = _bootstrap(kernel, max_rows, n_boot, rng, metric.name)
     reps = delta + (reps - delta_sub) * math.sqrt(max_rows / n)
     method = _note(f"subsample bootstrap (m={max_rows} of {n}, rescaled", drawn, n_boot)
-    return _from_samples(delta, method, n, reps, metric.name)
+    growth = _growth(metric, None, delta, max_rows, own) * max_rows / n
+    return _from_samples(delta, method, n, reps, metric.name, growth)
+
+
+def _growth(
+    metric: Metric, influence: np.ndarray | None, delta: float, n: int, own: np.ndarray | None
+) -> float:
+    """How much the variance of the delta grows per unit of further worsening (Estimate.growth).
+
+    A worse candidate differs from production on more rows, and each such row adds spread: with
+    per-row differences d_i (a mean of per-row losses), one unit more of worsening brings about
+    E[d²]/E[|d|] / n more variance (1/n for accuracy: one more differing row per 1/n). For a
+    metric on [0, 1] without per-row terms (f1, recall, AUC…), the candidate's own bootstrap
+    spread p(1 − p)/n_eff tells how many rows it rests on: growth 1/n_eff. Else 0 (the spread is
+    taken as measured).
+    """
+    if influence is not None:
+        rows = np.asarray(influence, dtype=np.float64) + delta  # each row's share of the delta
+        size = float(np.mean(np.abs(rows)))
+        return float(np.mean(rows**2)) / size / n if size > 0 else 0.0
+    kind = (metric.family or "").split(":")[0]
+    if own is None or len(own) < 2 or kind not in ("confusion", "rank"):
+        return 0.0
+    p = float(np.mean(own))
+    if not 0 < p < 1:
+        return 0.0
+    return float(np.var(own, ddof=1)) / (p * (1 - p))
 
 
 def replicate_scores(
@@ -124,15 +189,16 @@ def delong(
 
 def _bootstrap(
     kernel: Kernel, n: int, n_boot: int, rng: np.random.Generator, name: str
-) -> tuple[np.ndarray, int]:
-    """n_boot finite delta replicates and how many resamples were drawn to get them.
+) -> tuple[np.ndarray, int, np.ndarray]:
+    """n_boot finite delta replicates, how many resamples were drawn to get them, and the
+    candidate's own metric on those resamples.
 
     Resamples on which the metric is undefined are replaced by further draws from the same
     generator, so the result stays a pure function of the seed.
     """
     step = _chunk(kernel, n)
     dtype = np.int32 if n < 2**31 else np.int64
-    parts, have, drawn = [], 0, 0
+    parts, own, have, drawn = [], [], 0, 0
     while have < n_boot:
         if drawn >= MAX_DRAWS * n_boot:
             raise MetricError(
@@ -144,9 +210,10 @@ def _bootstrap(
         delta = values[:, 0] - values[:, 1]
         ok = np.isfinite(delta)
         parts.append(delta[ok])
+        own.append(values[ok, 0])
         have += int(ok.sum())
         drawn += size
-    return np.concatenate(parts), drawn
+    return np.concatenate(parts), drawn, np.concatenate(own)
 
 
 def _chunk(kernel: Kernel, n: int) -> int:
@@ -161,9 +228,12 @@ def _note(head: str, drawn: int, n_boot: int) -> str:
     return head + ")"
 
 
-def _from_samples(delta: float, method: str, n: int, reps: np.ndarray, name: str) -> Estimate:
+def _from_samples(
+    delta: float, method: str, n: int, reps: np.ndarray, name: str, growth: float = 0.0
+) -> Estimate:
     se = float(np.std(reps, ddof=1))
-    return _checked(Estimate(delta, method, n, se, tuple(float(r) for r in reps)), name)
+    samples = tuple(float(r) for r in reps)
+    return _checked(Estimate(delta, method, n, se, samples, growth=growth), name)
 
 
 def _checked(estimate: Estimate, name: str) -> Estimate:
@@ -172,6 +242,19 @@ def _checked(estimate: Estimate, name: str) -> Estimate:
     if not all(math.isfinite(v) for v in values):
         raise MetricError(f"{name}: the paired estimate is not finite on these rows")
     return estimate
+
+
+def _auc_growth(y_bin: np.ndarray, score: np.ndarray, auc: float) -> float:
+    """Estimate.growth of an AUC delta: the candidate's own DeLong variance over auc(1 − auc),
+    the 1/n_eff of a metric on [0, 1] (as `_growth` for bootstrapped ones)."""
+    pos = np.asarray(y_bin) == 1
+    m, k = int(pos.sum()), int((~pos).sum())
+    score = np.asarray(score, dtype=np.float64)
+    overall = _midrank(score)
+    v10 = (overall[pos] - _midrank(score[pos])) / k
+    v01 = 1.0 - (overall[~pos] - _midrank(score[~pos])) / m
+    var = float(np.var(v10, ddof=1) / m + np.var(v01, ddof=1) / k)
+    return var / (auc * (1 - auc)) if 0 < auc < 1 and var > 0 else 0.0
 
 
 def _midrank(x: np.ndarray) -> np.ndarray:

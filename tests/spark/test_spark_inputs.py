@@ -77,8 +77,8 @@ def test_a_missing_folder_is_one_line_and_no_gate_passes(spark: Any, tmp_path: P
     )
 
 
-def test_model_gates_fail_closed_on_spark(spark: Any, tmp_path: Path) -> None:
-    """Model gates do not run on Spark yet: an error gate with the reason, never a pass."""
+def test_latency_budgets_fail_closed_on_spark(spark: Any, tmp_path: Path) -> None:
+    """Latency budgets do not run on Spark yet: an error gate with the reason, never a pass."""
     import skops.io as sio
     from sklearn.dummy import DummyClassifier
 
@@ -91,7 +91,7 @@ def test_model_gates_fail_closed_on_spark(spark: Any, tmp_path: Path) -> None:
                 "data": {"eval": "eval.parquet", "target": "label"},
                 "engine": "spark",
                 "models": {"candidate": "candidate.skops"},
-                "gates": {"model": [{"metric": "accuracy", "min": 0.5}]},
+                "gates": {"performance": [{"latency_p95_ms": {"max": 25}}]},
             }
         )
     )
@@ -99,7 +99,7 @@ def test_model_gates_fail_closed_on_spark(spark: Any, tmp_path: Path) -> None:
         load_config("mlgate.yaml", cwd=tmp_path), RunOptions(out_dir=tmp_path / "out", env={})
     )
     assert report.verdict == "error"
-    assert [(g.id, g.status) for g in report.gates] == [("model", "error")]
+    assert [(g.id, g.status) for g in report.gates] == [("performance", "error")]
     assert report.gates[0].message == (
         "mlgate.yaml: engine: this gate kind needs the eval rows in this process, and "
         "engine: spark keeps them in Spark (docs/spark.md says what runs on Spark)"

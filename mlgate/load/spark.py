@@ -129,15 +129,22 @@ def model_on_spark(ref: Any) -> Any:
             f"{ref.where}: predictions file not found: {ref.source}",
             hint="paths are relative to the config file",
         )
-    model = models.Model(ref, SparkPredictions(), 0.0)
+    model = models.Model(ref, _prediction_file()(), 0.0)
     return model
 
 
-class SparkPredictions:
-    """The placeholder impl of a predictions file on Spark (read by Spark, never by pandas)."""
+def _prediction_file() -> type:
+    from mlgate.load.models import PredictionFile
 
-    spark_predictions = True
-    classes_ = None
+    class SparkPredictions(PredictionFile):
+        """A predictions file on Spark: read by Spark and joined on data.id, never by pandas."""
+
+        spark_predictions = True
+
+        def __init__(self) -> None:
+            self.classes_ = None
+
+    return SparkPredictions
 
 
 def _format(spec: str, path: Path | None, where: str) -> str:

@@ -140,7 +140,7 @@ NOT_ON_SPARK = (
     "balanced_accuracy, matthews_corrcoef, cohen_kappa, binary roc_auc; docs/spark.md)"
 )
 ERROR_TAG = "MLGATE-ERROR:"  # how a worker's MlgateError reaches the driver's message
-_LOADED: dict[tuple[int, str], Any] = {}  # per Python worker: the models of a broadcast, loaded once
+_LOADED: dict[tuple[int, str], Any] = {}  # per Python worker: a broadcast's models, loaded once
 
 
 @dataclass

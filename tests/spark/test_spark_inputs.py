@@ -108,3 +108,32 @@ def test_latency_budgets_time_a_seeded_sample_on_spark(spark: Any, tmp_path: Pat
         "engine: spark: timed in this process on a seeded sample of 30 eval rows "
         "(latency is per row; docs/spark.md)"
     ) in gate.notes
+
+
+CHECKS = """
+def test_spark_rows(mlgate_spark_eval):
+    assert mlgate_spark_eval.count() == 30
+
+
+def test_sample(mlgate_eval_sample):
+    assert len(mlgate_eval_sample) == 30 and set(mlgate_eval_sample["b"]) == {"x", "y", "z"}
+
+
+def test_whole_frame(mlgate_eval_data):
+    assert len(mlgate_eval_data) == 30
+"""
+
+
+def test_custom_checks_get_spark_fixtures_and_a_sample(spark: Any, tmp_path: Path) -> None:
+    frame().to_parquet(tmp_path / "eval.parquet", index=False)
+    (tmp_path / "checks").mkdir()
+    (tmp_path / "checks" / "test_rows.py").write_text(CHECKS)
+    report = run(tmp_path, "eval.parquet", custom=[{"pytest": "checks/"}])
+    statuses = {g.id: g.status for g in report.gates if g.id.startswith("custom.")}
+    assert statuses == {
+        "custom.test_spark_rows": "pass",
+        "custom.test_sample": "pass",
+        "custom.test_whole_frame": "error",  # the whole frame in pandas: not on Spark
+    }
+    whole = next(g for g in report.gates if g.id == "custom.test_whole_frame")
+    assert "engine: spark keeps them in Spark" in whole.message

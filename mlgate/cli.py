@@ -107,6 +107,33 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _publish_args(publish)
 
+    fork = sub.add_parser(
+        "fork-evaluate",
+        help="trusted job of a fork PR: evaluate the fork's model artifact with this checkout's "
+        "config and post the verdict",
+        description="Run in the trusted job that follows a fork's pull_request run (GitHub: "
+        "workflow_run; GitLab: the parent project's MR pipeline), on a checkout of the base "
+        "branch. Takes only the candidate model file from the fork's artifact (at the path "
+        "models.candidate names; skops, ONNX, booster or predictions files, never a pickle or "
+        "a factory), evaluates it with the base config, and posts the `mlgate` check. The "
+        "fork's report.json is only a pointer; the PR is bound to the triggering run.",
+    )
+    fork.add_argument(
+        "artifact",
+        metavar="ARTIFACT",
+        help="the folder the fork's artifact was downloaded to (outside the checkout), or the "
+        "candidate file itself",
+    )
+    fork.add_argument(
+        "--from-run",
+        metavar="NAME",
+        help="GitHub: first download the artifact NAME of the triggering run "
+        "(workflow_run.id, from the event) and unpack it into ARTIFACT",
+    )
+    _config_args(fork)
+    _publish_args(fork)
+    fork.add_argument("-q", "--quiet", action="store_true", help="no terminal summary")
+
     baseline = sub.add_parser("baseline", help="manage the production baseline")
     baseline_sub = baseline.add_subparsers(
         dest="baseline_command", metavar="ACTION", parser_class=Parser, required=True
@@ -155,6 +182,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return ExitCode.USAGE
     name = args.command if args.command != "baseline" else f"baseline_{args.baseline_command}"
+    name = name.replace("-", "_")
     return run_command(name, args)
 
 

@@ -422,6 +422,7 @@ _CONTEXT_TYPES: dict[str, tuple[type, ...]] = {
     "config_changes": (list,),  # issue 13: [{key, before, after, kind}]
     "config_base": (dict,),
     "fork_report": (dict,),
+    "fork_evaluation": (dict,),  # `mlgate fork-evaluate`: whom the verdict was computed for
 }
 
 

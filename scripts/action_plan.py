@@ -17,7 +17,7 @@ import re
 import sys
 from pathlib import Path
 
-COMMANDS = ("run", "check", "publish", "baseline-save")
+COMMANDS = ("run", "check", "publish", "baseline-save", "fork-evaluate")
 # extra -> the module it brings (the probe of an interpreter that already has mlgate)
 EXTRAS = {
     "data": "great_expectations",

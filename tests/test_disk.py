@@ -303,3 +303,38 @@ def test_concurrent_folder_swaps_into_one_place_all_succeed(tmp_path: Path) -> N
     ]
     assert len(contents) == 1  # one save's files, not a mix
     assert [p.name for p in tmp_path.iterdir()] == ["mlgate-baseline"]  # no staging left
+
+
+@pytest.mark.slow
+def test_full_cache_disk_names_the_cache_not_the_report(project: Project, tmpfs: Mount) -> None:
+    """The cache alone is on a full disk (the report folder has room): the run is exit 3, the
+    message names the cache file that could not be written, and nothing half-cached stays."""
+    git = ["git", "-c", "user.email=ci@example.com", "-c", "user.name=ci"]
+    repo = project.root / "repo"
+    repo.mkdir()
+    for folder in ("models", "data"):
+        (project.root / folder).rename(repo / folder)
+    project = Project(repo)
+    subprocess.run([*git, "init", "-q"], cwd=project.root, check=True)
+    subprocess.run([*git, "add", "models", "data"], cwd=project.root, check=True)
+    subprocess.run([*git, "commit", "-qm", "models"], cwd=project.root, check=True)
+    cache = tmpfs("cache")
+    fill(cache)
+    doc = base_config("models/retrain.skops")
+    doc["models"]["baseline"] = "git:HEAD:models/production.skops"
+    project.config(doc)
+    out = project.root.parent / "mlgate-report"
+    result = project.run("run", "--out", str(out), env={"MLGATE_CACHE_DIR": str(cache)})
+    assert result.returncode == 3, result.stderr
+    head = subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=project.root, capture_output=True, text=True, check=True
+    ).stdout.strip()
+    target = cache / "git" / head / "models" / "production.skops"
+    why = (
+        f"mlgate.yaml: models.baseline: git:HEAD:models/production.skops: {target}: cannot "
+        "write the baseline cache: No space left on device (free space there, or point "
+        "MLGATE_CACHE_DIR at a writable folder)"
+    )
+    gates = json.loads((out / "report.json").read_text())["gates"]
+    assert [g["message"] for g in gates if g["status"] == "error"] == [why]
+    assert [p for p in cache.rglob("*") if p.is_file()] == [cache / "filler"]  # nothing half-cached

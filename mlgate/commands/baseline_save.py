@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import os
 import shutil
 import sys
 from dataclasses import dataclass
@@ -285,7 +286,7 @@ def _copy_model(loaded: LoadedConfig, staging: Path) -> dict[str, Any]:
         return none
     candidate = models.candidate
     source = candidate.predictions or candidate.path or ""
-    path = loaded.resolve(source)
+    path = _candidate_file(loaded, source)
     fmt = (
         "predictions"
         if candidate.predictions
@@ -303,6 +304,27 @@ def _copy_model(loaded: LoadedConfig, staging: Path) -> dict[str, Any]:
         "model_sha256": digest.hexdigest(),
         "model_source": source,
     }
+
+
+def _candidate_file(loaded: LoadedConfig, source: str) -> Path:
+    """The candidate's local file: a path as written, or a source spec (`mlflow:`) as fetched.
+
+    The run fetched the spec into the verified cache already; fetching it again is a cache hit.
+    """
+    if not source.startswith("mlflow:"):  # the one remote candidate source (Inputs._remote)
+        return loaded.resolve(source)
+    from mlgate.load import models
+    from mlgate.load.baseline.cache import cache_root
+    from mlgate.load.baseline.resolver import SourceContext, fetch_spec
+
+    spec = loaded.config.models.candidate  # type: ignore[union-attr]  # checked by the caller
+    where = loaded.where("models.candidate")
+    fetched = fetch_spec(
+        source, SourceContext(loaded.root, cache_root(loaded.root, os.environ), where)
+    )
+    ref = models.ref_for(spec, key="models.candidate", where=where, root=loaded.root, local=fetched)
+    assert ref.path is not None
+    return ref.path
 
 
 def _manifest(

@@ -107,6 +107,11 @@ def with_default_baseline(loaded: LoadedConfig, console: Console) -> LoadedConfi
                 f"models.candidate is a factory ({candidate.factory}), not a file "
                 "to take from the default branch"
             )
+        if (candidate.path or "").startswith("mlflow:"):
+            raise NoDefault(
+                f"models.candidate comes from MLflow ({candidate.path}), not a file of this "
+                "repository to take from the default branch"
+            )
         spec, branch = default_branch_spec(
             loaded.resolve(candidate.path or candidate.predictions or ""), loaded.root
         )

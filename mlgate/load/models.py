@@ -95,11 +95,15 @@ class Model:
         where = self.ref.where
         n = len(features)
         try:
-            label = np.asarray(self.impl.predict(features))
-            proba = None
-            if task != "regression" and self.can_predict_proba:
-                proba = self.impl.predict_proba(features)
-                proba = None if proba is None else np.asarray(proba, dtype=float)
+            shared = _one_pass(self.impl, features) if task != "regression" else None
+            if shared is not None:
+                label, proba = shared
+            else:
+                label = np.asarray(self.impl.predict(features))
+                proba = None
+                if task != "regression" and self.can_predict_proba:
+                    proba = self.impl.predict_proba(features)
+            proba = None if proba is None else np.asarray(proba, dtype=float)
         except InputError:
             raise
         except Exception as exc:
@@ -119,6 +123,46 @@ class Model:
         if proba is not None and proba.ndim == 1:
             proba = np.column_stack([1 - proba, proba])
         return Predictions(label=label, proba=proba, classes=self.classes)
+
+
+# scikit-learn classifiers whose predict is, in scikit-learn's own code, a function of the very
+# pass predict_proba makes: labels and probabilities then come from one pass over the rows
+_FORESTS = {
+    ("sklearn.ensemble._forest", "RandomForestClassifier"),
+    ("sklearn.ensemble._forest", "ExtraTreesClassifier"),
+}
+_HGB = (
+    "sklearn.ensemble._hist_gradient_boosting.gradient_boosting",
+    "HistGradientBoostingClassifier",
+)
+CHECK_ROWS = 256  # rows on which the one-pass labels are checked against the model's predict
+
+
+def _one_pass(impl: Any, features: Any) -> tuple[Any, Any] | None:
+    """(labels, probabilities) from one prediction pass, exactly as predict and predict_proba
+    give them, for the exact types above (not subclasses); None for every other model.
+
+    Forests: predict is classes_.take(argmax(predict_proba)). HistGradientBoosting: both are
+    functions of _raw_predict (labels: raw > 0, or its argmax). The labels are checked against
+    the model's own predict on the first rows, so a scikit-learn that changed either falls back
+    to the two calls.
+    """
+    import numpy as np
+
+    kind = (type(impl).__module__, type(impl).__name__)
+    if kind in _FORESTS and getattr(impl, "n_outputs_", None) == 1:
+        proba = impl.predict_proba(features)
+        label = impl.classes_.take(np.argmax(proba, axis=1), axis=0)
+    elif kind == _HGB and hasattr(impl, "_raw_predict") and hasattr(impl, "_loss"):
+        raw = impl._raw_predict(features)
+        encoded = (raw.ravel() > 0).astype(int) if raw.shape[1] == 1 else np.argmax(raw, axis=1)
+        label, proba = impl.classes_[encoded], impl._loss.predict_proba(raw)
+    else:
+        return None
+    head = features.iloc[:CHECK_ROWS] if hasattr(features, "iloc") else features[:CHECK_ROWS]
+    if not np.array_equal(np.asarray(impl.predict(head)), label[:CHECK_ROWS]):
+        return None
+    return np.asarray(label), proba
 
 
 def ref_for(spec: Any, *, key: str, where: str, root: Path, local: Path | None = None) -> ModelRef:

@@ -195,3 +195,182 @@ def pull_request_of(env: Mapping[str, str]) -> dict[str, Any] | None:
     if not isinstance(pull, dict) or not isinstance(pull.get("number"), int):
         return None
     return {"number": pull["number"], "head_sha": (pull.get("head") or {}).get("sha")}
+
+
+def run_order(env: Mapping[str, str], event: Mapping[str, Any]) -> tuple[int, int] | None:
+    """(run id, attempt) of the run whose report is posted, for telling a stale publisher from
+    a newer one: GitHub's run ids grow with every run in a repository and a re-run keeps its id
+    with the next attempt. A workflow_run job posts the triggering run's report, so that run's.
+    None when GitHub gives none (outside Actions)."""
+    run = event.get("workflow_run")
+    if isinstance(run, dict):
+        ident, attempt = run.get("id"), run.get("run_attempt") or 1
+    else:
+        ident, attempt = env.get("GITHUB_RUN_ID"), env.get("GITHUB_RUN_ATTEMPT") or 1
+    try:
+        order = (int(str(ident)), int(str(attempt)))
+    except ValueError:
+        return None
+    return order if min(order) > 0 else None
+
+
+# --- the trusted fork evaluation (`mlgate fork-evaluate` in a workflow_run job) ---------------
+
+
+@dataclass(frozen=True)
+class TriggeringRun:
+    """The `pull_request` run a `workflow_run` job was triggered by, as GitHub describes it.
+
+    Everything here comes from the event payload GitHub wrote, never from the fork's artifact:
+    it is what the PR is bound to.
+    """
+
+    run_id: int | None
+    head_sha: str
+    head_repository: str
+    head_branch: str
+    conclusion: str | None
+    html_url: str | None
+    repository: str  # this (the base) repository, owner/name
+    pulls: tuple[int, ...]  # workflow_run.pull_requests at this head (empty for forks)
+
+    @property
+    def fork(self) -> bool:
+        return self.head_repository != self.repository
+
+
+def triggering_run(env: Mapping[str, str]) -> TriggeringRun:
+    """The triggering run of this `workflow_run` job; ConfigError when this is not one."""
+    from mlgate.errors import ConfigError, InputError
+
+    name = env.get("GITHUB_EVENT_NAME") or "none"
+    if name != "workflow_run":
+        raise ConfigError(
+            f"fork-evaluate: this job runs on the {name} event, not workflow_run",
+            hint="run it in the workflow_run job that follows the pull_request workflow "
+            "(examples/github/mlgate-fork-evaluate.yml)",
+        )
+    try:
+        event = read_event(env)
+    except PublishError as exc:
+        raise InputError(exc.message) from None
+    run = event.get("workflow_run")
+    if not isinstance(run, dict):
+        raise InputError("GITHUB_EVENT_PATH: the event has no workflow_run")
+    if run.get("event") not in ("pull_request",):
+        raise ConfigError(
+            f"fork-evaluate: the triggering run was a {run.get('event') or 'unknown'} run, "
+            "not pull_request",
+            hint="add `if: github.event.workflow_run.event == 'pull_request'` to the job",
+        )
+    head_sha, branch = run.get("head_sha"), run.get("head_branch")
+    head_repo = (run.get("head_repository") or {}).get("full_name")
+    this = (event.get("repository") or {}).get("full_name") or env.get("GITHUB_REPOSITORY")
+    for key, value in (
+        ("head_sha", head_sha),
+        ("head_repository.full_name", head_repo),
+        ("head_branch", branch),
+    ):
+        if not isinstance(value, str) or not value:
+            raise InputError(
+                f"GITHUB_EVENT_PATH: workflow_run.{key} is missing: the PR cannot be bound to "
+                "the run, refusing to evaluate"
+            )
+    if not isinstance(this, str) or "/" not in this:
+        raise InputError("GITHUB_REPOSITORY is not set (expected owner/name)")
+    assert isinstance(head_sha, str) and isinstance(head_repo, str) and isinstance(branch, str)
+    pulls = tuple(
+        p["number"]
+        for p in run.get("pull_requests") or []
+        if isinstance(p, dict)
+        and isinstance(p.get("number"), int)
+        and (p.get("head") or {}).get("sha") == head_sha
+    )
+    run_id = run.get("id")
+    return TriggeringRun(
+        run_id=run_id if isinstance(run_id, int) else None,
+        head_sha=head_sha,
+        head_repository=head_repo,
+        head_branch=branch,
+        conclusion=run.get("conclusion") if isinstance(run.get("conclusion"), str) else None,
+        html_url=run.get("html_url") if isinstance(run.get("html_url"), str) else None,
+        repository=this,
+        pulls=pulls,
+    )
+
+
+@dataclass(frozen=True)
+class BoundPull:
+    """The PR a triggering run belongs to, checked against GitHub (number None: none found)."""
+
+    number: int | None
+    note: str  # how it was found, or why none was: one line for the log
+    current: bool = True  # the PR's head is still the run's head (else: comment skipped)
+
+
+def bind_pull(gh: Github, run: TriggeringRun, pointer: int | None) -> BoundPull:
+    """The open PR whose head is `run`'s repository, branch and commit.
+
+    `pointer` (the number the fork's report names) is only a hint: the PR GitHub returns for
+    it must come from `run.head_repository:run.head_branch`, or InputError (a forged pointer).
+    Without a pointer the PR is looked up by its head (`GET /pulls?head=owner:branch`).
+    """
+    from mlgate.errors import InputError
+
+    repo = gh.get_repo(run.repository)
+    number = run.pulls[0] if run.pulls else pointer
+    if number is None:
+        owner = run.head_repository.split("/", 1)[0]
+        found = [
+            p
+            for p in repo.get_pulls(state="open", head=f"{owner}:{run.head_branch}")
+            if p.head.repo is not None and p.head.repo.full_name == run.head_repository
+        ]
+        if not found:
+            return BoundPull(
+                None,
+                f"no open PR from {run.head_repository}:{run.head_branch}: the check run is "
+                "posted on the commit, no comment",
+            )
+        pull = found[0]
+    else:
+        pull = repo.get_pull(number)
+    source = pull.head.repo.full_name if pull.head.repo is not None else None
+    if (source, pull.head.ref) != (run.head_repository, run.head_branch):
+        raise InputError(
+            f"PR #{pull.number} comes from {source}:{pull.head.ref}, but the triggering run "
+            f"from {run.head_repository}:{run.head_branch}: refusing to evaluate for it",
+            hint="the fork's report.json names another PR; the PR is bound to "
+            "workflow_run.head_repository and head_branch",
+        )
+    base = pull.base.repo.full_name if pull.base.repo is not None else None
+    if base is not None and base != run.repository:
+        raise InputError(
+            f"PR #{pull.number} targets {base}, not {run.repository}: refusing to evaluate for it"
+        )
+    if pull.head.sha != run.head_sha:
+        return BoundPull(
+            pull.number,
+            f"PR #{pull.number} is now at {pull.head.sha[:12]}, the run was for "
+            f"{run.head_sha[:12]}: the check run is posted on that commit, no comment",
+            current=False,
+        )
+    return BoundPull(pull.number, f"PR #{pull.number} from {source}:{pull.head.ref}")
+
+
+def label_acceptance(gh: Github, repository: str, number: int, label: str) -> str | None:
+    """ "PR label … on #N added by @who" when PR `number` carries `label` now, else None.
+
+    Read through the API (never from a report). Only people with triage access can label a PR,
+    so a fork's author cannot accept their own regression.
+    """
+    issue = gh.get_repo(repository).get_issue(number)
+    if not label or label not in [item.name for item in issue.get_labels()]:
+        return None
+    actors = [
+        e.actor.login
+        for e in issue.get_events()
+        if e.event == "labeled" and e.label is not None and e.label.name == label and e.actor
+    ]
+    who = f" added by @{actors[-1]}" if actors else ""
+    return f"PR label {label!r} on #{number}{who}"

@@ -48,6 +48,17 @@ def server_url(env: Mapping[str, str], error: type[MlgateError]) -> str:
     raise error("CI_API_V4_URL is not set: the GitLab API address comes from GitLab CI")
 
 
+def pipeline_order(env: Mapping[str, str]) -> tuple[int, int] | None:
+    """(pipeline id, job id) of this job, for telling a stale publisher from a newer one: both
+    ids grow monotonically on a GitLab instance (a retried job gets a new job id). None unless
+    GitLab CI gives both."""
+    try:
+        order = (int(env.get("CI_PIPELINE_ID", "")), int(env.get("CI_JOB_ID", "")))
+    except ValueError:
+        return None
+    return order if min(order) > 0 else None
+
+
 def private_token(env: Mapping[str, str]) -> str | None:
     """MLGATE_GITLAB_TOKEN, else GITLAB_TOKEN."""
     from mlgate.config.settings import Settings

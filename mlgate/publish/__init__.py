@@ -32,6 +32,9 @@ class PublishOptions:
     config: Path | None = None
     several: bool = False  # one of several reports of a run: only the named step outputs
     own_comment: bool = True  # False: the combined comment of `publish_many` carries this report
+    # `mlgate fork-evaluate`: this process computed the report itself from a fork's artifact with
+    # the base config, so it is posted as the `mlgate` check (never set from a report's content)
+    evaluated: bool = False
 
 
 def check_name(report: Report) -> str:

@@ -5,14 +5,36 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 if TYPE_CHECKING:
     from mlgate.records import Report
 
+T = TypeVar("T")
 DIGEST = re.compile(r"<!-- mlgate:digest=(?P<digest>[0-9a-f]+) -->")
+RUN = re.compile(
+    r"<!-- mlgate:run=(?P<order>\d{1,20}(?:\.\d{1,20}){0,3})(?: sha=[0-9a-f]{1,64})? -->"
+)
+
+
+@dataclass(frozen=True)
+class Run:
+    """The CI run that posts a report, in the order its platform gives: GitHub (run id, attempt)
+    (of the triggering run for a workflow_run job), GitLab (pipeline id, job id). Both grow
+    monotonically, so a larger order is a later run: a re-run, or a run for a later push."""
+
+    order: tuple[int, ...]
+    sha: str | None = None
+
+    @property
+    def label(self) -> str:
+        return ".".join(str(part) for part in self.order)
+
+    def mark(self) -> str:
+        sha = f" sha={self.sha}" if self.sha and re.fullmatch(r"[0-9a-f]{1,64}", self.sha) else ""
+        return f"<!-- mlgate:run={self.label}{sha} -->"
 
 
 @dataclass(frozen=True)
@@ -22,32 +44,34 @@ class Sticky:
     marker: str
     text: str
     verdict: str
+    run: Run | None = None  # None: no run order known (outside CI), no stale-run protection
 
     def ours(self, text: str | None) -> bool:
         """Whether a comment carries this marker (another name's marker never matches)."""
         return self.marker in (text or "")
 
 
-def body(report: Report, *, limit: int) -> str:
-    """The Markdown report with the sticky marker and a hidden digest, within `limit` characters."""
+def body(report: Report, *, limit: int, run: Run | None = None) -> str:
+    """The Markdown report with the sticky marker and a hidden digest (and the run that posted
+    it, when known), within `limit` characters."""
     from mlgate.report.markdown import marker_for, render_markdown
 
     marker = marker_for(report.name)
-    mark = f"<!-- mlgate:digest={digest(report)} -->"
+    mark = _marks(digest(report), run)
     text = render_markdown(report, max_chars=limit - len(mark) - len(marker) - 2)
     if marker not in text:
         text = f"{marker}\n{text}"
     return f"{text}\n{mark}\n"
 
 
-def sticky(report: Report, *, limit: int) -> Sticky:
+def sticky(report: Report, *, limit: int, run: Run | None = None) -> Sticky:
     """The sticky comment of one report (found again by its name's marker)."""
     from mlgate.report.markdown import marker_for
 
-    return Sticky(marker_for(report.name), body(report, limit=limit), report.verdict)
+    return Sticky(marker_for(report.name), body(report, limit=limit, run=run), report.verdict, run)
 
 
-def combined(reports: Sequence[Report], *, limit: int) -> Sticky:
+def combined(reports: Sequence[Report], *, limit: int, run: Run | None = None) -> Sticky:
     """One comment for several named reports: a verdict line per model, then each one folded.
 
     Its marker names every model (`name=churn+fraud`), so it is neither a single model's
@@ -58,12 +82,17 @@ def combined(reports: Sequence[Report], *, limit: int) -> Sticky:
 
     marker = combined_marker([r.name or "" for r in reports])
     together = hashlib.sha256("".join(digest(r) for r in reports).encode()).hexdigest()[:20]
-    mark = f"<!-- mlgate:digest={together} -->"
+    mark = _marks(together, run)
     text = render_combined(reports, max_chars=limit - len(mark) - len(marker) - 2)
     if marker not in text:
         text = f"{marker}\n{text}"
     worst = max(reports, key=lambda r: int(exit_code(r)))
-    return Sticky(marker, f"{text}\n{mark}\n", worst.verdict)
+    return Sticky(marker, f"{text}\n{mark}\n", worst.verdict, run)
+
+
+def _marks(fingerprint: str, run: Run | None) -> str:
+    mark = f"<!-- mlgate:digest={fingerprint} -->"
+    return f"{run.mark()}\n{mark}" if run is not None else mark
 
 
 def digest(report: Report) -> str:
@@ -98,3 +127,38 @@ def plan(mode: str, verdict: str, old: str | None, new: str) -> str:
     if old is None and mode == "on-failure" and verdict == "pass":
         return "skip"
     return "update" if old is not None else "create"
+
+
+# --- concurrent publishers: which report is newer ------------------------------------------------
+
+
+def run_of(text: str | None) -> tuple[int, ...] | None:
+    """The run order hidden in a posted comment (None: posted without one, or not ours)."""
+    match = RUN.search(text or "")
+    return tuple(int(part) for part in match.group("order").split(".")) if match else None
+
+
+def label_of(text: str | None) -> str:
+    order = run_of(text)
+    return ".".join(str(part) for part in order) if order else "unknown"
+
+
+def newer(a: tuple[int, ...] | None, b: tuple[int, ...] | None) -> bool:
+    """Whether run order `a` is strictly later than `b`; a comment without one is the oldest."""
+    if a is None:
+        return False
+    return b is None or a > b
+
+
+def survivor(items: Sequence[T], text: Callable[[T], str | None], ident: Callable[[T], int]) -> T:
+    """The one comment to keep of several: the newest report, then the first posted.
+
+    Every publisher racing on the same comments picks the same one from the same listing, so
+    they never delete each other's choice.
+    """
+
+    def rank(item: T) -> tuple[int, tuple[int, ...], int]:
+        order = run_of(text(item))
+        return (0 if order is None else 1, order or (), -ident(item))
+
+    return max(items, key=rank)

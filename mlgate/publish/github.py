@@ -27,6 +27,8 @@ from mlgate.records import GateResult, Report
 
 if TYPE_CHECKING:
     from github import Github
+    from github.CheckRun import CheckRun
+    from github.IssueComment import IssueComment
     from github.Repository import Repository
 
 CHECK_NAME = "mlgate"  # unnamed configs; a named one is `mlgate / NAME` (check_name)
@@ -56,6 +58,7 @@ class Target:
     run_conclusion: str | None = None  # workflow_run: how the triggering run concluded
     head_repository: str | None = None  # workflow_run: the repository the PR must come from
     head_branch: str | None = None  # workflow_run: the branch the PR must come from
+    run: comment.Run | None = None  # the run whose report this is, to refuse overwriting a newer
 
 
 def find_target(report: Report, env: Mapping[str, str], event: Mapping[str, Any]) -> Target:
@@ -101,7 +104,9 @@ def find_target(report: Report, env: Mapping[str, str], event: Mapping[str, Any]
         head_repo = (run.get("head_repository") or {}).get("full_name")
         head_branch = run.get("head_branch")
         fork_report = not head_repo or head_repo != this  # unknown origin: treated as a fork
+    order = api.run_order(env, event)
     return Target(
+        run=comment.Run(order, sha or claimed_sha) if order else None,
         sha=sha or claimed_sha,
         pr=number if isinstance(number, int) else None,
         pr_from_report=from_report,
@@ -187,7 +192,7 @@ class GitHubPublisher:
         if target.run_url:  # links in what we post come from GitHub, not from the report
             context = {k: v for k, v in report.context.items() if k != "report_url"}
             report = replace(report, context={**context, "job_url": target.run_url})
-        if target.fork_report:
+        if target.fork_report and not options.evaluated:
             report = distrusted(report, target)
         failures: list[str] = []
         done = self._runner_outputs(report, out_dir, options, env, failures)
@@ -195,7 +200,8 @@ class GitHubPublisher:
             return [
                 *done,
                 "fork pull request: the token is read-only, nothing posted to the PR "
-                "(post from a workflow_run job with `mlgate publish`, see docs/github.md)",
+                "(the verdict comes from a workflow_run job with `mlgate fork-evaluate`, see "
+                "docs/github.md)",
             ]
         try:
             gh = api.connect(settings)
@@ -242,7 +248,7 @@ class GitHubPublisher:
             find_target(report, env, api.read_event(env))
         if target.fork:
             return [*done, "fork pull request: the token is read-only, no comment posted"]
-        sticky = comment.combined(reports, limit=COMMENT_LIMIT)
+        sticky = comment.combined(reports, limit=COMMENT_LIMIT, run=target.run)
         try:
             gh = api.connect(settings)
             repo = gh.get_repo(api.repository_of(settings))
@@ -345,20 +351,46 @@ class GitHubPublisher:
 
         summary = _summary(report)
         details = report.context.get("job_url")
-        name = f"{check_name(report)} (fork report)" if target.fork_report else check_name(report)
+        fork_report = target.fork_report and not posting.options.evaluated
+        name = f"{check_name(report)} (fork report)" if fork_report else check_name(report)
+        mine = target.run.order if target.run else None
         try:
-            run = repo.create_check_run(
-                name=name,
-                head_sha=target.sha,
-                status="completed",
-                conclusion=_conclusion(report),
-                output={
-                    "title": summary,
-                    "summary": _check_markdown(report),
-                    "annotations": _annotations(posting),
-                },
-                **({"details_url": details} if details else {}),
-            )
+            newest = _newest_check(repo, target.sha, name) if mine else None
+            if newest is not None and comment.newer(_check_order(newest), mine):
+                return (
+                    f"check run {name}: not created, run {_check_label(newest)} already "
+                    f"concluded {newest.conclusion} for this commit; this is run "
+                    f"{_label(mine)} ({newest.html_url})"
+                )
+            extra: dict[str, Any] = {"details_url": details} if details else {}
+            if mine:
+                extra["external_id"] = _label(mine)  # which run: a stale one never overrides it
+            run = None
+            for _ in range(REPAIRS):
+                run = repo.create_check_run(
+                    name=name,
+                    head_sha=target.sha,
+                    status="completed",
+                    conclusion=_conclusion(report),
+                    output={
+                        "title": summary,
+                        "summary": _check_markdown(report),
+                        "annotations": _annotations(posting),
+                    },
+                    **extra,
+                )
+                if not mine:
+                    break
+                settled = _settle_check(repo, target.sha, name, run, mine)
+                if settled is None:
+                    break
+                if settled.id != run.id:  # a newer run's check was there first: ours mirrors it
+                    return (
+                        f"check run {name}: superseded by run {_check_label(settled)} "
+                        f"({settled.conclusion}, {settled.html_url}); this is run {_label(mine)}"
+                    )
+                # else: a stale run's check landed after ours and is the one shown: post again
+            assert run is not None
             return f"check run {name}: {run.conclusion} ({run.html_url})"
         except GithubException as exc:
             if exc.status != 403:
@@ -398,30 +430,152 @@ class GitHubPublisher:
                     f"comment: skipped (PR #{target.pr} comes from {source}:{pull.head.ref}, "
                     f"the run from {target.head_repository}:{target.head_branch})"
                 )
-        sticky = posting.sticky or comment.sticky(report, limit=COMMENT_LIMIT)
+        sticky = posting.sticky or comment.sticky(report, limit=COMMENT_LIMIT, run=target.run)
         body = sticky.text
         login = api.whoami(posting.gh, posting.settings).lower()
         issue = repo.get_issue(target.pr)
-        ours = [  # this name's marker AND this token's user: never another gate's, nor a quote
-            c
-            for c in issue.get_comments()
-            if sticky.ours(c.body) and c.user is not None and c.user.login.lower() == login
-        ]
-        step = comment.plan(options.comment, sticky.verdict, ours[0].body if ours else None, body)
+
+        def listing() -> list[IssueComment]:
+            return [  # this name's marker AND this token's user: never another gate's, nor a quote
+                c
+                for c in issue.get_comments()
+                if sticky.ours(c.body) and c.user is not None and c.user.login.lower() == login
+            ]
+
+        ours = listing()
+        keep = _survivor(ours) if ours else None
+        mine = sticky.run.order if sticky.run else None
+        if keep is not None and comment.newer(comment.run_of(keep.body), mine):
+            return _stale("not posted", keep.body, keep.html_url, mine)
+        step = comment.plan(options.comment, sticky.verdict, keep.body if keep else None, body)
         if step == "skip":
             return "comment: not posted (passed; comment: on-failure)"
         if step == "unchanged":
-            return f"comment: unchanged ({ours[0].html_url})"
-        if not ours:
+            return f"comment: unchanged ({keep.html_url if keep else ''})"
+        if keep is None:
             created = issue.create_comment(body)
-            return f"comment: posted ({created.html_url})"
-        ours[0].edit(body)
-        for duplicate in ours[1:]:  # a retried POST can leave two: keep the first, heal the rest
-            duplicate.delete()
-        return f"comment: updated ({ours[0].html_url})"
+            if mine is None:
+                return f"comment: posted ({created.html_url})"
+            # Two runs that both found none have both posted: every one of them keeps the same
+            # comment (the newest report), deletes the others, and re-posts where needed.
+            kept = _settle_comments(listing() or [created], body, mine)
+            if kept.id != created.id and comment.newer(comment.run_of(kept.body), mine):
+                return _stale("withdrawn", kept.body, kept.html_url, mine)
+            return f"comment: posted ({kept.html_url})"
+        if mine is not None:  # re-read just before writing: a newer run may have edited it
+            fresh = issue.get_comment(keep.id).body
+            if comment.newer(comment.run_of(fresh), mine):
+                return _stale("not posted", fresh, keep.html_url, mine)
+        keep.edit(body)
+        for duplicate in ours:  # a retried POST can leave two: keep one, heal the rest
+            if duplicate.id != keep.id:
+                _delete(duplicate)
+        if mine is not None:  # a stale run that read before our edit may write after it
+            for _ in range(REPAIRS):
+                fresh = issue.get_comment(keep.id).body
+                if not comment.newer(mine, comment.run_of(fresh)) or fresh == body:
+                    break
+                keep.edit(body)
+        return f"comment: updated ({keep.html_url})"
 
 
 PUBLISHER = GitHubPublisher()
+REPAIRS = 3  # re-writes after a stale run's write landed over ours (each needs a new race)
+
+
+# --- concurrent runs: the newer report wins (docs/design.md, Publishing) -------------------------
+
+
+def _label(order: tuple[int, ...] | None) -> str:
+    return ".".join(str(part) for part in order) if order else "unknown"
+
+
+def _stale(what: str, their: str | None, url: str, mine: tuple[int, ...] | None) -> str:
+    return (
+        f"comment: {what}, run {comment.label_of(their)} posted a newer report ({url}); "
+        f"this is run {_label(mine)}"
+    )
+
+
+def _survivor(comments: Sequence[IssueComment]) -> IssueComment:
+    return comment.survivor(comments, lambda c: c.body, lambda c: c.id)
+
+
+def _delete(item: IssueComment) -> None:
+    """Delete a duplicate; one a racing run deleted first is gone already (404)."""
+    from github import GithubException
+
+    try:
+        item.delete()
+    except GithubException as exc:
+        if exc.status != 404:
+            raise
+
+
+def _settle_comments(
+    ours: Sequence[IssueComment], body: str, mine: tuple[int, ...]
+) -> IssueComment:
+    """After posting: keep the comment every racing run agrees on, delete the rest, and put our
+    report in it when it holds an older one (ours was deleted for it)."""
+    kept = _survivor(ours)
+    for item in ours:
+        if item.id != kept.id:
+            _delete(item)
+    if comment.newer(mine, comment.run_of(kept.body)):
+        kept.edit(body)
+    return kept
+
+
+def _check_order(run: CheckRun) -> tuple[int, ...] | None:
+    return comment.run_of(f"<!-- mlgate:run={run.external_id or ''} -->")
+
+
+def _check_label(run: CheckRun) -> str:
+    return _label(_check_order(run))
+
+
+def _checks(repo: Repository, sha: str, name: str) -> list[CheckRun]:
+    """This commit's check runs `name`; none when they cannot be listed (the ordering is a
+    guard against stale runs, and must not stop the check run from being posted)."""
+    try:
+        return list(repo.get_commit(sha).get_check_runs(check_name=name, filter="all"))
+    except api.api_errors():
+        return []
+
+
+def _newest_check(repo: Repository, sha: str, name: str) -> CheckRun | None:
+    """This commit's check run `name` of the newest run (by external_id, then creation)."""
+    runs = _checks(repo, sha, name)
+    if not runs:
+        return None
+    return max(runs, key=lambda r: (_check_order(r) or (), r.id))
+
+
+def _settle_check(
+    repo: Repository, sha: str, name: str, ours: CheckRun, mine: tuple[int, ...]
+) -> CheckRun | None:
+    """After creating our check run: GitHub shows the last one created for a name, so
+
+    - a newer run's check exists: ours (if it is the one shown) takes its conclusion and title,
+      and the newer one is returned;
+    - the one shown is a stale run's, created after ours: `ours` is returned (post again);
+    - else None (ours is the one shown, or a newer one is shown).
+    """
+    runs = _checks(repo, sha, name)
+    shown = max(runs, key=lambda r: r.id, default=ours)
+    newest = max(runs, key=lambda r: (_check_order(r) or (), r.id), default=ours)
+    if comment.newer(_check_order(newest), mine):
+        if shown.id == ours.id:
+            output = newest.output
+            title = f"superseded by run {_check_label(newest)}: {output.title or ''}"[:1000]
+            ours.edit(
+                conclusion=newest.conclusion,
+                output={"title": title, "summary": output.summary or title},
+            )
+        return newest
+    if shown.id != ours.id and comment.newer(mine, _check_order(shown)):
+        return ours
+    return None
 
 
 def _failed(message: str, done: list[str], hint: str | None = None) -> PublishError:

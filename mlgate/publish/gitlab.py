@@ -22,6 +22,7 @@ from mlgate.platforms.gitlab import (
     Unreachable,
     api_errors,
     connect,
+    pipeline_order,
     private_token,
     server_url,
 )
@@ -57,6 +58,7 @@ class Target:
     ref: str | None
     link: str | None  # the status's target URL: the HTML report, else the job
     project_url: str | None
+    run: comment.Run | None = None  # this job's (pipeline id, job id): refuse to overwrite a newer
 
 
 def target(env: Mapping[str, str]) -> Target:
@@ -67,7 +69,9 @@ def target(env: Mapping[str, str]) -> Target:
             "CI_PROJECT_ID is not set: `mlgate run --publish` posts from GitLab CI jobs"
         )
     job_url = env.get("CI_JOB_URL")
+    order = pipeline_order(env)
     return Target(
+        run=comment.Run(order, env.get("CI_COMMIT_SHA")) if order else None,
         server=server_url(env, PublishError),
         project=project,
         merge_request=env.get("CI_MERGE_REQUEST_IID") or None,
@@ -161,18 +165,26 @@ def post_note(
             "MR note: not posted, this is not a merge-request pipeline "
             "(CI_MERGE_REQUEST_IID is not set)"
         )
-    sticky = sticky or comment.sticky(report, limit=NOTE_LIMIT)
+    sticky = sticky or comment.sticky(report, limit=NOTE_LIMIT, run=where.run)
     body = sticky.text
+    mine = sticky.run.order if sticky.run else None
     with api_errors("finding the token's user (GET /user)", env):
         user = client.http_get("/user", max_retries=RETRIES)
         me = user.get("id") if isinstance(user, dict) else None
     mr = client.projects.get(where.project, lazy=True).mergerequests.get(iid, lazy=True)
-    with api_errors(f"listing the notes of MR !{iid}", env):
-        notes = mr.notes.list(get_all=True, max_retries=RETRIES)
-    # Our note: the marker AND this token's user, so a user quoting the marker is never edited.
-    # This name's marker only: another gate's note (or the combined one) is never touched.
-    ours = [n for n in notes if _author_id(n) == me and _has_marker(n.body, sticky)]
-    old = ours[0] if ours else None
+
+    def listing() -> list[Any]:
+        with api_errors(f"listing the notes of MR !{iid}", env):
+            notes = mr.notes.list(get_all=True, max_retries=RETRIES)
+        # Our note: the marker AND this token's user, so a user quoting the marker is never
+        # edited. This name's marker only: another gate's note (or the combined one) is not ours.
+        return [n for n in notes if _author_id(n) == me and _has_marker(n.body, sticky)]
+
+    ours = listing()
+    # without a run order (outside GitLab CI) the first listed, as before
+    old = (_survivor(ours) if mine else ours[0]) if ours else None
+    if old is not None and comment.newer(comment.run_of(old.body), mine):
+        return _stale(where, "not posted", old, mine)
     action = plan(options.comment, sticky.verdict, old.body if old else None, body)
     if action == "unchanged":
         return f"MR !{iid} note: unchanged ({_note_url(where, old)})"
@@ -180,14 +192,66 @@ def post_note(
         return f"MR !{iid} note: not posted, the gate passed (comment: on-failure)"
     with api_errors(f"{'editing' if old else 'creating'} the note on MR !{iid}", env):
         if old is not None:
+            if mine is not None:  # re-read just before writing: a newer job may have edited it
+                fresh = mr.notes.get(old.id, max_retries=RETRIES)
+                if comment.newer(comment.run_of(fresh.body), mine):
+                    return _stale(where, "not posted", fresh, mine)
             old.body = body
             old.save(max_retries=RETRIES)
             note = old
         else:
             note = mr.notes.create({"body": body}, max_retries=RETRIES)
-        for duplicate in ours[1:]:  # a POST retried after a lost answer can leave two
-            duplicate.delete(max_retries=RETRIES)
+        for duplicate in ours:  # a POST retried after a lost answer can leave two
+            if duplicate.id != note.id:
+                _delete(duplicate)
+    if mine is not None and old is not None:  # a stale job that read before our edit may write
+        with api_errors(f"re-reading the note on MR !{iid}", env):
+            for _ in range(REPAIRS):
+                fresh = mr.notes.get(old.id, max_retries=RETRIES)
+                if fresh.body == body or not comment.newer(mine, comment.run_of(fresh.body)):
+                    break
+                old.body = body
+                old.save(max_retries=RETRIES)
+    elif mine is not None:  # two jobs that both found none have both posted: all keep the same one
+        now = listing()
+        kept = _survivor(now) if now else note
+        with api_errors(f"removing a duplicate note on MR !{iid}", env):
+            for item in now:
+                if item.id != kept.id:
+                    _delete(item)
+            if comment.newer(mine, comment.run_of(kept.body)):
+                kept.body = body
+                kept.save(max_retries=RETRIES)
+        if kept.id != note.id and comment.newer(comment.run_of(kept.body), mine):
+            return _stale(where, "withdrawn", kept, mine)
+        note = kept
     return f"MR !{iid} note {'updated' if old else 'created'}: {_note_url(where, note)}"
+
+
+REPAIRS = 3  # re-writes after a stale job's write landed over ours (each needs a new race)
+
+
+def _survivor(notes: Sequence[Any]) -> Any:
+    return comment.survivor(notes, lambda n: n.body, lambda n: n.id)
+
+
+def _delete(note: Any) -> None:
+    """Delete a duplicate note; one a racing job deleted first is gone already (404)."""
+    import gitlab
+
+    try:
+        note.delete(max_retries=RETRIES)
+    except gitlab.exceptions.GitlabDeleteError as exc:
+        if exc.response_code != 404:
+            raise
+
+
+def _stale(where: Target, what: str, theirs: Any, mine: tuple[int, ...] | None) -> str:
+    order = ".".join(str(part) for part in mine) if mine else "unknown"
+    return (
+        f"MR !{where.merge_request} note: {what}, pipeline.job {comment.label_of(theirs.body)} "
+        f"posted a newer report ({_note_url(where, theirs)}); this is {order}"
+    )
 
 
 def note_body(report: Report) -> str:

@@ -109,7 +109,7 @@ def test_a_wheel_source_is_installed_by_its_path_and_keys_the_cache(tmp_path: Pa
         ),
         (
             {"command": "deploy"},
-            "command: expected one of run, check, publish, baseline-save, got 'deploy'",
+            "command: expected one of run, check, publish, baseline-save, fork-evaluate, got 'deploy'",
         ),
         (
             {"extras": "gpu"},

@@ -153,3 +153,46 @@ def test_no_tracking_uri_is_a_warning(project: Project) -> None:
     assert done.stderr.splitlines() == [
         "mlgate: warning: logging to MLflow failed: MLFLOW_TRACKING_URI is not set: nothing logged"
     ]
+
+
+def test_baseline_save_copies_a_candidate_from_a_run(
+    project: Project, mlflow_server: str, mlflow_client: Any
+) -> None:
+    """`baseline save` with an `mlflow:` candidate records the fetched file, verified by digest."""
+    import hashlib
+    import json
+
+    model = project.root / "models" / "retrain.skops"
+    run = log_folder(mlflow_client, {"retrain.skops": model})
+    config(project, f"mlflow:runs:/{run.info.run_id}/model", "models/production.skops")
+    done = project.run("baseline", "save", env={"MLFLOW_TRACKING_URI": mlflow_server})
+    assert done.returncode == 0, done.stderr
+    saved = project.root / "mlgate-baseline"
+    manifest = json.loads((saved / "baseline.json").read_text())
+    assert manifest["model"] == "retrain.skops"
+    assert manifest["model_source"] == f"mlflow:runs:/{run.info.run_id}/model"
+    assert manifest["model_sha256"] == hashlib.sha256(model.read_bytes()).hexdigest()
+    assert (saved / "retrain.skops").read_bytes() == model.read_bytes()
+
+
+def test_check_with_a_candidate_from_a_run_asks_for_a_baseline(
+    project: Project, mlflow_server: str, mlflow_client: Any
+) -> None:
+    """No default-branch file to take: the relative gates need models.baseline (exit 3)."""
+    run = log_folder(mlflow_client, {"retrain.skops": project.root / "models" / "retrain.skops"})
+    candidate = f"mlflow:runs:/{run.info.run_id}/model"
+    config(project, candidate, "models/production.skops")
+    config_file = project.root / "mlgate.yaml"
+    config_file.write_text(
+        config_file.read_text().replace("  baseline: models/production.skops\n", "")
+    )
+    assert "baseline" not in config_file.read_text()
+    git_repo(project.root)
+    done = project.run("check", env={"MLFLOW_TRACKING_URI": mlflow_server})
+    assert done.returncode == 3, done.stderr
+    assert (
+        f"mlgate: error: mlgate.yaml: models.baseline: not set, and models.candidate comes from "
+        f"MLflow ({candidate}), not a file of this repository to take from the default branch; "
+        "the relative gates need a production baseline: gates.model[0].max_drop, "
+        "gates.model[1].max_drop (set models.baseline, or pass --baseline SPEC)"
+    ) in done.stderr.splitlines()

@@ -63,6 +63,10 @@ class FakeGitHub:
     _faults: list[tuple[str, re.Pattern[str], list[tuple[int, dict[str, str], str | None]]]] = (
         field(default_factory=list)
     )
+    # called with each request before it is answered (outside the lock: it may wait, on a
+    # threaded server, to order racing publishers) and after
+    before: Callable[[Seen], None] | None = None
+    after: Callable[[Seen], None] | None = None
     _next_id: int = 5000
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -282,10 +286,14 @@ class FakeGitHub:
             except ValueError:
                 body = request.data.decode("utf-8", "replace")
         seen = Seen(request.method, path, request.args.to_dict(), dict(request.headers), body)
+        if self.before is not None:
+            self.before(seen)
         with self._lock:
             self.seen.append(seen)
             response = self._fault(request.method, path) or self._route(request, path, body)
         seen.status = response.status_code
+        if self.after is not None:
+            self.after(seen)
         return response
 
     def _fault(self, method: str, path: str) -> Response | None:
@@ -302,12 +310,16 @@ class FakeGitHub:
             ("GET", repo + r"$", self._repo),
             ("GET", repo + r"/issues/(?P<n>\d+)/comments$", self._list_comments),
             ("POST", repo + r"/issues/(?P<n>\d+)/comments$", self._create_comment),
+            ("GET", repo + r"/issues/comments/(?P<cid>\d+)$", self._get_comment),
             ("PATCH", repo + r"/issues/comments/(?P<cid>\d+)$", self._edit_comment),
             ("DELETE", repo + r"/issues/comments/(?P<cid>\d+)$", self._delete_comment),
             ("GET", repo + r"/issues/(?P<n>\d+)/labels$", self._labels),
             ("GET", repo + r"/issues/(?P<n>\d+)/events$", self._events),
             ("GET", repo + r"/pulls/(?P<n>\d+)$", self._pull),
+            ("GET", repo + r"/pulls$", self._list_pulls),
             ("POST", repo + r"/check-runs$", self._check_run),
+            ("PATCH", repo + r"/check-runs/(?P<rid>\d+)$", self._edit_check_run),
+            ("GET", repo + r"/commits/(?P<sha>[0-9a-f]{40})/check-runs$", self._list_check_runs),
             ("GET", repo + r"/commits/(?P<sha>[0-9a-f]{40})$", self._commit),
             ("POST", repo + r"/statuses/(?P<sha>[0-9a-f]{40})$", self._status),
             ("GET", repo + r"/actions/artifacts$", self._list_artifacts),
@@ -371,6 +383,10 @@ class FakeGitHub:
                     return comment
         return None
 
+    def _get_comment(self, request: Request, body: Any, cid: str) -> Response:
+        comment = self._find(cid)
+        return _json(comment) if comment else _json({"message": "Not Found"}, 404)
+
     def _edit_comment(self, request: Request, body: Any, cid: str) -> Response:
         comment = self._find(cid)
         if comment is None:
@@ -404,6 +420,17 @@ class FakeGitHub:
         pull = self.pulls.get(int(n))
         return _json(pull) if pull else _json({"message": "Not Found"}, 404)
 
+    def _list_pulls(self, request: Request, body: Any) -> Response:
+        """`?head=owner:branch` filters by the head's owner and branch, as GitHub does."""
+        head = request.args.get("head")
+        found = [
+            p
+            for p in self.pulls.values()
+            if head is None
+            or f"{p['head']['repo']['full_name'].split('/')[0]}:{p['head']['ref']}" == head
+        ]
+        return self._page(request, found)
+
     def _check_run(self, request: Request, body: Any) -> Response:
         if not self.checks_allowed:
             return _json({"message": "Resource not accessible by integration"}, 403)
@@ -421,6 +448,27 @@ class FakeGitHub:
         }
         self.check_runs.append(run)
         return _json(run, 201)
+
+    def _edit_check_run(self, request: Request, body: Any, rid: str) -> Response:
+        for run in self.check_runs:
+            if str(run["id"]) == rid:
+                run.update(dict(body or {}))
+                return _json(run)
+        return _json({"message": "Not Found"}, 404)
+
+    def _list_check_runs(self, request: Request, body: Any, sha: str) -> Response:
+        """Newest first, like GitHub; `check_name` filters, `filter=latest` is not modelled."""
+        name = request.args.get("check_name")
+        found = [
+            r
+            for r in reversed(self.check_runs)
+            if r.get("head_sha") == sha and (name is None or r.get("name") == name)
+        ]
+        return self._page(request, found, key="check_runs")
+
+    def shown_check(self, name: str = "mlgate", sha: str = HEAD_SHA) -> dict[str, Any]:
+        """The check run GitHub shows for `name` on a commit: the last one created."""
+        return [r for r in self.check_runs if r["name"] == name and r["head_sha"] == sha][-1]
 
     def _commit(self, request: Request, body: Any, sha: str) -> Response:
         return _json({"sha": sha, "url": self.repo_url(f"/commits/{sha}")})

@@ -50,6 +50,10 @@ class FakeGitLab:
     _faults: list[tuple[str, re.Pattern[str], list[tuple[int, dict[str, str], str | None]]]] = (
         field(default_factory=list)
     )
+    # called with each request before it is answered (outside the lock: it may wait, on a
+    # threaded server, to order racing publishers) and after
+    before: Callable[[Seen], None] | None = None
+    after: Callable[[Seen], None] | None = None
     _next_id: int = 1000
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -123,10 +127,14 @@ class FakeGitLab:
             except ValueError:
                 body = request.form.to_dict() or request.data.decode("utf-8", "replace")
         seen = Seen(request.method, path, request.args.to_dict(), dict(request.headers), body)
+        if self.before is not None:
+            self.before(seen)
         with self._lock:
             self.seen.append(seen)
             response = self._fault(request.method, path) or self._route(request, path, body)
         seen.status = response.status_code
+        if self.after is not None:
+            self.after(seen)
         return response
 
     def _fault(self, method: str, path: str) -> Response | None:
@@ -148,6 +156,11 @@ class FakeGitLab:
                 "POST",
                 r"^/projects/(?P<p>[^/]+)/merge_requests/(?P<iid>\d+)/notes$",
                 self._create_note,
+            ),
+            (
+                "GET",
+                r"^/projects/(?P<p>[^/]+)/merge_requests/(?P<iid>\d+)/notes/(?P<nid>\d+)$",
+                self._get_note,
             ),
             (
                 "PUT",
@@ -214,6 +227,12 @@ class FakeGitLab:
                 {"message": {"note": ["is too long (maximum is 1000000 characters)"]}}, 400
             )
         return _json(self.add_note(iid, text, BOT), 201)
+
+    def _get_note(self, request: Request, body: Any, iid: str, nid: str) -> Response:
+        for note in self.notes.get(iid, []):
+            if str(note["id"]) == nid:
+                return _json(note)
+        return _json({"message": "404 Note Not Found"}, 404)
 
     def _update_note(self, request: Request, body: Any, iid: str, nid: str) -> Response:
         for note in self.notes.get(iid, []):

@@ -201,21 +201,32 @@ class Repo:
 
     def export_blob(self, sha: str, target: Path) -> Path:
         """Write the blob at sha:path to `target` (through git-lfs when it is an LFS pointer)."""
-        with fs.atomic_stream(target) as out:
-            done = self.git(
-                "cat-file", "blob", refs=[f"{sha}:{self.spec.path}"], stdout=out, check=False
-            )
-            if not done.ok:
-                raise BaselineError(
-                    f"{self.where}: {self.spec}: cannot read the file: {done.first_error_line()}"
+        try:
+            with fs.atomic_stream(target) as out:
+                done = self.git(
+                    "cat-file", "blob", refs=[f"{sha}:{self.spec.path}"], stdout=out, check=False
                 )
-            out.seek(0)
-            if out.read(len(LFS_POINTER)) == LFS_POINTER:
+                if not done.ok:  # git only says it could not write: ask the cache's disk why
+                    why = _unwritable(target.parent)
+                    if why:
+                        raise OSError(why)
+                    raise BaselineError(
+                        f"{self.where}: {self.spec}: cannot read the file: "
+                        f"{done.first_error_line()}"
+                    )
                 out.seek(0)
-                data = self._smudge(out.read())
-                out.seek(0)
-                out.truncate()
-                out.write(data)
+                if out.read(len(LFS_POINTER)) == LFS_POINTER:
+                    out.seek(0)
+                    data = self._smudge(out.read())
+                    out.seek(0)
+                    out.truncate()
+                    out.write(data)
+        except OSError as exc:  # the cache, not the report: name the cache file
+            raise BaselineError(
+                f"{self.where}: {self.spec}: {target}: cannot write the baseline cache: "
+                f"{exc.strerror or exc}",
+                hint="free space there, or point MLGATE_CACHE_DIR at a writable folder",
+            ) from None
         return target
 
     def _smudge(self, pointer: bytes) -> bytes:
@@ -263,6 +274,22 @@ class Repo:
                     f"{done.first_error_line()}"
                 )
             return unpack(archive, target, where=self.where, label=str(self.spec), ctx=self.ctx)
+
+
+def _unwritable(folder: Path) -> str | None:
+    """'No space left on device' / 'Read-only file system' when the folder's disk is so."""
+    import errno
+    import os
+
+    try:
+        disk = os.statvfs(folder)
+    except OSError:
+        return None
+    if disk.f_flag & os.ST_RDONLY:
+        return os.strerror(errno.EROFS)
+    if disk.f_bavail == 0:
+        return os.strerror(errno.ENOSPC)
+    return None
 
 
 def _sha256(path: Path) -> str:

@@ -217,3 +217,49 @@ def _listing(folder: Path, limit: int = 10) -> str:
 
 def _safe(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "_", name)[:80]
+
+
+def of_run(name: str, run_id: int | None, dest: Path, env: Mapping[str, str]) -> Path:
+    """The artifact NAME of workflow run `run_id` (the run a `workflow_run` job was triggered
+    by), downloaded and unpacked into `dest`: `mlgate fork-evaluate --from-run NAME`.
+
+    The run id comes from the event GitHub wrote, so the artifact is that run's and no other's;
+    it is checked against its digest and unpacked with the same limits as a baseline.
+    """
+    from mlgate.errors import InputError
+    from mlgate.load.baseline.common import SourceContext
+
+    where = f"--from-run {name}"
+    settings = api.Settings.from_env(env)
+    if run_id is None:
+        raise InputError(f"{where}: the event names no triggering run (workflow_run.id)")
+    try:
+        repo = api.connect(settings).get_repo(api.repository_of(settings))
+        found = None
+        for seen, artifact in enumerate(repo.get_artifacts(name=name)):
+            if seen >= MAX_ARTIFACTS:
+                break
+            origin = artifact.workflow_run
+            if origin is not None and origin.id == run_id and not artifact.expired:
+                found = artifact
+                break
+        if found is None:
+            raise InputError(
+                f"{where}: the triggering run {run_id} has no artifact named {name!r}",
+                hint=f"upload it in the pull_request job (actions/upload-artifact, name: {name})",
+            )
+        if dest.exists() and any(dest.iterdir()):
+            raise InputError(
+                f"{where}: {dest} is not empty",
+                hint="download into a fresh folder under $RUNNER_TEMP",
+            )
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        ctx = SourceContext(root=dest.parent, cache=dest.parent, where=where)
+        return _download(found, dest, settings, ctx)
+    except PublishError as exc:
+        raise InputError(f"{where}: {exc.message}", hint=exc.hint) from None
+    except api.api_errors() as exc:
+        raise InputError(
+            f"{where}: {api.describe(exc, settings)}",
+            hint="the workflow needs `permissions: actions: read`",
+        ) from None

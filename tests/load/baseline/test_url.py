@@ -6,6 +6,7 @@ import hashlib
 import io
 import json
 import socket
+import threading
 import time
 import zipfile
 from collections.abc import Callable
@@ -22,6 +23,7 @@ from mlgate.load.baseline.resolver import SourceContext, fetch_spec, resolve
 Ctx = Callable[..., SourceContext]
 BODY = b"model bytes " * 100
 DIGEST = hashlib.sha256(BODY).hexdigest()
+HANG_GUARD_S = 120  # only against a hung test
 
 
 def test_download_keeps_the_file_name(server: HTTPServer, make_ctx: Ctx) -> None:
@@ -123,17 +125,26 @@ def test_persistent_503_gives_up_after_the_retries(server: HTTPServer, make_ctx:
 
 
 def test_a_server_slower_than_the_timeout(server: HTTPServer, make_ctx: Ctx) -> None:
+    """The server answers only once the client has given up (an event, not a sleep): the
+    client timed out, twice, without waiting for the body — however loaded the machine is."""
+    gave_up = threading.Event()
+    answered: list[bool] = []
+
     def slow(_request: Request) -> Response:
-        time.sleep(1.0)
+        gave_up.wait(HANG_GUARD_S)
+        answered.append(True)
         return Response(BODY)
 
     server.expect_request("/m.skops").respond_with_handler(slow)
-    start = time.monotonic()
-    with pytest.raises(BaselineError) as info:
-        fetch_spec(
-            server.url_for("/m.skops"), make_ctx(MLGATE_HTTP_TIMEOUT="0.2", MLGATE_HTTP_RETRIES="1")
-        )
-    assert time.monotonic() - start < 0.9  # gave up on time, twice, without waiting for the body
+    try:
+        with pytest.raises(BaselineError) as info:
+            fetch_spec(
+                server.url_for("/m.skops"),
+                make_ctx(MLGATE_HTTP_TIMEOUT="0.2", MLGATE_HTTP_RETRIES="1"),
+            )
+        assert answered == []  # it gave up before any answer came
+    finally:
+        gave_up.set()
     assert info.value.lines() == [
         f"{WHERE}: cannot download {server.url_for('/m.skops')}: timed out after 0.2 s "
         "(2 attempts) (check the URL and the network; MLGATE_HTTP_TIMEOUT and "

@@ -18,6 +18,7 @@ from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 
 from mlgate.measure.model.kernels import _LoopKernel, make_kernel
 from mlgate.measure.model.metrics import Predictions, resolve
+from mlgate.measure.model.registry import REGISTRY
 from mlgate.measure.model.stats import paired_estimate, replicate_scores
 
 
@@ -137,3 +138,43 @@ def test_ties_are_half_counted_as_sklearn_does():
         fast = replicate_scores(metric, y, pred, pred, index)[:, 0]
         loop = [_auc(multi)(y[i], pred.take(i)) for i in index]
         np.testing.assert_allclose(fast, loop, rtol=1e-9, equal_nan=True)
+
+
+EVERY = [
+    (name, task)
+    for name, entry in REGISTRY.items()
+    for task in entry.tasks
+    if not (entry.family == "auc" and task == "binary")  # binary ROC AUC: DeLong, no resamples
+]
+
+
+@pytest.mark.parametrize(("name", "task"), EVERY, ids=[f"{n}-{t}" for n, t in EVERY])
+def test_every_built_in_metric_has_a_kernel_equal_to_sklearn(name, task, sets):
+    """Each registry metric on each task it serves: a vectorised kernel, and on 20 resamples
+    the same values as its scikit-learn function called on the resampled rows."""
+    y, cand, base = sets[task]
+    metric = resolve(name, task=task).bind(y, cand, base)
+    kernel = make_kernel(metric, y, cand, base)
+    assert not isinstance(kernel, _LoopKernel), f"{name} on {task} falls back to the loop"
+    index = np.random.default_rng(20).integers(0, len(y), size=(20, len(y)))
+    fast = replicate_scores(metric, y, cand, base, index)
+    entry = REGISTRY[name]
+    kwargs = dict(metric.kwargs)
+
+    def sklearn_score(rows, pred):
+        y_used, response, labels = metric.inputs(y[rows], pred.take(rows))
+        if metric.pass_pos_label:
+            kwargs["pos_label"] = metric.pos_label
+        if labels is not None:
+            kwargs["labels"] = labels
+        return entry.sign * _sk(getattr(skm, entry.fn), y_used, response, **kwargs)
+
+    loop = np.array([[sklearn_score(i, p) for p in (cand, base)] for i in index])
+    np.testing.assert_allclose(fast, loop, rtol=1e-9, atol=1e-12, equal_nan=True)
+    assert np.isfinite(fast).all()
+
+
+def test_the_binary_roc_auc_is_delong_not_a_bootstrap(sets):
+    y, cand, base = sets["binary"]
+    estimate = paired_estimate(resolve("roc_auc", task="binary"), y, cand, base)
+    assert estimate.method == "DeLong"

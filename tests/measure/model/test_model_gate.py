@@ -390,3 +390,27 @@ def test_saved_report_with_null_context_is_exit_3_in_one_line(project: Project) 
     assert [(g["id"], g["status"], g["message"]) for g in report["gates"]] == [
         ("model", "error", line)
     ]
+
+
+def test_a_model_only_run_imports_no_library_of_other_gate_kinds(project: Project) -> None:
+    """Nothing heavy for a gate kind the config does not use: no GX, Spark, MLflow or ONNX."""
+    import subprocess
+    import sys
+
+    project.config(base_config("models/retrain.skops"))
+    code = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from mlgate.config import load_config\n"
+        "from mlgate.pipeline import RunOptions, execute\n"
+        "root = Path.cwd()\n"
+        "report = execute(load_config('mlgate.yaml', cwd=root), "
+        "RunOptions(out_dir=root / 'out', env={}))\n"
+        "heavy = ('great_expectations', 'pyspark', 'mlflow', 'onnxruntime')\n"
+        "print(report.verdict, sorted(m for m in heavy if m in sys.modules))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=project.root, capture_output=True, text=True, timeout=300
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "pass []"

@@ -191,6 +191,10 @@ class Inputs:
 
     @cached_property
     def fingerprint(self) -> str:
+        if self.engine == "spark":
+            from mlgate.measure.data.spark import eval_context
+
+            return str(eval_context(self)["fingerprint"])
         from mlgate.load.tables import fingerprint
 
         return fingerprint(self.eval)
@@ -274,6 +278,10 @@ class Inputs:
 
         where = self.loaded.where(key)
         ref = models.ref_for(spec, key=key, where=where, root=self.loaded.root, local=local)
+        if self.engine == "spark":  # the rows stay in Spark: mlgate.measure.model.spark scores
+            from mlgate.load.spark import model_on_spark
+
+            return model_on_spark(ref)  # type: ignore[no-any-return]
         ids = None
         if ref.format == "predictions" and self.config.data.id:
             ids = self.eval[self.config.data.id]

@@ -67,7 +67,12 @@ def session(engine: EngineConfig, where: str) -> SparkSession:
     master = engine.master or os.environ.get("SPARK_MASTER")
     if master:
         builder = builder.master(master)
-    for key, value in {**DEFAULT_CONF, **{k: _text(v) for k, v in engine.conf.items()}}.items():
+    defaults = dict(DEFAULT_CONF)
+    if (master or "local").startswith("local") and "PYSPARK_PYTHON" not in os.environ:
+        import sys
+
+        os.environ["PYSPARK_PYTHON"] = sys.executable  # local workers: this very Python
+    for key, value in {**defaults, **{k: _text(v) for k, v in engine.conf.items()}}.items():
         builder = builder.config(key, value)
     try:
         spark = builder.getOrCreate()
@@ -109,6 +114,37 @@ def read(spark: SparkSession, spec: str, path: Path, where: str) -> DataFrame:
     except Exception as exc:
         raise InputError(f"{where}: cannot read {spec} with Spark: {_first_line(exc)}") from None
     return frame
+
+
+def model_on_spark(ref: Any) -> Any:
+    """A model for the Spark engine: a model file loaded here (by the same safe loaders, to
+    check it and tell the task; the workers load the broadcast bytes again), or a predictions
+    file left to Spark, which reads it and joins it on data.id."""
+    from mlgate.load import models
+
+    if ref.format != "predictions":
+        return models.load(ref)
+    if ref.path is None or not (ref.path.exists() or "://" in ref.source):
+        raise InputError(
+            f"{ref.where}: predictions file not found: {ref.source}",
+            hint="paths are relative to the config file",
+        )
+    model = models.Model(ref, _prediction_file()(), 0.0)
+    return model
+
+
+def _prediction_file() -> type:
+    from mlgate.load.models import PredictionFile
+
+    class SparkPredictions(PredictionFile):
+        """A predictions file on Spark: read by Spark and joined on data.id, never by pandas."""
+
+        spark_predictions = True
+
+        def __init__(self) -> None:
+            self.classes_ = None
+
+    return SparkPredictions
 
 
 def _format(spec: str, path: Path | None, where: str) -> str:

@@ -7,6 +7,8 @@ spark-submit. Skipped with the reason when pyspark or Java is missing (`make tes
 from __future__ import annotations
 
 import importlib.util
+import os
+import sys
 from collections.abc import Iterator
 from typing import Any
 
@@ -23,6 +25,8 @@ def spark() -> Iterator[Any]:
     if problem is not None:
         pytest.skip(f"Spark needs Java: {problem}")
     from pyspark.sql import SparkSession
+
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)  # the workers: this venv's Python
 
     session = (
         SparkSession.builder.master("local[2]")

@@ -77,30 +77,63 @@ def test_a_missing_folder_is_one_line_and_no_gate_passes(spark: Any, tmp_path: P
     )
 
 
-def test_model_gates_fail_closed_on_spark(spark: Any, tmp_path: Path) -> None:
-    """Model gates do not run on Spark yet: an error gate with the reason, never a pass."""
+def test_latency_budgets_time_a_seeded_sample_on_spark(spark: Any, tmp_path: Path) -> None:
+    """Performance budgets time the model in this process on a sample Spark picked; said so."""
     import skops.io as sio
-    from sklearn.dummy import DummyClassifier
+    from sklearn.linear_model import LogisticRegression
 
-    frame().to_parquet(tmp_path / "eval.parquet", index=False)
-    sio.dump(DummyClassifier().fit([[0], [1]], [0, 1]), tmp_path / "candidate.skops")
+    rows = frame()
+    rows.to_parquet(tmp_path / "eval.parquet", index=False)
+    model = LogisticRegression().fit(rows[["a"]], rows["label"])
+    sio.dump(model, tmp_path / "candidate.skops")
     (tmp_path / "mlgate.yaml").write_text(
         yaml.safe_dump(
             {
                 "version": 1,
-                "data": {"eval": "eval.parquet", "target": "label"},
+                "data": {"eval": "eval.parquet", "target": "label", "features": ["a"]},
                 "engine": "spark",
                 "models": {"candidate": "candidate.skops"},
-                "gates": {"model": [{"metric": "accuracy", "min": 0.5}]},
+                "gates": {"performance": [{"latency_p95_ms": {"max": 100_000}}]},
             }
         )
     )
     report = execute(
         load_config("mlgate.yaml", cwd=tmp_path), RunOptions(out_dir=tmp_path / "out", env={})
     )
-    assert report.verdict == "error"
-    assert [(g.id, g.status) for g in report.gates] == [("model", "error")]
-    assert report.gates[0].message == (
-        "mlgate.yaml: engine: this gate kind needs the eval rows in this process, and "
-        "engine: spark keeps them in Spark (docs/spark.md says what runs on Spark)"
-    )
+    [gate] = report.gates
+    assert (gate.id, gate.kind) == ("perf.latency_p95_ms", "performance")
+    assert gate.status != "error", gate.message
+    assert gate.candidate is not None and gate.candidate >= 0
+    assert (
+        "engine: spark: timed in this process on a seeded sample of 30 eval rows "
+        "(latency is per row; docs/spark.md)"
+    ) in gate.notes
+
+
+CHECKS = """
+def test_spark_rows(mlgate_spark_eval):
+    assert mlgate_spark_eval.count() == 30
+
+
+def test_sample(mlgate_eval_sample):
+    assert len(mlgate_eval_sample) == 30 and set(mlgate_eval_sample["b"]) == {"x", "y", "z"}
+
+
+def test_whole_frame(mlgate_eval_data):
+    assert len(mlgate_eval_data) == 30
+"""
+
+
+def test_custom_checks_get_spark_fixtures_and_a_sample(spark: Any, tmp_path: Path) -> None:
+    frame().to_parquet(tmp_path / "eval.parquet", index=False)
+    (tmp_path / "checks").mkdir()
+    (tmp_path / "checks" / "test_rows.py").write_text(CHECKS)
+    report = run(tmp_path, "eval.parquet", custom=[{"pytest": "checks/"}])
+    statuses = {g.id: g.status for g in report.gates if g.id.startswith("custom.")}
+    assert statuses == {
+        "custom.test_spark_rows": "pass",
+        "custom.test_sample": "pass",
+        "custom.test_whole_frame": "error",  # the whole frame in pandas: not on Spark
+    }
+    whole = next(g for g in report.gates if g.id == "custom.test_whole_frame")
+    assert "engine: spark keeps them in Spark" in whole.message

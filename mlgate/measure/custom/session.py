@@ -71,6 +71,10 @@ def run_session(targets: list[str], args: list[str], inputs: Inputs, *, rootdir:
     try:
         with redirect_stdout(buffer), redirect_stderr(buffer):
             plugins = [pytest_plugin, pytest_plugin.Bound(inputs), collector]
+            if inputs.engine == "spark":  # mlgate_spark_eval, mlgate_eval_sample
+                from mlgate.measure.custom import spark as spark_fixtures
+
+                plugins.append(spark_fixtures)
             code = pytest.main(argv, plugins=plugins)
     finally:
         sys.path[:] = saved_path

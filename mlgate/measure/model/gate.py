@@ -76,6 +76,10 @@ class ModelGates:
         return ids, prefixes
 
     def measure(self, inputs: Inputs) -> list[Measurement]:
+        if inputs.engine == "spark":  # the same gates, scored and aggregated in Spark
+            from mlgate.measure.model.spark import measure_model
+
+            return _with_history(measure_model(inputs), inputs)
         config = inputs.config
         sides = _sides(inputs)
         task = inputs.task

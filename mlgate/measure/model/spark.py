@@ -1,7 +1,20 @@
-"""Paired statistics on Spark: building blocks for model gates on `engine: spark` (issue 14).
+"""The model gates on Spark (`engine: spark`): predictions in Spark batches, paired statistics
+aggregated distributively, the same Measurements as the pandas engine (docs/spark.md).
 
-NOT WIRED INTO THE MODEL GATES YET: on `engine: spark` the model gate kind still fails closed
-(docs/spark.md). What is here is the part that must be deterministic across partitionings:
+- predictions: one `mapInPandas` pass scores both models (their files broadcast once, loaded by
+  the same safe loaders on each worker), a predictions file is read by Spark and joined on
+  `data.id`; the scores stay columns of a persisted Spark frame;
+- decomposable metrics (accuracy, log loss, Brier, squared/absolute/percentage error):
+  FINISH(mean per-row loss), the se from the per-row paired differences (exact decimal sums of
+  the losses, their squares and products), as the pandas engine's large-n path;
+- confusion-matrix metrics: counts per (slice, truth, candidate, baseline label); the interval
+  from the same cells weighted by a hash-seeded Poisson bootstrap (`poisson_draws`: the weights
+  are a function of the row key hash, the draw and the seed; integer sums);
+- binary ROC AUC: DeLong from ranks computed in Spark (`_auc_stats`);
+- slices by a `_g` group column (values, explicit or quantile bins), Holm in compare as today.
+
+Anything else (rank, order and r2-like metrics, scorers, module:function) is an error gate that
+says so. The older building blocks below are what the Spark-side sums were first built from:
 
 - `poisson_weights`: B bootstrap weight columns, each Poisson(1) drawn from a hash of the row's
   content and the seed (never the partition id or row order), so the same rows give the same
@@ -13,12 +26,17 @@ NOT WIRED INTO THE MODEL GATES YET: on `engine: spark` the model gate kind still
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, replace
+from functools import partial
+from typing import TYPE_CHECKING, Any
+
+from mlgate.records import Measurement
 
 if TYPE_CHECKING:
     import numpy as np
     from pyspark.sql import Column, DataFrame
+
+    from mlgate.load.inputs import Inputs
 
 EXACT = "decimal(38,18)"
 MAX_WEIGHT = 12  # P(Poisson(1) > 12) < 1e-10: weights above it are cut at 12
@@ -110,3 +128,984 @@ def paired_sums(
         weighted=np.asarray([float(row[f"sw{b}"]) for b in range(draws)]),
         weights=np.asarray([float(row[f"w{b}"]) for b in range(draws)]),
     )
+
+
+# ================================================================ the model gates on Spark
+
+ROWS_LOSSES = ("zero_one", "log_loss", "brier", "squared", "absolute", "ape")
+MAX_LABELS = 10_000  # distinct labels read to tell the task and the positive class
+NOT_ON_SPARK = (
+    "{id}: {metric} is not computed on engine: spark yet (on Spark: accuracy, log_loss, "
+    "brier, mse/rmse/mae/mape and their neg_ forms, precision/recall/f1/jaccard, "
+    "balanced_accuracy, matthews_corrcoef, cohen_kappa, binary roc_auc; docs/spark.md)"
+)
+ERROR_TAG = "MLGATE-ERROR:"  # how a worker's MlgateError reaches the driver's message
+_LOADED: dict[tuple[int, str], Any] = {}  # per Python worker: a broadcast's models, loaded once
+
+
+@dataclass
+class Scored:
+    """The eval rows with both models' predictions as columns (persisted in Spark)."""
+
+    frame: DataFrame  # _h (row key hash), _y, slice columns, _cl/_cp, _bl/_bp
+    task: str
+    pos: Any  # binary: the positive class
+    has_base: bool
+    y_type: Any  # the target's Spark type
+
+
+def measure_model(inputs: Inputs) -> list[Measurement]:
+    """`gates.model` on engine: spark: the same Measurements as the pandas engine's kind."""
+    from mlgate.errors import ConfigError
+    from mlgate.measure.model import gate as pandas_side
+    from mlgate.records import RELATIVE_KEYS
+
+    config = inputs.config
+    scored = _scored(inputs)
+    out: list[Measurement] = []
+    for i, (base_id, gate) in enumerate(pandas_side._base_ids(config.gates.model)):
+        key = f"gates.model[{i}]"
+        metric = pandas_side._resolve(gate, scored.task, inputs, key)
+        if scored.task == "binary" and metric.pos_label is None:
+            metric = replace(metric, pos_label=scored.pos)  # the pandas engine's bind()
+        pandas_side._check_direction(gate, metric, inputs, key)
+        relative = any(getattr(gate, k) is not None for k in RELATIVE_KEYS)
+        if relative and not scored.has_base:
+            raise ConfigError(
+                f"{inputs.loaded.where(key)}: {gate.metric} has a relative threshold "
+                "(max_drop/max_increase) but there is no production baseline",
+                hint="set models.baseline, or pass --baseline SPEC",
+            )
+        if not _supported(metric, scored.task):
+            out.append(
+                Measurement(
+                    id=base_id,
+                    kind="model",
+                    name=gate.metric,
+                    level=gate.level,
+                    error=NOT_ON_SPARK.format(id=base_id, metric=gate.metric),
+                )
+            )
+            continue
+        out.extend(_measure_gate(base_id, gate, metric, scored, inputs, key))
+    return out
+
+
+def _supported(metric: Any, task: str) -> bool:
+    family = (metric.family or "").split(":")
+    if metric.source != "registry":
+        return False
+    if family[0] == "rows":
+        return family[1] in ROWS_LOSSES and not (family[1] == "log_loss" and task != "binary")
+    return family[0] == "confusion" or (family[0] == "auc" and task == "binary")
+
+
+# --- predictions --------------------------------------------------------------------------
+
+
+def _scored(inputs: Inputs) -> Scored:
+    """Predict with both models in one mapInPandas pass (models broadcast once), memoised."""
+    if "model.spark.scored" in inputs.memo:
+        return inputs.memo["model.spark.scored"]  # type: ignore[no-any-return]
+    import numpy as np
+    from pyspark import StorageLevel
+    from pyspark.sql import functions as F
+    from pyspark.sql import types as T
+
+    from mlgate.errors import InputError
+    from mlgate.load.inputs import infer_task
+    from mlgate.measure.data.spark import empty_like
+    from mlgate.measure.model import gate as pandas_side
+
+    config = inputs.config
+    frame = inputs.spark_eval
+    target, features = inputs.target, inputs.features
+    where_target = inputs.loaded.where("data.target")
+    missing = frame.filter(F.col(_q(target)).isNull()).count()
+    if missing:
+        raise InputError(f"{where_target}: {missing} eval rows have no label in column {target!r}")
+    seen = [r[0] for r in frame.select(target).distinct().limit(MAX_LABELS + 1).collect()]
+    y_values = np.asarray(sorted(seen, key=_order))
+    candidate, baseline = inputs.candidate, inputs.baseline
+    configured = config.models.task if config.models else None
+    task: str = configured or infer_task(y_values, candidate)
+    X = empty_like(frame.select(*[_q(c) for c in features]))
+    for model, key in ((candidate, "models.candidate"), (baseline, "models.baseline")):
+        if model is not None and not _is_file(model):
+            pandas_side._check_model(model, X, inputs, key, task)
+    pos = _positive(config.models.pos_label if config.models else None, candidate, y_values)
+    y_type = frame.schema[target].dataType
+    label_type = T.DoubleType() if task == "regression" else y_type
+    slices = sorted({g.slice_column for g in config.gates.model if g.slice_column} - {target})
+    slices = [c for c in slices if c in frame.columns]
+    id_col = config.data.id
+    key_cols = [id_col] if id_col and id_col in frame.columns else list(frame.columns)
+    fields = [
+        T.StructField("_h", T.LongType()),
+        T.StructField("_y", y_type),
+        *[T.StructField(c, frame.schema[c].dataType) for c in slices],
+    ]
+    models = {"c": candidate, "b": baseline}
+    rows = frame.select(
+        F.xxhash64(*[F.col(_q(c)) for c in key_cols]).alias("_h"),
+        F.col(_q(target)).alias("_y"),
+        *[F.col(_q(c)) for c in dict.fromkeys([*slices, *features])],
+        *([F.col(_q(id_col)).alias("_id")] if id_col and id_col in frame.columns else []),
+    )
+    in_udf = {t: m for t, m in models.items() if m is not None and not _is_file(m)}
+    for tag in in_udf:
+        fields.append(T.StructField(f"_{tag}l", label_type))
+        fields.append(T.StructField(f"_{tag}p", T.DoubleType()))
+    if id_col and id_col in frame.columns:
+        fields.append(T.StructField("_id", frame.schema[id_col].dataType))
+    spark = inputs.spark
+    shipped = spark.sparkContext.broadcast({t: _shippable(m) for t, m in in_udf.items()})
+    predict = partial(
+        _predict_batches,
+        shipped=shipped,
+        features=features,
+        task=task,
+        pos=pos,
+        keep=[f.name for f in fields if not f.name.startswith(("_cl", "_cp", "_bl", "_bp"))],
+    )
+    out = rows.mapInPandas(predict, T.StructType(fields)) if in_udf else rows
+    for tag, model in models.items():
+        if model is not None and _is_file(model):
+            out = _join_predictions(inputs, out, model, tag, task, pos, label_type)
+    scored = out.persist(StorageLevel.MEMORY_AND_DISK)
+    try:
+        counts = scored.groupBy("_y", *[f"_{t}l" for t in models if models[t]]).count().collect()
+    except Exception as exc:
+        raise _worker_error(exc) from None
+    for tag, key in (("c", "models.candidate"), ("b", "models.baseline")):
+        if models[tag] is None or task == "regression":
+            continue
+        truth = {r["_y"] for r in counts}
+        predicted = {r[f"_{tag}l"] for r in counts}
+        if truth and predicted and not truth & predicted:
+
+            def show(values: set[Any]) -> str:
+                return ", ".join(repr(v) for v in sorted(values, key=str)[:4])
+
+            raise InputError(
+                f"{inputs.loaded.where(key)}: its predicted labels ({show(predicted)}) share "
+                f"none with the labels in column {target!r} ({show(truth)})",
+                hint="was it trained on a differently encoded target?",
+            )
+    if task == "binary" and config.models is not None and config.models.pos_label is None:
+        classes = candidate.classes
+        if classes is None or len(classes) != 2:  # the pandas rule: labels and predictions seen
+            both = {r["_y"] for r in counts} | {r["_cl"] for r in counts}
+            pos = 1 if both <= {0, 1} else sorted(both, key=_order)[-1]
+    result = Scored(scored, task, pos, baseline is not None, y_type)
+    inputs.memo["model.spark.scored"] = result
+    return result
+
+
+def _order(value: Any) -> Any:
+    return (0, value) if isinstance(value, (int, float)) else (1, str(value))
+
+
+def _positive(configured: Any, model: Any, y_values: Any) -> Any:
+    """The binary positive class as the pandas engine picks it (pos_label, classes, labels)."""
+    if configured is not None:
+        return configured
+    classes = model.classes
+    if classes is not None and len(classes) == 2:
+        return classes[1].item() if hasattr(classes[1], "item") else classes[1]
+    values = set(y_values.tolist())
+    return 1 if values <= {0, 1} else sorted(values, key=_order)[-1] if values else 1
+
+
+def _is_file(model: Any) -> bool:
+    return bool(getattr(model.impl, "spark_predictions", False))
+
+
+def _shippable(model: Any) -> tuple[str, Any]:
+    """What a broadcast carries: the model file's bytes (loaded by the same safe loader on the
+    worker), or the loaded object itself for factories and trusted pickles."""
+    ref = model.ref
+    if ref.path is not None and ref.format not in ("factory",):
+        return "file", (ref, ref.path.read_bytes())
+    return "object", model
+
+
+def _worker_model(shipped: Any, tag: str) -> Any:
+    """The model of a broadcast on this worker, loaded once per worker process."""
+    key = (id(shipped), tag)
+    if key not in _LOADED:
+        how, payload = shipped.value[tag]
+        if how == "object":
+            _LOADED[key] = payload
+        else:
+            import os
+            import tempfile
+            from dataclasses import replace as replaced
+            from pathlib import Path
+
+            from mlgate.load import models
+
+            ref, data = payload
+            folder = tempfile.mkdtemp(prefix="mlgate-model-")
+            path = Path(folder) / ref.path.name
+            path.write_bytes(data)
+            try:
+                _LOADED[key] = models.load(replaced(ref, path=path))
+            finally:
+                os.unlink(path)
+    return _LOADED[key]
+
+
+def _predict_batches(
+    batches: Any, *, shipped: Any, features: list[str], task: str, pos: Any, keep: list[str]
+) -> Any:
+    """mapInPandas: each batch's predictions by both models, as columns."""
+    import warnings
+
+    import numpy as np
+    import pandas as pd
+
+    from mlgate.errors import MlgateError
+
+    tags = list(shipped.value)
+    try:
+        loaded = {t: _worker_model(shipped, t) for t in tags}
+        for batch in batches:
+            out = {c: batch[c] for c in keep}
+            X = batch[features]
+            for tag in tags:
+                with warnings.catch_warnings():
+                    warnings.filterwarnings("ignore", message=".*feature names")
+                    pred = loaded[tag].predictions(X, task=task)
+                out[f"_{tag}l"] = pd.Series(pred.label, index=batch.index)
+                proba = None
+                if task == "binary" and pred.proba is not None:
+                    classes = (
+                        np.asarray(pred.classes)
+                        if pred.classes is not None
+                        else np.arange(pred.proba.shape[1])
+                    )
+                    where = np.flatnonzero(classes == pos)
+                    if len(where) == 1:
+                        proba = pred.proba[:, where[0]]
+                out[f"_{tag}p"] = pd.Series(
+                    proba if proba is not None else np.full(len(batch), np.nan), index=batch.index
+                )
+            yield pd.DataFrame(out)
+    except MlgateError as exc:
+        raise RuntimeError(ERROR_TAG + exc.lines()[0]) from None
+
+
+def _worker_error(exc: BaseException) -> Exception:
+    """A worker's failure as the driver's one-line InputError."""
+    from mlgate.errors import InputError
+    from mlgate.load.spark import _first_line
+
+    text = str(exc)
+    at = text.find(ERROR_TAG)
+    if at >= 0:
+        return InputError(text[at + len(ERROR_TAG) :].splitlines()[0].strip())
+    return InputError(f"engine: Spark could not score the models: {_first_line(exc)}")
+
+
+def _join_predictions(
+    inputs: Inputs, rows: DataFrame, model: Any, tag: str, task: str, pos: Any, label_type: Any
+) -> DataFrame:
+    """A predictions file read by Spark and joined to the eval rows on data.id."""
+    from pyspark.sql import functions as F
+
+    from mlgate.errors import InputError
+    from mlgate.load.spark import read
+
+    ref = model.ref
+    id_col = inputs.config.data.id
+    if not id_col:
+        raise InputError(
+            f"{ref.where}: on engine: spark a predictions file is joined on data.id",
+            hint="set data.id to the column both files share",
+        )
+    preds = read(inputs.spark, str(ref.path), ref.path, ref.where)
+    for column in (id_col, "prediction"):
+        if column not in preds.columns:
+            raise InputError(f"{ref.where}: the predictions file has no column {column!r}")
+    proba = None
+    if task == "binary":
+        named = f"proba_{pos}"
+        for column in (named, "proba", "score"):
+            if column in preds.columns:
+                proba = F.col(_q(column)).cast("double")
+                break
+    picked = preds.select(
+        F.col(_q(id_col)).alias("_id"),
+        F.col("prediction").cast(label_type).alias(f"_{tag}l"),
+        (proba if proba is not None else F.lit(None).cast("double")).alias(f"_{tag}p"),
+    )
+    dupes = picked.groupBy("_id").count().filter("count > 1").limit(1).collect()
+    if dupes:
+        raise InputError(f"{ref.where}: the id column {id_col!r} has duplicates")
+    joined = rows.join(picked, on="_id", how="left")
+    lacking = joined.filter(F.col(f"_{tag}l").isNull()).limit(1).collect()
+    if lacking:
+        count = joined.filter(F.col(f"_{tag}l").isNull()).count()
+        raise InputError(
+            f"{ref.where}: {count} eval rows have no prediction "
+            f"(e.g. {id_col}={lacking[0]['_id']!r})"
+        )
+    return joined
+
+
+# --- per gate -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Part:
+    """A group of the scored rows: the whole eval set ("") or one slice segment."""
+
+    label: str
+    rows: int
+    bounds: tuple[float, float] | None = None
+
+
+def _measure_gate(
+    base_id: str, gate: Any, metric: Any, scored: Scored, inputs: Inputs, key: str
+) -> list[Measurement]:
+    """One gate, or every segment of a sliced gate (Holm runs in compare, as on pandas)."""
+    from mlgate.measure.model import gate as pandas_side
+    from mlgate.support.text import did_you_mean
+
+    column = gate.slice_column
+    frame = scored.frame
+    if column is None:
+        grouped = frame.withColumn("_g", _lit(""))
+        parts = {"": Part("", -1)}
+        return [_record(base_id, gate, metric, scored, inputs, grouped, "", None, parts)]
+    where = inputs.loaded.where(key + ".slice")
+
+    def error(message: str) -> Measurement:
+        return Measurement(
+            id=base_id, kind="model", name=gate.metric, level=gate.level, error=message
+        )
+
+    source = "_y" if column == inputs.target else column
+    if source not in frame.columns:
+        hint = did_you_mean(column, inputs.spark_eval.columns)
+        return [error(f"{where}: column {column!r} is not in {inputs.config.data.eval}{hint}")]
+    try:
+        grouped, order = _segments(frame, source, gate.slice_bins)
+    except ValueError:
+        return [error(f"{where}: bins need a numeric column, and {column!r} is not numeric")]
+    sizes = {r["_g"]: int(r["count"]) for r in grouped.groupBy("_g").count().collect()}
+    parts = {label: Part(label, sizes[label], bounds) for label, bounds in order if label in sizes}
+    out = []
+    gated = [p for p in parts.values() if p.rows >= gate.min_rows]
+    for part in parts.values():
+        gate_id = f"{base_id}[{column}={part.label}]"
+        info: dict[str, Any] = {"column": column, "value": part.label, "rows": part.rows}
+        if part.bounds is not None:
+            info["bin"] = list(part.bounds)
+        if part.rows < gate.min_rows:
+            out.append(
+                Measurement(
+                    id=gate_id,
+                    kind="model",
+                    name=gate.metric,
+                    level=gate.level,
+                    thresholds=pandas_side._thresholds(gate),
+                    higher_is_better=metric.higher_is_better,
+                    skipped=f"{column}={part.label}: only {part.rows} rows (min_rows "
+                    f"{gate.min_rows}): reported, not gated",
+                    details={"n": part.rows, "slice": info},
+                )
+            )
+            continue
+        out.append(
+            _record(
+                gate_id,
+                gate,
+                metric,
+                scored,
+                inputs,
+                grouped,
+                part.label,
+                info,
+                parts,
+                family=base_id,
+                gated=[p.label for p in gated],
+            )
+        )
+    if parts and all(m.skipped is not None for m in out):
+        largest = max(p.rows for p in parts.values())
+        fix = (
+            f"use fewer bins, e.g. slice: {{column: {column}, bins: 4}}"
+            if gate.slice_bins is not None
+            else f"group it into fewer values, or bin a numeric column: "
+            f"slice: {{column: {column}, bins: 4}}"
+        )
+        out.append(
+            error(
+                f"{where}: every segment of {column!r} has fewer than min_rows "
+                f"({gate.min_rows}) rows ({len(parts)} segments, the largest {largest} rows), so "
+                f"nothing was gated; {fix}, or lower min_rows"
+            )
+        )
+    return out
+
+
+def _lit(value: Any) -> Column:
+    from pyspark.sql import functions as F
+
+    return F.lit(value)
+
+
+def _segments(
+    frame: DataFrame, column: str, bins: Any
+) -> tuple[DataFrame, list[tuple[str, tuple[float, float] | None]]]:
+    """The frame with its segment label `_g`, and the labels in the pandas engine's order."""
+    import itertools
+
+    from pyspark.sql import functions as F
+    from pyspark.sql import types as T
+
+    from mlgate.measure.model.slices import MISSING_SLICE, _g
+
+    kind = frame.schema[column].dataType
+    col = F.col(_q(column))
+    numeric = isinstance(kind, T.NumericType)
+    missing = col.isNull() | (
+        F.isnan(col) if isinstance(kind, (T.FloatType, T.DoubleType)) else F.lit(False)
+    )
+    if bins is None:
+        if isinstance(kind, T.BooleanType):
+            text = F.when(col, "True").otherwise("False")
+        else:
+            text = col.cast("string")
+        grouped = frame.withColumn("_g", F.when(missing, MISSING_SLICE).otherwise(text))
+        labels = sorted(r["_g"] for r in grouped.select("_g").distinct().collect())
+        return grouped, [(label, None) for label in labels]
+    if not numeric or isinstance(kind, T.BooleanType):
+        raise ValueError("bins need a numeric column")
+    x = col.cast("double")
+    if isinstance(bins, int):
+        probs = ", ".join(repr(float(p)) for p in [i / bins for i in range(bins + 1)])
+        row = (
+            frame.filter(~missing)
+            .agg(F.expr(f"percentile(`{column}`, array({probs}))").alias("q"))
+            .first()
+        )
+        edges = sorted(set(float(v) for v in (row["q"] if row and row["q"] else [])))
+        names = [f"q{i + 1}" for i in range(max(len(edges) - 1, 0))]
+    else:
+        edges = [float(e) for e in bins]
+        names = [f"{_g(lo)}-{_g(hi)}" for lo, hi in itertools.pairwise(edges)]
+    last = len(edges) - 2
+    label = F.when(missing, MISSING_SLICE)
+    order: list[tuple[str, tuple[float, float] | None]] = []
+    for i, name in enumerate(names):
+        lo, hi = edges[i], edges[i + 1]
+        inside = (x >= lo) & ((x <= hi) if i == last else (x < hi))
+        label = label.when(inside, name)
+        order.append((name, (lo, hi)))
+    if edges and not isinstance(bins, int):
+        label = label.when(x < edges[0], f"<{_g(edges[0])}").when(
+            x > edges[-1], f">{_g(edges[-1])}"
+        )
+        order += [(f"<{_g(edges[0])}", None), (f">{_g(edges[-1])}", None)]
+    order.append((MISSING_SLICE, None))
+    return frame.withColumn("_g", label.otherwise(F.lit(None))), order
+
+
+# --- records ------------------------------------------------------------------------------
+
+
+def _record(
+    gate_id: str,
+    gate: Any,
+    metric: Any,
+    scored: Scored,
+    inputs: Inputs,
+    grouped: DataFrame,
+    label: str,
+    info: dict[str, Any] | None,
+    parts: dict[str, Part],
+    *,
+    family: str | None = None,
+    gated: list[str] | None = None,
+) -> Measurement:
+    """The Measurement of one group, as gate._measure builds it on the pandas engine."""
+    from mlgate.measure.model import gate as pandas_side
+    from mlgate.measure.model.metrics import MetricError
+    from mlgate.records import FROM_BEST_KEYS
+
+    thresholds = pandas_side._thresholds(gate)
+    paired = scored.has_base and any(k in thresholds for k in (*RELATIVE, *FROM_BEST_KEYS))
+    memo_key = f"model.spark.stats:{gate_id if family is None else family}"
+    stats = inputs.memo.get(memo_key)
+    if stats is None:
+        stats = _stats(metric, scored, grouped, inputs, paired=paired)
+        inputs.memo[memo_key] = stats
+    result = stats[label]
+    n = result.n if not isinstance(result, Exception) else parts[label].rows
+    m = Measurement(
+        id=gate_id,
+        kind="model",
+        name=gate.metric,
+        level=gate.level,
+        thresholds=thresholds,
+        higher_is_better=metric.higher_is_better,
+        family=family,
+        details={"n": n, **({"slice": info} if info is not None else {})},
+    )
+    if isinstance(result, MetricError):
+        return replace(m, error=f"{gate_id}: {result}")
+    m = replace(m, candidate=result.candidate)
+    if scored.has_base:
+        m = replace(m, baseline=result.baseline)
+    if paired:
+        if isinstance(result.estimate, MetricError):
+            return replace(m, error=f"{gate_id}: {result.estimate}")
+        m = replace(m, estimate=result.estimate)
+    return m
+
+
+RELATIVE = ("max_drop", "max_increase")
+
+
+@dataclass(frozen=True)
+class GroupResult:
+    n: int
+    candidate: float
+    baseline: float | None
+    estimate: Any  # Estimate | MetricError | None
+
+
+def _stats(
+    metric: Any, scored: Scored, grouped: DataFrame, inputs: Inputs, *, paired: bool
+) -> dict[str, Any]:
+    """Per group label: a GroupResult or the MetricError that group raises."""
+    from mlgate.measure.model.metrics import MetricError
+
+    kind = (metric.family or "").split(":")[0]
+    policy = inputs.config.policy
+    try:
+        if kind == "rows":
+            return _rows_stats(metric, scored, grouped)
+        if kind == "confusion":
+            return _confusion_stats(
+                metric,
+                scored,
+                grouped,
+                inputs,
+                paired=paired,
+                seed=policy.seed,
+                draws=policy.bootstrap,
+            )
+        return _auc_stats(metric, scored, grouped)
+    except MetricError:
+        raise
+    except Exception as exc:
+        raise _worker_error(exc) from None
+
+
+def _check_proba(metric: Any, scored: Scored, row: Any, tags: list[str]) -> None:
+    from mlgate.measure.model.metrics import MetricError
+
+    if metric.response != "proba":
+        return
+    for tag in tags:
+        if row[f"_null{tag}"]:
+            raise MetricError(
+                f"{metric.name}: needs the predicted probability of class {scored.pos}, but "
+                "the model gives none (no predict_proba, or not among its classes)"
+            )
+
+
+def _single_class(metric: Any, row: Any) -> Any:
+    from mlgate.measure.model.metrics import MetricError
+
+    if metric.needs_both and row["_pos"] in (0, row["_n"]):
+        raise MetricError(
+            f"{metric.name}: the eval rows hold a single class ({row['_one']}); "
+            "it needs both classes"
+        )
+
+
+def _loss(metric: Any, scored: Scored, tag: str) -> Column:
+    """The per-row loss of the metric's family (kernels._ROW_LOSS), as a Spark column."""
+    import numpy as np
+    from pyspark.sql import functions as F
+
+    loss = (metric.family or "").split(":")[1]
+    y, label, p = F.col("_y"), F.col(f"_{tag}l"), F.col(f"_{tag}p")
+    if loss == "zero_one":
+        return (y == label).cast("double")
+    ybin = (y == F.lit(scored.pos)).cast("double")
+    if loss == "log_loss":
+        eps = float(np.finfo(np.float64).eps)
+        own = F.when(ybin == 1, p).otherwise(1 - p)
+        return -F.log(F.least(F.greatest(own, F.lit(eps)), F.lit(1 - eps)))
+    if loss == "brier":
+        return (ybin - p) ** 2
+    residual = y.cast("double") - label.cast("double")
+    if loss == "squared":
+        return residual * residual
+    if loss == "absolute":
+        return F.abs(residual)
+    tiny = float(np.finfo(np.float64).eps)
+    return F.abs(residual) / F.greatest(F.abs(y.cast("double")), F.lit(tiny))
+
+
+def _scale(largest: float, n: int) -> str:
+    """A DECIMAL type whose sums of up to n values of size `largest` (and squares) cannot
+    overflow, with as many fraction digits as that leaves (at most 18)."""
+    import math
+
+    bound = max(largest * largest, largest, 1.0) * max(n, 1) * 12
+    digits = max(math.ceil(math.log10(bound)) + 1, 1)
+    return f"decimal(38,{max(0, min(18, 38 - digits))})"
+
+
+def _common(frame: DataFrame, metric: Any, tags: list[str]) -> list[Column]:
+    from pyspark.sql import functions as F
+
+    out = [F.count(F.lit(1)).alias("_n")]
+    if metric.task == "binary" or metric.response == "proba":
+        out.append(F.first("_y").alias("_one"))
+    for tag in tags:
+        out.append(F.max(F.col(f"_{tag}p").isNull() | F.isnan(f"_{tag}p")).alias(f"_null{tag}"))
+    return out
+
+
+def _rows_stats(metric: Any, scored: Scored, grouped: DataFrame) -> dict[str, Any]:
+    """Decomposable metrics: FINISH(mean loss), se from the per-row paired differences."""
+    from decimal import Decimal, localcontext
+
+    import numpy as np
+    from pyspark.sql import functions as F
+
+    from mlgate.measure.model.kernels import _FINISH, _SLOPE
+    from mlgate.measure.model.metrics import MetricError
+    from mlgate.records import Estimate
+
+    finish = (metric.family or "").split(":")[2]
+    tags = ["c", "b"] if scored.has_base else ["c"]
+    losses = grouped.select(
+        "_g",
+        "_y",
+        *[_loss(metric, scored, t).alias(f"l{t}") for t in tags],
+        *[f"_{t}p" for t in tags],
+    )
+    ybin = (F.col("_y") == F.lit(scored.pos)).cast("long")
+    head = (
+        losses.groupBy("_g")
+        .agg(
+            *_common(losses, metric, tags),
+            F.sum(ybin).alias("_pos"),
+            *[F.max(F.abs(f"l{t}")).alias(f"m{t}") for t in tags],
+        )
+        .collect()
+    )
+    largest = max((float(r[f"m{t}"] or 0) for r in head for t in tags), default=1.0)
+    total = sum(int(r["_n"]) for r in head)
+    exact = _scale(largest, total)
+    lc, lb = F.col("lc").cast(exact), (F.col("lb").cast(exact) if scored.has_base else None)
+    sums = [F.sum(lc).alias("sc"), F.sum((F.col("lc") * F.col("lc")).cast(exact)).alias("scc")]
+    if lb is not None:
+        sums += [
+            F.sum(lb).alias("sb"),
+            F.sum((F.col("lb") * F.col("lb")).cast(exact)).alias("sbb"),
+            F.sum((F.col("lc") * F.col("lb")).cast(exact)).alias("scb"),
+        ]
+    rows = {r["_g"]: r for r in losses.groupBy("_g").agg(*sums).collect()}
+    out: dict[str, Any] = {}
+    for h in head:
+        label = h["_g"]
+        try:
+            _check_proba(metric, scored, h, tags)
+            _single_class(metric, h)
+            r = rows[label]
+            n = int(h["_n"])
+            with localcontext() as ctx:
+                ctx.prec = 80
+                sc, scc = Decimal(r["sc"]), Decimal(r["scc"])
+                mc = sc / n
+                cand = float(_FINISH[finish](np.asarray(float(mc))))
+                if not np.isfinite(cand):
+                    raise MetricError(
+                        f"{metric.name}: the value is not finite ({cand}) on these rows"
+                    )
+                if lb is None:
+                    out[label] = GroupResult(n, cand, None, None)
+                    continue
+                sb, sbb, scb = Decimal(r["sb"]), Decimal(r["sbb"]), Decimal(r["scb"])
+                mb = sb / n
+                base = float(_FINISH[finish](np.asarray(float(mb))))
+                a = Decimal(float(_SLOPE[finish](np.asarray(float(mc)))))
+                b = Decimal(float(_SLOPE[finish](np.asarray(float(mb)))))
+                sxx_c, sxx_b = scc - sc * mc, sbb - sb * mb
+                sxy = scb - sc * mb
+                var = (a * a * sxx_c + b * b * sxx_b - 2 * a * b * sxy) / max(n - 1, 1)
+                se = float((max(var, Decimal(0)) / n).sqrt())
+            estimate: Any = Estimate(cand - base, "paired per-row differences", n, se)
+            out[label] = GroupResult(n, cand, base, estimate)
+        except MetricError as exc:
+            out[label] = exc
+    return out
+
+
+def _confusion_stats(
+    metric: Any,
+    scored: Scored,
+    grouped: DataFrame,
+    inputs: Inputs,
+    *,
+    paired: bool,
+    seed: int,
+    draws: int,
+) -> dict[str, Any]:
+    """Confusion-matrix metrics from counts per (group, truth, candidate, baseline label); the
+    interval from the same counts weighted by a hash-seeded Poisson bootstrap."""
+    import numpy as np
+
+    from mlgate.measure.model.kernels import _CONFUSION
+    from mlgate.measure.model.metrics import MetricError
+    from mlgate.records import Estimate
+
+    how = (metric.family or "").split(":")[1:]
+    tags = ["c", "b"] if scored.has_base else ["c"]
+    keys = ["_g", "_y", *[f"_{t}l" for t in tags]]
+    cells = grouped.groupBy(*keys).count().collect()
+    values = {r["_y"] for r in cells} | {r[f"_{t}l"] for r in cells for t in tags}
+    if metric.task == "binary":
+        values.add(metric.pos_label)
+    universe = sorted(values, key=_order)
+    code = {v: i for i, v in enumerate(universe)}
+    k = len(universe)
+    pos = code[metric.pos_label] if metric.task == "binary" else 0
+    fn = _CONFUSION[how[0]]
+    weighted = None
+    if paired:
+        weighted = _poisson_counts(grouped, cells, keys, inputs, seed=seed, draws=draws)
+    out: dict[str, Any] = {}
+    for label in sorted({r["_g"] for r in cells}):
+        mine = [(i, r) for i, r in enumerate(cells) if r["_g"] == label]
+        n = int(sum(r["count"] for _, r in mine))
+
+        def matrices(weights: np.ndarray, mine: list[Any] = mine) -> np.ndarray:
+            mats = np.zeros((weights.shape[0], len(tags), k, k))  # (draws, model, k, k)
+            for i, r in mine:
+                for t, tag in enumerate(tags):
+                    mats[:, t, code[r["_y"]], code[r[f"_{tag}l"]]] += weights[:, i]
+            return mats
+
+        counts = np.asarray([[float(r["count"]) for r in cells]])
+        with np.errstate(divide="ignore", invalid="ignore"):
+            point = fn(matrices(counts), *how[1:], pos=pos)[0]
+        try:
+            if not np.all(np.isfinite(point)):
+                raise MetricError(
+                    f"{metric.name}: the value is not finite ({point[0]}) on these rows"
+                )
+            cand = float(point[0])
+            base = float(point[1]) if scored.has_base else None
+            estimate: Any = None
+            if weighted is not None and base is not None:
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    reps = fn(matrices(weighted), *how[1:], pos=pos)
+                delta = reps[:, 0] - reps[:, 1]
+                ok = np.isfinite(delta)
+                if ok.sum() < draws / 2:
+                    estimate = MetricError(
+                        f"{metric.name}: only {int(ok.sum())} of {draws} bootstrap resamples "
+                        "could be scored; the eval rows are too few or too unbalanced for it"
+                    )
+                else:
+                    kept = delta[ok]
+                    dropped = draws - int(ok.sum())
+                    method = f"Poisson bootstrap (B={draws}, weights hashed from row and seed"
+                    method += f"; {dropped} undefined)" if dropped else ")"
+                    estimate = Estimate(
+                        cand - base,
+                        method,
+                        n,
+                        float(np.std(kept, ddof=1)),
+                        tuple(float(v) for v in kept),
+                    )
+            out[label] = GroupResult(n, cand, base, estimate)
+        except MetricError as exc:
+            out[label] = exc
+    return out
+
+
+def _poisson_counts(
+    grouped: DataFrame, cells: list[Any], keys: list[str], inputs: Inputs, *, seed: int, draws: int
+) -> np.ndarray:
+    """(draws, cells): each cell's Poisson(1)-weighted row count per bootstrap draw, one pass.
+
+    A row's weights are a pure function of its key hash `_h`, the draw and the seed: integer
+    sums, so the same in any partitioning and run.
+    """
+    import numpy as np
+    from pyspark.sql import functions as F
+    from pyspark.sql import types as T
+
+    schema = T.StructType(
+        [grouped.schema[c] for c in keys] + [T.StructField("_cell", T.IntegerType())]
+    )
+    mapping = inputs.spark.createDataFrame(
+        [(*[r[c] for c in keys], i) for i, r in enumerate(cells)], schema
+    )
+    coded = grouped.join(F.broadcast(mapping), on=keys, how="inner").select("_h", "_cell")
+    out_schema = T.StructType(
+        [
+            T.StructField("cell", T.IntegerType()),
+            T.StructField("b", T.IntegerType()),
+            T.StructField("w", T.LongType()),
+        ]
+    )
+    task = partial(_weighted_cells, cells=len(cells), seed=seed, draws=draws)
+    totals = (
+        coded.mapInPandas(task, out_schema)
+        .groupBy("cell", "b")
+        .agg(F.sum("w").alias("w"))
+        .collect()
+    )
+    result = np.zeros((draws, len(cells)))
+    for r in totals:
+        result[int(r["b"]), int(r["cell"])] = float(r["w"])
+    return result
+
+
+DRAW_BLOCK = 64  # bootstrap draws hashed at once in a worker (bounds its memory)
+
+
+def poisson_draws(h: np.ndarray, seed: int, first: int, count: int) -> np.ndarray:
+    """(count, n) Poisson(1) weights of draws first..first+count-1 for row key hashes `h`.
+
+    u = splitmix64(h + golden·(seed, draw)) / 2^64 is uniform; the weight is the number of
+    Poisson(1) CDF thresholds ≤ u (inverse-CDF sampling, cut at MAX_WEIGHT).
+    """
+    import numpy as np
+
+    golden, other = np.uint64(0x9E3779B97F4A7C15), np.uint64(0xD1B54A32D192ED03)
+    with np.errstate(over="ignore"):
+        keys = h.astype(np.int64).view(np.uint64)[None, :]
+        step = np.arange(first, first + count, dtype=np.uint64)[:, None] * other
+        z = keys + step + np.uint64(seed % (1 << 64)) * golden + golden
+        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        z = z ^ (z >> np.uint64(31))
+    u = (z >> np.uint64(11)).astype(np.float64) * (1.0 / float(1 << 53))
+    return np.searchsorted(np.asarray(_poisson_cdf()), u, side="right")
+
+
+def _weighted_cells(batches: Any, *, cells: int, seed: int, draws: int) -> Any:
+    """mapInPandas: a partition's weighted cell counts per draw (one small frame per partition)."""
+    import numpy as np
+    import pandas as pd
+
+    acc = np.zeros((draws, cells), dtype=np.int64)
+    for batch in batches:
+        h = batch["_h"].to_numpy()
+        cell = batch["_cell"].to_numpy().astype(np.int64)
+        for first in range(0, draws, DRAW_BLOCK):
+            count = min(DRAW_BLOCK, draws - first)
+            w = poisson_draws(h, seed, first, count)
+            flat = (np.arange(count, dtype=np.int64)[:, None] * cells + cell[None, :]).ravel()
+            acc[first : first + count] += (
+                np.bincount(flat, weights=w.ravel(), minlength=count * cells)
+                .reshape(count, cells)
+                .astype(np.int64)
+            )
+    b, c = np.nonzero(acc)
+    yield pd.DataFrame({"cell": c.astype(np.int32), "b": b.astype(np.int32), "w": acc[b, c]})
+
+
+def _auc_stats(metric: Any, scored: Scored, grouped: DataFrame) -> dict[str, Any]:
+    """Binary ROC AUC and DeLong's paired se from ranks computed in Spark.
+
+    Per model, the distinct scores of each group with their positive and negative counts, and
+    a running count along the sorted scores (a Window): a positive's placement is the negatives
+    below it (ties 1/2), a negative's the positives below it. The placements join back to the
+    rows; their paired sums and sums of squares (exact integers, doubled) give the AUCs and
+    Sun & Xu's variance, as stats.delong computes it on the pandas engine.
+    """
+    from fractions import Fraction
+
+    from pyspark.sql import Window
+    from pyspark.sql import functions as F
+
+    from mlgate.measure.model.metrics import MetricError
+    from mlgate.records import Estimate
+
+    tags = ["c", "b"] if scored.has_base else ["c"]
+    frame = grouped.select("_g", "_y", *[f"_{t}p" for t in tags]).withColumn(
+        "_yb", (F.col("_y") == F.lit(scored.pos)).cast("long")
+    )
+    head = {
+        r["_g"]: r
+        for r in frame.groupBy("_g")
+        .agg(*_common(frame, metric, tags), F.sum("_yb").alias("_pos"))
+        .collect()
+    }
+    placed = frame
+    for tag in tags:
+        score = f"_{tag}p"
+        ranks = frame.groupBy("_g", score).agg(
+            F.sum("_yb").alias("P"), F.sum(1 - F.col("_yb")).alias("Q")
+        )
+        running = Window.partitionBy("_g").orderBy(score).rowsBetween(Window.unboundedPreceding, 0)
+        ranks = ranks.select(
+            "_g",
+            score,
+            (2 * F.sum("Q").over(running) - F.col("Q")).alias(f"x{tag}"),  # 2 x negatives below
+            (2 * F.sum("P").over(running) - F.col("P")).alias(f"z{tag}"),  # 2 x positives below
+        )
+        placed = placed.join(ranks, on=["_g", score], how="inner")
+    exact = "decimal(38,0)"
+    pos, neg = F.col("_yb") == 1, F.col("_yb") == 0
+    aggs = [F.sum(F.when(pos, F.col(f"x{t}")).cast(exact)).alias(f"sx{t}") for t in tags]
+    if scored.has_base:
+        dx = (F.col("xc") - F.col("xb")).cast(exact)
+        dz = (F.col("zc") - F.col("zb")).cast(exact)
+        aggs += [
+            F.sum(F.when(pos, dx)).alias("dx"),
+            F.sum(F.when(pos, dx * dx)).alias("dxx"),
+            F.sum(F.when(neg, dz)).alias("dz"),
+            F.sum(F.when(neg, dz * dz)).alias("dzz"),
+        ]
+    sums = {r["_g"]: r for r in placed.groupBy("_g").agg(*aggs).collect()}
+    out: dict[str, Any] = {}
+    for label, h in head.items():
+        try:
+            _check_proba(metric, scored, h, tags)
+            _single_class(metric, h)
+            n, m = int(h["_n"]), int(h["_pos"])
+            k = n - m
+            r = sums[label]
+            cand = float(Fraction(int(r["sxc"] or 0), 2 * m * k))
+            if not scored.has_base:
+                out[label] = GroupResult(n, cand, None, None)
+                continue
+            base = float(Fraction(int(r["sxb"] or 0), 2 * m * k))
+            estimate: Any
+            if m < 2 or k < 2:
+                estimate = MetricError(
+                    f"{metric.name}: DeLong needs at least 2 rows of each class "
+                    f"(the eval rows hold {m} positive and {k} negative)"
+                )
+            else:
+                sx, sxx = int(r["dx"] or 0), int(r["dxx"] or 0)
+                sz, szz = int(r["dz"] or 0), int(r["dzz"] or 0)
+                var10 = (Fraction(sxx) - Fraction(sx * sx, m)) / (m - 1) / (4 * k * k)
+                var01 = (Fraction(szz) - Fraction(sz * sz, k)) / (k - 1) / (4 * m * m)
+                var = max(float(var10 / m + var01 / k), 0.0)
+                estimate = Estimate(cand - base, "DeLong", n, var**0.5)
+            out[label] = GroupResult(n, cand, base, estimate)
+        except MetricError as exc:
+            out[label] = exc
+    return out
+
+
+def _q(name: str) -> str:
+    """A column name quoted for Spark (dots and spaces are literal)."""
+    return "`" + name.replace("`", "``") + "`"

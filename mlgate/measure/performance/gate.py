@@ -83,7 +83,7 @@ class PerformanceGates:
         try:
             candidate = inputs.candidate
             # sizes need no rows: the eval data is read only for budgets that predict
-            features = inputs.X if any(g.measure.source != "size" for g in gates) else None
+            features = _features(inputs) if any(g.measure.source != "size" for g in gates) else None
         except MlgateError as exc:
             return [error(g, exc.lines()[0]) for g in gates]
         if candidate.is_predictions_file:
@@ -99,11 +99,28 @@ class PerformanceGates:
         arms = {"candidate": candidate, **({"baseline": baseline} if baseline else {})}
         from mlgate.measure.performance.session import Session
 
-        return Session(inputs, gates, arms, problem, features, started).run()
+        measured = Session(inputs, gates, arms, problem, features, started).run()
+        if inputs.engine == "spark" and features is not None:  # said in every budget's notes
+            from dataclasses import replace
+
+            from mlgate.measure.performance.spark import sample_note
+
+            note = sample_note(len(features))
+            measured = [replace(m, notes=(*m.notes, note)) for m in measured]
+        return measured
 
     def diagnostics(self, inputs: Inputs) -> dict[str, Any]:
         """No charts of its own (the report shows the budgets' values)."""
         return {}
+
+
+def _features(inputs: Inputs) -> Any:
+    """The rows the budgets time: the eval features, or on Spark a seeded sample of them."""
+    if inputs.engine == "spark":
+        from mlgate.measure.performance.spark import sample
+
+        return sample(inputs)
+    return inputs.X
 
 
 KIND: GateKind = PerformanceGates()  # typed: mypy checks it meets the protocol

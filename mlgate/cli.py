@@ -11,6 +11,7 @@ import sys
 from collections.abc import Sequence
 
 from mlgate import __version__
+from mlgate.commands.init import PROFILE  # light: the suite path named in the help
 from mlgate.errors import ExitCode
 
 COMMENT_MODES = ("always", "on-failure", "on-change", "never", "per-model")
@@ -21,9 +22,6 @@ class Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> None:  # type: ignore[override]
         self.exit(ExitCode.USAGE, f"mlgate: error: {message} (see `{self.prog} --help`)\n")
-
-
-PROFILE = "gx/reference-profile.json"  # where init --from-reference writes its suite
 
 
 def _config_args(parser: argparse.ArgumentParser, *, several: bool = False) -> None:

@@ -303,9 +303,9 @@ def build_context(loaded: LoadedConfig, inputs: Inputs, env: Mapping[str, str]) 
     )
     try:
         if inputs.engine == "spark":
-            from mlgate.measure.data.spark import eval_context
+            from mlgate.load.spark import eval_context
 
-            eval_info = eval_context(inputs)
+            eval_info = eval_context(inputs.spark_eval, inputs.config.data.eval)
         else:
             eval_info = {
                 "path": loaded.config.data.eval,

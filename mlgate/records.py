@@ -313,6 +313,13 @@ class GateResult:
     # report.json only when there is one
     history: tuple[HistoryPoint, ...] = ()
 
+    @property
+    def state(self) -> str:
+        """What every view shows: the status, or "inconclusive" for a passing gate whose point
+        estimate is beyond the tolerance but not proven (report.json: `inconclusive: true`)."""
+        unproven = self.status == "pass" and self.inconclusive is True
+        return "inconclusive" if unproven else self.status
+
     def with_status(
         self, status: Status, *, blocking: bool, note: str | None = None, accepted: bool = False
     ) -> GateResult:

@@ -11,6 +11,8 @@ from typing import Any
 
 from mlgate.errors import ConfigError, ExitCode
 
+PROFILE = "gx/reference-profile.json"  # where init --from-reference writes its suite
+
 
 def detect_ci(root: Path) -> str:
     """github / gitlab / none, from the environment, then from the repo's files."""
@@ -45,7 +47,6 @@ SUITE_GATE = "  data:\n    - suite: {path}   # profiled from {reference}: review
 
 def _profile(root: Path, reference: str, skip: tuple[str, ...]) -> str:
     """Write the suite profiled from `reference` (paths relative to `root`); say what it is."""
-    from mlgate.cli import PROFILE
     from mlgate.scaffold.profile import write
 
     count = write(root / reference, root / PROFILE, skip=skip, shown=PROFILE)
@@ -57,7 +58,6 @@ def _profile(root: Path, reference: str, skip: tuple[str, ...]) -> str:
 
 def _from_reference(root: Path, name: str) -> int:
     """--from-reference with an existing config: only the suite, from its data.reference."""
-    from mlgate.cli import PROFILE
     from mlgate.config import load_config
 
     loaded = load_config(root / name)
@@ -103,8 +103,6 @@ def run(args: argparse.Namespace) -> int:
     text = render(found, scaffold.joinpath("mlgate.yaml").read_text())
     filled = found.eval is not None and found.model is not None and found.target is not None
     if suite_line is not None and filled:  # the bundled template has other data paths
-        from mlgate.cli import PROFILE
-
         text = text.replace(
             "\ngates:\n",
             "\ngates:\n" + SUITE_GATE.format(path=PROFILE, reference=found.reference),
@@ -116,8 +114,6 @@ def run(args: argparse.Namespace) -> int:
     if suite_line is not None:
         print(suite_line)
         if not filled:
-            from mlgate.cli import PROFILE
-
             print(f"to run it, add to {args.config}, once its data paths are yours:\n")
             print("gates:\n" + SUITE_GATE.format(path=PROFILE, reference=found.reference))
     print(f"wrote {args.config} — review the paths and thresholds, then run `mlgate check`")

@@ -192,9 +192,9 @@ class Inputs:
     @cached_property
     def fingerprint(self) -> str:
         if self.engine == "spark":
-            from mlgate.measure.data.spark import eval_context
+            from mlgate.load.spark import eval_context
 
-            return str(eval_context(self)["fingerprint"])
+            return str(eval_context(self.spark_eval, self.config.data.eval)["fingerprint"])
         from mlgate.load.tables import fingerprint
 
         return fingerprint(self.eval)

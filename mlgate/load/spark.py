@@ -12,9 +12,10 @@ import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mlgate.errors import InputError, require
+from mlgate.errors import InputError, MlgateError, require
 
 if TYPE_CHECKING:
+    import pandas as pd
     from pyspark.sql import DataFrame, SparkSession
 
     from mlgate.config.schema import EngineConfig
@@ -190,3 +191,64 @@ def _first_line(exc: BaseException) -> str:
     text = str(exc).strip()
     line = text.splitlines()[0] if text else type(exc).__name__
     return line if len(line) <= 300 else line[:297] + "..."
+
+
+# --- frame helpers shared by the gate kinds on Spark ------------------------------------------
+
+
+def eval_context(frame: DataFrame, path: str) -> dict[str, Any]:
+    """`context.eval` on Spark: rows counted and a content fingerprint summed by Spark."""
+    from pyspark.sql import functions as F
+
+    row = one_row(
+        frame.agg(
+            F.count(F.lit(1)).alias("rows"),
+            F.sum(
+                F.xxhash64(*[F.col(quote(c)) for c in frame.columns]).cast("decimal(38,0)")
+            ).alias("h"),
+        )
+    )
+    return {
+        "path": path,
+        "rows": int(row["rows"]),
+        # order-free: the same rows in any partitioning give the same fingerprint
+        "fingerprint": f"spark-xxhash64-sum:{int(row['h'] or 0) % (1 << 64):016x}",
+    }
+
+
+def one_row(frame: DataFrame) -> Any:
+    """The single row of an aggregation."""
+    row = frame.first()
+    if row is None:  # an aggregation without groups always has one row
+        raise MlgateError("Spark returned no row for an aggregation")
+    return row
+
+
+def quote(column: str) -> str:
+    """A column name as Spark SQL reads it (backticks, doubled inside)."""
+    return "`" + column.replace("`", "``") + "`"
+
+
+def empty_like(frame: DataFrame) -> pd.DataFrame:
+    """A zero-row pandas frame with the dtype pandas gives each Spark type (no job runs)."""
+    import pandas as pd
+
+    return pd.DataFrame(
+        {f.name: pd.Series([], dtype=_dtype(f.dataType)) for f in frame.schema.fields}
+    )
+
+
+def _dtype(kind: Any) -> str:
+    from pyspark.sql import types as T
+
+    if isinstance(kind, T.BooleanType):
+        return "bool"
+    if isinstance(kind, (T.ByteType, T.ShortType, T.IntegerType, T.LongType)):
+        return "int64"
+    if isinstance(kind, (T.FloatType, T.DoubleType, T.DecimalType)):
+        return "float64"
+    if isinstance(kind, (T.TimestampType, T.TimestampNTZType)):
+        return "datetime64[ns]"
+    if isinstance(kind, T.DayTimeIntervalType):
+        return "timedelta64[ns]"
+    return "object"  # strings, dates, binary, nested

@@ -85,9 +85,8 @@ def normalize(report: Report) -> Report:
 
 
 def state(gate: GateResult) -> str:
-    """What every view shows: the status, or "inconclusive" for a passing gate whose point
-    estimate is beyond the tolerance but not proven (report.json: `inconclusive: true`)."""
-    return "inconclusive" if gate.status == "pass" and gate.inconclusive is True else gate.status
+    """What every view shows (`GateResult.state`; a function for the templates)."""
+    return gate.state
 
 
 def ordered(gates: tuple[GateResult, ...] | list[GateResult]) -> list[GateResult]:
@@ -303,7 +302,7 @@ def headline(report: Report) -> Headline:
 
 def counts(report: Report) -> str:
     """ "2 failed, 1 inconclusive, 10 passed": every non-zero state, attention first."""
-    from mlgate.report.wording import TALLY, tally  # wording reads `state` from here
+    from mlgate.report.wording import TALLY, tally
 
     return tally(report, (*TALLY, "waived", "skipped"))
 

@@ -21,7 +21,6 @@ from mlgate.records import (
 )
 from mlgate.records import relative_key as _relative_key
 from mlgate.report import filters as f
-from mlgate.report import view
 
 SAMPLES = {"model": "rows", "performance": "timing blocks"}  # what an Estimate's n counts
 # The order counts are said in: "blocked: 1 failed, 1 inconclusive, 9 passed".
@@ -114,7 +113,7 @@ def tally(report: Report, keys: Sequence[str] = TALLY) -> str:
 def counted(report: Report) -> dict[str, int]:
     """report.summary with the inconclusive passes counted apart ("inconclusive")."""
     counts = dict(report.summary)
-    unsure = sum(1 for g in report.gates if view.state(g) == "inconclusive")
+    unsure = sum(1 for g in report.gates if g.state == "inconclusive")
     counts["passed"] = counts.get("passed", 0) - unsure
     counts["inconclusive"] = unsure
     return counts

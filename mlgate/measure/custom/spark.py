@@ -47,7 +47,7 @@ def mlgate_eval_sample(mlgate_inputs: Inputs) -> pd.DataFrame:
 def sample(inputs: Inputs, rows: int) -> pd.DataFrame:
     from pyspark.sql import functions as F
 
-    from mlgate.measure.data.spark import _q
+    from mlgate.load.spark import quote as _q
 
     frame = inputs.spark_eval
     id_col = inputs.config.data.id

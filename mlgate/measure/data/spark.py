@@ -23,6 +23,9 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from mlgate.errors import MlgateError
+from mlgate.load.spark import empty_like
+from mlgate.load.spark import one_row as _one
+from mlgate.load.spark import quote as _q
 from mlgate.records import Measurement
 
 if TYPE_CHECKING:
@@ -52,27 +55,6 @@ def engine_context(inputs: Inputs) -> dict[str, Any]:
         return {"name": "spark", "error": exc.lines()[0]}
 
 
-def eval_context(inputs: Inputs) -> dict[str, Any]:
-    """`context.eval` on Spark: rows counted and a content fingerprint summed by Spark."""
-    from pyspark.sql import functions as F
-
-    frame = inputs.spark_eval
-    row = _one(
-        frame.agg(
-            F.count(F.lit(1)).alias("rows"),
-            F.sum(F.xxhash64(*[F.col(_q(c)) for c in frame.columns]).cast("decimal(38,0)")).alias(
-                "h"
-            ),
-        )
-    )
-    return {
-        "path": inputs.config.data.eval,
-        "rows": int(row["rows"]),
-        # order-free: the same rows in any partitioning give the same fingerprint
-        "fingerprint": f"spark-xxhash64-sum:{int(row['h'] or 0) % (1 << 64):016x}",
-    }
-
-
 # --- schema -------------------------------------------------------------------------------------
 
 
@@ -87,31 +69,6 @@ def measure_schema(
         return empty_like(inputs.spark_eval), (None if reference is None else empty_like(reference))
 
     return measure(gate, i, inputs, make_id, frames=frames)
-
-
-def empty_like(frame: DataFrame) -> pd.DataFrame:
-    """A zero-row pandas frame with the dtype pandas gives each Spark type (no job runs)."""
-    import pandas as pd
-
-    return pd.DataFrame(
-        {f.name: pd.Series([], dtype=_dtype(f.dataType)) for f in frame.schema.fields}
-    )
-
-
-def _dtype(kind: Any) -> str:
-    from pyspark.sql import types as T
-
-    if isinstance(kind, T.BooleanType):
-        return "bool"
-    if isinstance(kind, (T.ByteType, T.ShortType, T.IntegerType, T.LongType)):
-        return "int64"
-    if isinstance(kind, (T.FloatType, T.DoubleType, T.DecimalType)):
-        return "float64"
-    if isinstance(kind, (T.TimestampType, T.TimestampNTZType)):
-        return "datetime64[ns]"
-    if isinstance(kind, T.DayTimeIntervalType):
-        return "timedelta64[ns]"
-    return "object"  # strings, dates, binary, nested
 
 
 def _numeric(kind: Any) -> bool:
@@ -261,20 +218,8 @@ def _guard(compute: Callable[[], Drift]) -> Drift | Exception:
         return exc
 
 
-def _one(frame: DataFrame) -> Any:
-    """The single row of an aggregation."""
-    row = frame.first()
-    if row is None:  # an aggregation without groups always has one row
-        raise MlgateError("Spark returned no row for an aggregation")
-    return row
-
-
 def _counts(frame: DataFrame) -> int:
     return int(frame.count())
-
-
-def _q(column: str) -> str:
-    return "`" + column.replace("`", "``") + "`"
 
 
 def _value(column: str, kind: Any) -> Column:

@@ -6,13 +6,11 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from mlgate.errors import ConfigError, MlgateError
+from mlgate.measure.model import prepare
 from mlgate.records import (
     FROM_BEST_KEYS,
     RELATIVE_KEYS,
-    THRESHOLD_KEYS,
     Measurement,
-    from_best_key,
-    relative_key,
 )
 from mlgate.support.text import did_you_mean
 
@@ -63,7 +61,7 @@ class ModelGates:
         from mlgate.measure.model.slices import MISSING_SLICE, labels_of
 
         ids, prefixes = [], []
-        for base_id, gate in _base_ids(loaded.config.gates.model):
+        for base_id, gate in prepare.base_ids(loaded.config.gates.model):
             ids.append(base_id)
             column = gate.slice_column
             if column is None:
@@ -84,13 +82,13 @@ class ModelGates:
         sides = _sides(inputs)
         task = inputs.task
         out: list[Measurement] = []
-        for i, (base_id, gate) in enumerate(_base_ids(config.gates.model)):
+        for i, (base_id, gate) in enumerate(prepare.base_ids(config.gates.model)):
             key = f"gates.model[{i}]"
-            metric = _resolve(gate, task, inputs, key)
+            metric = prepare.resolve(gate, task, inputs, key)
             # fix the positive class once, so both models, every slice and resample agree
             others = [sides.baseline] if sides.baseline is not None else []
             metric = metric.bind(sides.y, sides.candidate, *others)
-            _check_direction(gate, metric, inputs, key)
+            prepare.check_direction(gate, metric, inputs, key)
             if any(getattr(gate, k) is not None for k in RELATIVE_KEYS) and not _has_baseline(
                 sides
             ):
@@ -120,7 +118,7 @@ class ModelGates:
                     sides.candidate,
                     sides.baseline,
                     task=inputs.task,
-                    pos_label=_pos_label(inputs),
+                    pos_label=prepare.pos_label(inputs),
                     slices=_slice_rows(inputs) if inputs.task == "regression" else None,
                 )
             )
@@ -149,38 +147,6 @@ def _slice_rows(inputs: Inputs) -> dict[str, list[tuple[str, Any]]]:
 KIND: GateKind = ModelGates()  # typed: mypy checks it meets the protocol
 
 
-def _base_ids(gates: Any) -> list[tuple[str, ModelGate]]:
-    """Each gate's id: `id:`, else `model.<metric>`; a repeat gets `#2`, `#3`..."""
-    seen: dict[str, int] = {}
-    out = []
-    for gate in gates:
-        base_id = gate.id or f"model.{gate.metric}"
-        seen[base_id] = seen.get(base_id, 0) + 1
-        out.append((base_id if seen[base_id] == 1 else f"{base_id}#{seen[base_id]}", gate))
-    return out
-
-
-def _resolve(gate: ModelGate, task: str, inputs: Inputs, key: str) -> Metric:
-    from mlgate.measure.model import metrics
-
-    root = str(inputs.loaded.root)
-    import sys
-
-    if ":" in gate.metric and root not in sys.path:
-        sys.path.insert(0, root)  # module:function metrics live in the user's project
-    try:
-        return metrics.resolve(
-            gate.metric,
-            task=task,  # type: ignore[arg-type]  # inputs.task is one of the three
-            params=gate.params,
-            greater_is_better=gate.greater_is_better,
-            response=gate.response,
-            pos_label=_pos_label(inputs),
-        )
-    except metrics.UnknownMetric as exc:
-        raise ConfigError(f"{inputs.loaded.where(key + '.metric')}: {exc}") from None
-
-
 def _with_history(out: list[Measurement], inputs: Inputs) -> list[Measurement]:
     """Each gate with its production values from the baseline's history.jsonl (if any)."""
     resolved = inputs.baseline_source
@@ -189,30 +155,6 @@ def _with_history(out: list[Measurement], inputs: Inputs) -> list[Measurement]:
         return out
     fingerprint = inputs.fingerprint
     return [replace(m, history=found.points(m.id, fingerprint)) for m in out]
-
-
-def _check_direction(gate: ModelGate, metric: Metric, inputs: Inputs, key: str) -> None:
-    for lookup in (relative_key, from_best_key):
-        _check_key_direction(gate, metric, inputs, key, lookup)
-
-
-def _check_key_direction(
-    gate: ModelGate, metric: Metric, inputs: Inputs, key: str, lookup: Any
-) -> None:
-    wrong = lookup(not metric.higher_is_better)
-    right = lookup(metric.higher_is_better)
-    if getattr(gate, wrong) is not None:
-        better = "higher" if metric.higher_is_better else "lower"
-        raise ConfigError(
-            f"{inputs.loaded.where(f'{key}.{wrong}')}: {gate.metric} is better when {better}, "
-            f"so a regression is {'a drop' if metric.higher_is_better else 'an increase'}",
-            hint=f"use {right}",
-        )
-
-
-def _pos_label(inputs: Inputs) -> Any:
-    models = inputs.config.models
-    return models.pos_label if models is not None else None
 
 
 def _has_baseline(sides: Sides) -> bool:
@@ -224,7 +166,7 @@ def _sides(inputs: Inputs) -> Sides:
     if "model.sides" in inputs.memo:
         return inputs.memo["model.sides"]  # type: ignore[no-any-return]
     y, X, task = inputs.y, inputs.X, inputs.task
-    _check_model(inputs.candidate, X, inputs, "models.candidate", task)
+    prepare.check_model(inputs.candidate, X, inputs, "models.candidate", task)
     candidate = _predict(inputs.candidate, X, task)
     _check_labels(candidate, y, inputs, "models.candidate", task)
     baseline = None
@@ -232,7 +174,7 @@ def _sides(inputs: Inputs) -> Sides:
     mismatch = None
     base_model = inputs.baseline
     if base_model is not None:
-        _check_model(base_model, X, inputs, "models.baseline", task)
+        prepare.check_model(base_model, X, inputs, "models.baseline", task)
         baseline = _predict(base_model, X, task)
         _check_labels(baseline, y, inputs, "models.baseline", task)
     else:
@@ -263,92 +205,6 @@ def _predict(model: Model, X: Any, task: str) -> Predictions:
         return model.predictions(X, task=task)
 
 
-def _check_model(model: Model, X: Any, inputs: Inputs, key: str, task: str) -> None:
-    """Say the fix when the model cannot fit these features or this task (before predicting,
-    so the user reads "expects 9 features" rather than "could not convert string to float")."""
-    from mlgate.errors import InputError
-
-    impl, where = model.impl, inputs.loaded.where(key)
-    given = [str(c) for c in X.columns]
-    source = (
-        "data.features"
-        if inputs.config.data.features is not None
-        else "the eval data (every column but data.target and data.id)"
-    )
-    fix = "set data.features to the columns the model was fitted on, in that order"
-    names = getattr(impl, "feature_names_in_", None)
-    count = getattr(impl, "n_features_in_", None)
-    if not isinstance(count, int) or count <= 0:  # unknown (CatBoost says 0): nothing to check
-        count = None
-    if names is not None:
-        expected = [str(n) for n in names]
-        missing = [n for n in expected if n not in given]
-        extra = [c for c in given if c not in expected]
-        if missing or (extra and _rejects_extra_columns(impl)):
-            parts = []
-            if missing:
-                parts.append("missing " + ", ".join(missing))
-            if extra:
-                parts.append("not in the model " + ", ".join(extra))
-            raise InputError(
-                f"{where}: the model expects {len(expected)} features, {source} gives "
-                f"{len(given)}: {'; '.join(parts)}",
-                hint=fix,
-            )
-    elif isinstance(count, int) and count != len(given):
-        shown = ", ".join(given[:12]) + (" ..." if len(given) > 12 else "")
-        raise InputError(
-            f"{where}: the model expects {count} features, {source} gives {len(given)}: {shown}",
-            hint=fix + " (the model was fitted without column names)",
-        )
-    elif isinstance(count, int):
-        text = [c for c in given if X[c].dtype.kind not in "biufc"]
-        if text:
-            raise InputError(
-                f"{where}: the model was fitted without column names on {count} numeric "
-                f"features, and {source} includes text columns: {', '.join(text[:8])}",
-                hint=fix,
-            )
-    task_set = inputs.config.models.task if inputs.config.models else None
-    kind = _estimator_kind(impl)
-    if task_set in ("binary", "multiclass") and kind == "regressor":
-        raise InputError(
-            f"{where}: models.task is {task_set}, but the model is a regressor "
-            f"({type(impl).__name__}, no classes)",
-            hint="set models.task: regression, or point it at a classifier",
-        )
-    if task_set == "regression" and kind == "classifier":
-        raise InputError(
-            f"{where}: models.task is regression, but the model is a classifier "
-            f"({type(impl).__name__})",
-            hint="set models.task to binary or multiclass, or point it at a regressor",
-        )
-
-
-def _estimator_kind(impl: Any) -> str | None:
-    """ "regressor" / "classifier" for a scikit-learn estimator, else None (ONNX, files...)."""
-    if not type(impl).__module__.startswith("sklearn"):
-        return None
-    try:
-        from sklearn.base import is_classifier, is_regressor
-
-        return "regressor" if is_regressor(impl) else "classifier" if is_classifier(impl) else None
-    except Exception:  # an estimator sklearn cannot tag: say nothing rather than guess
-        return None
-
-
-def _rejects_extra_columns(impl: Any) -> bool:
-    """Whether columns the model was not fitted on would break it: a scikit-learn estimator
-    does, unless it is (or starts with) a ColumnTransformer that drops the rest. A user's own
-    class (a factory's subclass, a wrapper) or another library's model may select its columns
-    itself: only missing ones are sure to break it."""
-    if not type(impl).__module__.startswith("sklearn."):
-        return False
-    steps = getattr(impl, "steps", None)
-    first = steps[0][1] if steps else impl
-    return getattr(first, "remainder", None) != "drop"
-
-
 def _check_labels(pred: Predictions, y: np.ndarray, inputs: Inputs, key: str, task: str) -> None:
     """Fail loudly when predicted labels and true labels cannot be the same kind of thing."""
     if task == "regression":
@@ -368,11 +224,6 @@ def _check_labels(pred: Predictions, y: np.ndarray, inputs: Inputs, key: str, ta
             f"the labels in column {inputs.target!r} ({show(truth)})",
             hint="was it trained on a differently encoded target?",
         )
-
-
-def _thresholds(gate: ModelGate) -> dict[str, Any]:
-    keys = (*THRESHOLD_KEYS, *FROM_BEST_KEYS)
-    return {k: getattr(gate, k) for k in keys if getattr(gate, k) is not None}
 
 
 def _measure(
@@ -397,7 +248,7 @@ def _measure(
     base = None
     if sides.baseline is not None:
         base = sides.baseline if rows is None else sides.baseline.take(rows)
-    thresholds = _thresholds(gate)
+    thresholds = prepare.thresholds(gate)
     relative = any(k in thresholds for k in RELATIVE_KEYS)
     from_best = any(k in thresholds for k in FROM_BEST_KEYS)  # paired too: vs the best, via prod
     m = Measurement(
@@ -490,7 +341,7 @@ def _measure_slices(
                     kind="model",
                     name=gate.metric,
                     level=gate.level,
-                    thresholds=_thresholds(gate),
+                    thresholds=prepare.thresholds(gate),
                     higher_is_better=metric.higher_is_better,
                     skipped=f"{column}={value}: only {len(rows)} rows (min_rows {gate.min_rows}): "
                     "reported, not gated",

@@ -30,6 +30,8 @@ from dataclasses import dataclass, replace
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
+from mlgate.load.spark import quote as _q
+from mlgate.measure.model import prepare
 from mlgate.records import Measurement
 
 if TYPE_CHECKING:
@@ -157,18 +159,17 @@ class Scored:
 def measure_model(inputs: Inputs) -> list[Measurement]:
     """`gates.model` on engine: spark: the same Measurements as the pandas engine's kind."""
     from mlgate.errors import ConfigError
-    from mlgate.measure.model import gate as pandas_side
     from mlgate.records import RELATIVE_KEYS
 
     config = inputs.config
     scored = _scored(inputs)
     out: list[Measurement] = []
-    for i, (base_id, gate) in enumerate(pandas_side._base_ids(config.gates.model)):
+    for i, (base_id, gate) in enumerate(prepare.base_ids(config.gates.model)):
         key = f"gates.model[{i}]"
-        metric = pandas_side._resolve(gate, scored.task, inputs, key)
+        metric = prepare.resolve(gate, scored.task, inputs, key)
         if scored.task == "binary" and metric.pos_label is None:
             metric = replace(metric, pos_label=scored.pos)  # the pandas engine's bind()
-        pandas_side._check_direction(gate, metric, inputs, key)
+        prepare.check_direction(gate, metric, inputs, key)
         relative = any(getattr(gate, k) is not None for k in RELATIVE_KEYS)
         if relative and not scored.has_base:
             raise ConfigError(
@@ -214,8 +215,7 @@ def _scored(inputs: Inputs) -> Scored:
 
     from mlgate.errors import InputError
     from mlgate.load.inputs import infer_task
-    from mlgate.measure.data.spark import empty_like
-    from mlgate.measure.model import gate as pandas_side
+    from mlgate.load.spark import empty_like
 
     config = inputs.config
     frame = inputs.spark_eval
@@ -232,7 +232,7 @@ def _scored(inputs: Inputs) -> Scored:
     X = empty_like(frame.select(*[_q(c) for c in features]))
     for model, key in ((candidate, "models.candidate"), (baseline, "models.baseline")):
         if model is not None and not _is_file(model):
-            pandas_side._check_model(model, X, inputs, key, task)
+            prepare.check_model(model, X, inputs, key, task)
     pos = _positive(config.models.pos_label if config.models else None, candidate, y_values)
     y_type = frame.schema[target].dataType
     label_type = T.DoubleType() if task == "regression" else y_type
@@ -470,7 +470,6 @@ def _measure_gate(
     base_id: str, gate: Any, metric: Any, scored: Scored, inputs: Inputs, key: str
 ) -> list[Measurement]:
     """One gate, or every segment of a sliced gate (Holm runs in compare, as on pandas)."""
-    from mlgate.measure.model import gate as pandas_side
     from mlgate.support.text import did_you_mean
 
     column = gate.slice_column
@@ -510,7 +509,7 @@ def _measure_gate(
                     kind="model",
                     name=gate.metric,
                     level=gate.level,
-                    thresholds=pandas_side._thresholds(gate),
+                    thresholds=prepare.thresholds(gate),
                     higher_is_better=metric.higher_is_better,
                     skipped=f"{column}={part.label}: only {part.rows} rows (min_rows "
                     f"{gate.min_rows}): reported, not gated",
@@ -632,11 +631,10 @@ def _record(
     gated: list[str] | None = None,
 ) -> Measurement:
     """The Measurement of one group, as gate._measure builds it on the pandas engine."""
-    from mlgate.measure.model import gate as pandas_side
     from mlgate.measure.model.metrics import MetricError
     from mlgate.records import FROM_BEST_KEYS
 
-    thresholds = pandas_side._thresholds(gate)
+    thresholds = prepare.thresholds(gate)
     paired = scored.has_base and any(k in thresholds for k in (*RELATIVE, *FROM_BEST_KEYS))
     memo_key = f"model.spark.stats:{gate_id if family is None else family}"
     stats = inputs.memo.get(memo_key)
@@ -1104,8 +1102,3 @@ def _auc_stats(metric: Any, scored: Scored, grouped: DataFrame) -> dict[str, Any
         except MetricError as exc:
             out[label] = exc
     return out
-
-
-def _q(name: str) -> str:
-    """A column name quoted for Spark (dots and spaces are literal)."""
-    return "`" + name.replace("`", "``") + "`"

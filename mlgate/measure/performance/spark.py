@@ -30,7 +30,7 @@ def sample(inputs: Inputs) -> pd.DataFrame:
     """The feature columns of at most SAMPLE_ROWS eval rows, chosen by a seeded row hash."""
     from pyspark.sql import functions as F
 
-    from mlgate.measure.data.spark import _q
+    from mlgate.load.spark import quote as _q
 
     frame = inputs.spark_eval
     features = inputs.features

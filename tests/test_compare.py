@@ -128,6 +128,18 @@ def test_holm_tightens_the_interval_of_slices() -> None:
     assert [r.details["alpha"] for r in results] == pytest.approx([0.0125, 0.05 / 3, 0.025, 0.05])
 
 
+def test_strict_mode_tests_each_slice_at_the_unadjusted_level() -> None:
+    """Strict passes a family only when every slice is proven within the tolerance, which at α
+    each already holds at α for the family (intersection–union): Holm would fail slices that
+    pass one by one (delta 0, se 0.009, max_drop 0.02: each interval is ±0.0176)."""
+    slices = [gate(0.90, 0.90, ci_se=0.009, family="f", max_drop=Tolerance(0.02)) for _ in range(3)]
+    strict = Policy(alpha=0.05, strict=True)
+    assert compare(slices[0], strict).result.status == "pass"
+    results = [c.result for c in compare_all(slices, strict)]
+    assert [r.status for r in results] == ["pass", "pass", "pass"]
+    assert [r.details["alpha"] for r in results] == pytest.approx([0.05, 0.05, 0.05])
+
+
 def test_holm_stops_at_first_non_rejection() -> None:
     strong = gate(0.80, 0.90, ci_se=0.01, family="f", max_drop=Tolerance(0.0))
     weak = gate(0.895, 0.90, ci_se=0.01, family="f", max_drop=Tolerance(0.0))

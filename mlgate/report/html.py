@@ -21,6 +21,7 @@ def render_html(report: Report) -> str:
         summary=wording.counted(report),  # inconclusive passes counted apart
         errors=list(report.errors),
         baseline=view.baseline_sentence(report),
+        evaluated=view.evaluation_sentence(report),
         facts=[(label, value) for label, value in view.run_facts(report) if label != "mlgate"],
         links=view.links(report),
         ci=view.ci_label(report),

@@ -89,12 +89,20 @@ def cases(report: Report) -> list[Case]:
                 message=message,
                 type={"failure": "regression", "error": "error"}.get(outcome or "", ""),
                 text="\n".join(lines),
-                out="\n".join(["warning (does not block): " + lines[0], *lines[1:]])
-                if gate.status == "warn"
-                else "",
+                out=_out(gate, lines),
             )
         )
     return out
+
+
+def _out(gate: GateResult, lines: list[str]) -> str:
+    """system-out of a passing testcase that is not a plain pass: a warning, or inconclusive
+    (JUnit has no third state: the case passes, and says it was not proven either way)."""
+    if gate.status == "warn":
+        return "\n".join(["warning (does not block): " + lines[0], *lines[1:]])
+    if gate.state == "inconclusive":
+        return "\n".join(["inconclusive (not proven either way): " + lines[0], *lines[1:]])
+    return ""
 
 
 def render_junit(report: Report) -> str:

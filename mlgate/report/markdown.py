@@ -125,6 +125,7 @@ def _render(
         sparkline=charts.sparkline,
         trend_charts=mermaid.charts(report),
         baseline=view.baseline_sentence(report),
+        evaluated=view.evaluation_sentence(report),
         links=view.links(report),
         facts=view.run_facts(report),
         ci=view.ci_label(report),

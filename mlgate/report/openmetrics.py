@@ -22,6 +22,11 @@ GATE_SERIES = (
         "1 when the gate passed (or warned), 0 otherwise",
         lambda g: g.status in ("pass", "warn") if g.status != "skipped" else None,
     ),
+    (
+        "inconclusive",
+        "1 when the point estimate is beyond the tolerance but not proven (it passed)",
+        lambda g: g.state == "inconclusive" if g.status != "skipped" else None,
+    ),
 )
 SUMMARY = ("passed", "failed", "warned", "errored", "waived", "skipped")
 

@@ -57,6 +57,9 @@ def print_report(report: Report, console: Console | None = None) -> None:
     baseline = view.baseline_sentence(report, said=said)
     if baseline:
         console.print(Text.assemble(("  baseline: ", "cyan"), baseline))
+    evaluated = view.evaluation_sentence(report)
+    if evaluated:
+        console.print(Text.assemble(("  evaluated by: ", "cyan"), evaluated))
     summary = wording.tally(report, tuple(report.summary))
     if summary:
         console.print(Text(f"  {summary}", style="dim"))

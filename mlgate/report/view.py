@@ -374,7 +374,13 @@ def baseline_sentence(report: Report, said: Sequence[str] = ()) -> str:
     spec = f.clip(base.get("spec"), 200)
     kind = base.get("kind")
     rows = f.mapping(report.context.get("eval")).get("rows")
-    if kind == "model" or (kind is None and spec):
+    if kind == "predictions":
+        text = f"production predictions {spec}" if spec else "the production predictions"
+        on = f"the same {f.count(rows)} eval rows" if f.is_number(rows) else "the same eval rows"
+        text += f", joined on {on}"
+        if base.get("paired") is True:
+            text += " (paired comparison)"
+    elif kind == "model" or (kind is None and spec):
         text = f"production model {spec}" if spec else "the production model"
         on = f"the same {f.count(rows)} eval rows" if f.is_number(rows) else "the same eval rows"
         text += f", re-evaluated on {on}"
@@ -392,6 +398,34 @@ def baseline_sentence(report: Report, said: Sequence[str] = ()) -> str:
     if note and any(f.clean(base.get("note"))[:200] in f.clean(t) for t in said):
         return f"{text} (the error above)"
     return f"{text}. {note}" if note else text
+
+
+def evaluation_sentence(report: Report) -> str:
+    """Who computed the verdict, for a trusted fork evaluation (`mlgate fork-evaluate`); else "".
+
+    Every part comes from the platform's event and the base checkout, never from the fork.
+    """
+    facts = f.mapping(report.context.get("fork_evaluation"))
+    if not facts:
+        return ""
+    base = f.clean(facts.get("base_commit"))[:12]
+    text = "the base branch's config and mlgate" + (f" (commit {base})" if base else "")
+    head = f.clip(facts.get("head_repository"), 120)
+    branch = f.clip(facts.get("head_branch"), 120)
+    sha = f.clean(facts.get("head_sha"))[:12]
+    text += " evaluated the fork's candidate"
+    if f.clean(facts.get("candidate")):
+        text += f" {f.clip(facts.get('candidate'), 160)}"
+    where = " ".join(part for part in (head, f"branch {branch}" if branch else "") if part)
+    if where:
+        text += f" from {where}"
+    if sha:
+        text += f" at {sha}"
+    said = f.clean(facts.get("fork_report_verdict"))
+    text += "; the fork's own report was not used" + (
+        f" (it said {f.clip(said, 20)})" if said else ""
+    )
+    return text
 
 
 def links(report: Report) -> list[tuple[str, str]]:

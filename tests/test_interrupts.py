@@ -68,9 +68,12 @@ HOOKS = textwrap.dedent("""\
 
 
     def swallow(where):
-        announce(where)
+        announced = False
         while True:  # a library that turns every ^C into nothing
-            try:
+            try:  # announced inside: a signal right after the line is swallowed too
+                if not announced:
+                    announced = True
+                    announce(where)
                 time.sleep(3600)
             except BaseException:
                 pass

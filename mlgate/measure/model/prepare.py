@@ -163,3 +163,18 @@ def thresholds(gate: ModelGate) -> dict[str, Any]:
 def pos_label(inputs: Inputs) -> Any:
     models = inputs.config.models
     return models.pos_label if models is not None else None
+
+
+def nothing_gated(where: str, gate: ModelGate, column: str, segments: int, largest: int) -> str:
+    """The error of a slice gate whose every segment is below min_rows (no silent pass)."""
+    fix = (
+        f"use fewer bins, e.g. slice: {{column: {column}, bins: 4}}"
+        if gate.slice_bins is not None
+        else f"group it into fewer values, or bin a numeric column: "
+        f"slice: {{column: {column}, bins: 4}}"
+    )
+    return (
+        f"{where}: every segment of {column!r} has fewer than min_rows "
+        f"({gate.min_rows}) rows ({segments} segments, the largest {largest} rows), so "
+        f"nothing was gated; {fix}, or lower min_rows"
+    )

@@ -534,19 +534,7 @@ def _measure_gate(
         )
     if parts and all(m.skipped is not None for m in out):
         largest = max(p.rows for p in parts.values())
-        fix = (
-            f"use fewer bins, e.g. slice: {{column: {column}, bins: 4}}"
-            if gate.slice_bins is not None
-            else f"group it into fewer values, or bin a numeric column: "
-            f"slice: {{column: {column}, bins: 4}}"
-        )
-        out.append(
-            error(
-                f"{where}: every segment of {column!r} has fewer than min_rows "
-                f"({gate.min_rows}) rows ({len(parts)} segments, the largest {largest} rows), so "
-                f"nothing was gated; {fix}, or lower min_rows"
-            )
-        )
+        out.append(error(prepare.nothing_gated(where, gate, column, len(parts), largest)))
     return out
 
 

@@ -114,3 +114,24 @@ def test_whole_gate_with_1g_driver_on_data_larger_than_it(spark: Any, tmp_path: 
     # off-heap (metaspace, code, Arrow and Parquet buffers), not by the rows
     assert 0 < jvm < 2.5 * DRIVER_BYTES, shown
     assert np.isfinite(report["gates"][1]["ci"][0])
+
+
+def test_a_spark_job_that_fails_while_counting_the_rows_is_a_line_not_a_traceback(
+    spark: Any, tmp_path: Path
+) -> None:
+    """How the 24M-row run ended before the fix: the eval rows' count for the report's context
+    failed (there, the JVM had died). It is an MlgateError (the pipeline shows it in
+    context.eval and writes the report), not an exception that ends mlgate with exit 4."""
+    import shutil
+
+    from mlgate.errors import MlgateError
+    from mlgate.load.spark import eval_context
+
+    spark.range(0, 10).write.parquet(str(tmp_path / "eval"))
+    frame = spark.read.parquet(str(tmp_path / "eval"))
+    shutil.rmtree(tmp_path / "eval")  # the files vanish under the planned frame: the job fails
+    with pytest.raises(MlgateError) as caught:
+        eval_context(frame, "eval/")
+    lines = caught.value.lines()
+    assert lines[0].startswith("engine: Spark could not count the eval rows: "), lines
+    assert "\n" not in lines[0] and len(lines[0]) < 400

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -86,9 +87,12 @@ def test_whole_gate_with_1g_driver_on_data_larger_than_it(spark: Any, tmp_path: 
     }
     (tmp_path / "mlgate.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
     env = {**os.environ, "PYSPARK_PYTHON": sys.executable}
-    done = subprocess.run(
-        [sys.executable, "-c", PEAK], cwd=tmp_path, capture_output=True, text=True, env=env
-    )
+    try:
+        done = subprocess.run(
+            [sys.executable, "-c", PEAK], cwd=tmp_path, capture_output=True, text=True, env=env
+        )
+    finally:  # GBs of Parquet: not left for pytest's tmp rotation
+        shutil.rmtree(tmp_path / "eval", ignore_errors=True)
     assert done.returncode == 0, done.stderr[-3000:]
     report = json.loads((tmp_path / "out" / "report.json").read_text())
     assert report["verdict"] == "pass"

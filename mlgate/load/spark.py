@@ -87,7 +87,14 @@ def session(engine: EngineConfig, where: str) -> SparkSession:
 
 def describe(spark: SparkSession) -> dict[str, Any]:
     """`context.engine` of the report: which engine ran, on what master, which Spark."""
-    return {"name": "spark", "master": spark.sparkContext.master, "spark_version": spark.version}
+    try:
+        return {
+            "name": "spark",
+            "master": spark.sparkContext.master,
+            "spark_version": spark.version,
+        }
+    except Exception as exc:  # the JVM is gone (e.g. a driver out of memory): said, not raised
+        raise MlgateError(f"engine: Spark stopped answering: {_first_line(exc)}") from None
 
 
 def read(spark: SparkSession, spec: str, path: Path, where: str) -> DataFrame:
@@ -200,14 +207,21 @@ def eval_context(frame: DataFrame, path: str) -> dict[str, Any]:
     """`context.eval` on Spark: rows counted and a content fingerprint summed by Spark."""
     from pyspark.sql import functions as F
 
-    row = one_row(
-        frame.agg(
-            F.count(F.lit(1)).alias("rows"),
-            F.sum(
-                F.xxhash64(*[F.col(quote(c)) for c in frame.columns]).cast("decimal(38,0)")
-            ).alias("h"),
+    try:
+        row = one_row(
+            frame.agg(
+                F.count(F.lit(1)).alias("rows"),
+                F.sum(
+                    F.xxhash64(*[F.col(quote(c)) for c in frame.columns]).cast("decimal(38,0)")
+                ).alias("h"),
+            )
         )
-    )
+    except MlgateError:
+        raise
+    except Exception as exc:  # a failed job or a JVM that died: the report still gets written
+        raise MlgateError(
+            f"engine: Spark could not count the eval rows: {_first_line(exc)}"
+        ) from None
     return {
         "path": path,
         "rows": int(row["rows"]),

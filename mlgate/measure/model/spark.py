@@ -272,7 +272,10 @@ def _scored(inputs: Inputs) -> Scored:
     for tag, model in models.items():
         if model is not None and _is_file(model):
             out = _join_predictions(inputs, out, model, tag, task, pos, label_type)
-    scored = out.persist(StorageLevel.MEMORY_AND_DISK)
+    # on disk only: its size grows with the rows, and in local mode the executors' storage
+    # memory is the driver's heap (a 1 GB driver ran out of heap caching 24M scored rows while
+    # reading 128 MB Parquet row groups); every gate then reads it back from local disk
+    scored = out.persist(StorageLevel.DISK_ONLY)
     try:
         counts = scored.groupBy("_y", *[f"_{t}l" for t in models if models[t]]).count().collect()
     except Exception as exc:

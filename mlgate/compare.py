@@ -192,13 +192,9 @@ def _relative(m: Measurement, key: str, bound: Any, policy: Policy, alpha: float
     lo, hi = est.interval(alpha)
     worse_lo, worse_hi = sorted((sign * lo, sign * hi))  # the interval of the worsening
     worsening = sign * est.delta
-    ok, inconclusive, spans, proven_worse = _proven(
-        worse_lo, worse_hi, allowed, worsening, strict=policy.strict
+    ok, inconclusive, spans, proven_worse = _decided(
+        est, key, (worse_lo, worse_hi), allowed, worsening, policy.strict, findings
     )
-    if _too_few(est):  # the interval does not hold its level here: it decides nothing
-        findings.append(Finding("few", key, value=worsening, bound=allowed, n=est.positives))
-        beyond = worsening > allowed + 1e-12
-        ok, inconclusive, spans, proven_worse = not policy.strict, beyond, False, False
     # at the level this gate's interval used: a slice's Holm-adjusted alpha, not policy.alpha
     detectable = detectable_worsening(est.se, allowed, alpha, POWER, est.growth, worsening)
     details = {
@@ -283,13 +279,9 @@ def _from_best(m: Measurement, key: str, bound: Any, policy: Policy, alpha: floa
     offset = sign * (m.baseline - best_value)  # production's recorded distance from the best
     lo, hi = est.interval(alpha)
     worse_lo, worse_hi = sorted((offset + sign * lo, offset + sign * hi))
-    ok, inconclusive, spans, proven_worse = _proven(
-        worse_lo, worse_hi, allowed, worsening, strict=policy.strict
+    ok, inconclusive, spans, proven_worse = _decided(
+        est, key, (worse_lo, worse_hi), allowed, worsening, policy.strict, findings
     )
-    if _too_few(est):  # as for the per-run rule: too few positives decide nothing
-        findings.append(Finding("few", key, value=worsening, bound=allowed, n=est.positives))
-        beyond = worsening > allowed + 1e-12
-        ok, inconclusive, spans, proven_worse = not policy.strict, beyond, False, False
     details["from_best_interval"] = [worse_lo, worse_hi]
     if (inconclusive or spans) and not _too_few(est):
         detectable = detectable_worsening(
@@ -320,6 +312,23 @@ def _from_best(m: Measurement, key: str, bound: Any, policy: Policy, alpha: floa
             )
         )
     return _Best(Check(key, allowed, worsening, ok, inconclusive=inconclusive), findings, details)
+
+
+def _decided(
+    est: Estimate,
+    key: str,
+    worse: tuple[float, float],
+    allowed: float,
+    worsening: float,
+    strict: bool,
+    findings: list[Finding],
+) -> tuple[bool, bool, bool, bool]:
+    """`_proven` on the interval of the worsening, except where the interval does not hold its
+    level (too few positives): then it decides nothing, and a "few" finding says so."""
+    if not _too_few(est):
+        return _proven(worse[0], worse[1], allowed, worsening, strict=strict)
+    findings.append(Finding("few", key, value=worsening, bound=allowed, n=est.positives))
+    return not strict, worsening > allowed + 1e-12, False, False
 
 
 def _too_few(est: Estimate) -> bool:

@@ -107,7 +107,7 @@ def test_ten_times_slower_candidate_is_blocked_with_both_figures_and_ratio(
         config(
             {"factory": "factories:ten_times_slower"},
             {"latency_p95_ms": {"max_increase": "10%"}},
-            budget_s=8,  # a ceiling: the sequential rule stops once decided; 10x turns are long
+            budget_s=120,  # a ceiling: the sequential rule stops once decided (under load too)
         ),
     )
     gate = gates(report)["perf.latency_p95_ms"]
@@ -123,7 +123,7 @@ def test_ten_times_slower_candidate_is_blocked_with_both_figures_and_ratio(
     assert details["batch_size"] == 1 and details["rounds"] >= 6
     assert 0 < len(details["samples"]["candidate"]) <= 200
     assert 0 < len(details["samples"]["baseline"]) <= 200
-    assert any("pairs of turns" in n and "time budget 8 s" in n for n in gate.notes)
+    assert any("pairs of turns" in n and "time budget 120 s" in n for n in gate.notes)
     json.dumps(report.to_dict())  # what the renderers read is plain JSON
 
 
@@ -135,6 +135,7 @@ def test_same_speed_retrain_passes(project: Project) -> None:
             "models/retrain.skops",
             {"latency_p95_ms": {"max_increase": "10%"}},
             {"latency_p50_ms": {"max_increase": "10%"}},
+            budget_s=20,  # the default: under load, 3 s fit fewer than the 6 blocks a comparison needs
         ),
     )
     assert report.verdict == "pass", [g.message for g in report.gates]
@@ -200,7 +201,7 @@ def test_a_bigger_model_is_blocked_on_size_and_memory(project: Project) -> None:
         {"peak_memory_mb": {"max_increase": "20%"}},
         {"throughput_rows_per_s": {"min": 1}},
         {"load_time_ms": {"max": 600_000}},
-        budget_s=4,
+        budget_s=30,  # a ceiling: the memory probes stop once decided
     )
     doc["data"]["features"] = list(X.columns)
     report = run(project, doc)

@@ -192,7 +192,7 @@ def test_boosters_are_timed_and_probed_in_performance_budgets(
         ]
     }
     doc["models"]["baseline"] = "models/production-xgboost-ubj.ubj"
-    doc["policy"] = {"performance": {"time_budget_s": 30}}  # a ceiling: decided long before
+    doc["policy"] = {"performance": {"time_budget_s": 30}}  # a ceiling: under load 3 s fit too few
     project.config(doc)
     report = execute(
         load_config("mlgate.yaml", cwd=project.root),

@@ -773,6 +773,7 @@ def _rows_stats(metric: Any, scored: Scored, grouped: DataFrame) -> dict[str, An
 
     from mlgate.measure.model.kernels import _FINISH, _SLOPE
     from mlgate.measure.model.metrics import MetricError
+    from mlgate.measure.model.stats import proportion_estimate
     from mlgate.records import Estimate
 
     finish = (metric.family or "").split(":")[2]
@@ -834,7 +835,11 @@ def _rows_stats(metric: Any, scored: Scored, grouped: DataFrame) -> dict[str, An
                 sxy = scb - sc * mb
                 var = (a * a * sxx_c + b * b * sxx_b - 2 * a * b * sxy) / max(n - 1, 1)
                 se = float((max(var, Decimal(0)) / n).sqrt())
-            estimate: Any = Estimate(cand - base, "paired per-row differences", n, se)
+            if metric.family == "rows:zero_one:":  # lc, lb: 1 where the model is right
+                both = int(scb)
+                estimate: Any = proportion_estimate(cand - base, int(sc) - both, int(sb) - both, n)
+            else:
+                estimate = Estimate(cand - base, "paired per-row differences", n, se)
             out[label] = GroupResult(n, cand, base, estimate)
         except MetricError as exc:
             out[label] = exc

@@ -82,6 +82,8 @@ def _estimate(
         auc_c, _, se = delong(y_bin, score_c, score_b, name=metric.name)
         growth = _auc_growth(y_bin, score_c, auc_c)
         return _checked(Estimate(delta, "DeLong", n, se, growth=growth), metric.name)
+    if metric.family == "rows:zero_one:":
+        return _proportions(metric, y, candidate, baseline, delta)
     rng = np.random.default_rng(seed)
     if n <= max_rows:
         kernel = make_kernel(metric, y, candidate, baseline)
@@ -114,6 +116,31 @@ def _estimate(
     method = _note(f"subsample bootstrap (m={max_rows} of {n}, rescaled", drawn, n_boot)
     growth = _growth(metric, None, delta, max_rows, own) * max_rows / n
     return _from_samples(delta, method, n, reps, metric.name, growth)
+
+
+def _proportions(
+    metric: Metric, y: np.ndarray, candidate: Predictions, baseline: Predictions, delta: float
+) -> Estimate:
+    """Accuracy at any n: the rows only one model gets right decide it."""
+    right_c = np.asarray(y == np.asarray(candidate.label), dtype=bool)
+    right_b = np.asarray(y == np.asarray(baseline.label), dtype=bool)
+    only_c = int(np.count_nonzero(right_c & ~right_b))
+    only_b = int(np.count_nonzero(right_b & ~right_c))
+    return _checked(proportion_estimate(delta, only_c, only_b, len(y)), metric.name)
+
+
+def proportion_estimate(delta: float, only_c: int, only_b: int, n: int) -> Estimate:
+    """The Estimate of an accuracy delta from its discordant counts (both engines): rows only the
+    candidate gets right and rows only production gets right. The interval is the paired score
+    interval of those counts (records.paired_proportion_interval); se and growth are those of the
+    per-row differences d ∈ {−1, 0, 1}: var = (differing − n·delta²)/(n − 1), and one more
+    differing row per 1/n of worsening (growth 1/n)."""
+    differ = only_c + only_b
+    var = (differ - n * delta * delta) / (n - 1) if n > 1 else 0.0
+    se = math.sqrt(max(var, 0.0) / n)
+    method = f"paired score interval ({differ} of {n} rows differ)"
+    growth = 1.0 / n if differ else 0.0
+    return Estimate(delta, method, n, se, growth=growth, discordant=(only_c, only_b))
 
 
 def _growth(

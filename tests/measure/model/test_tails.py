@@ -193,3 +193,55 @@ def test_the_too_few_positives_message_and_note() -> None:
         f"too few positives: {positives} in 300 rows, fewer than the 30 the interval of f1 needs "
         "to hold its level; it decides nothing here (neither a block nor a strict-mode pass)",
     )
+
+
+# --- (c) two near-identical models: accuracy on a handful of differing rows -------------------
+
+
+def test_accuracy_of_near_identical_models_keeps_its_level_in_both_modes() -> None:
+    """300 rows of which about 6 differ (only the candidate right: 0.5% of rows, only production:
+    1.5%): the candidate is worse by exactly the tolerance, 0.01. The percentile bootstrap of
+    those few rows passed strict mode wrongly 4.4% of the time (nominal 2.5%, issue 18 (c)); the
+    paired score interval of the differing rows holds both tails. Measured (seeded, 1,000 eval
+    sets): score interval strict 0.8%, default block 1.7%, coverage 97.5%; bootstrap strict
+    4.4%, block 2.5%, coverage 93.1% (benchmarks/paired_accuracy.py)."""
+    from mlgate.measure.model.stats import replicate_scores
+
+    rng = np.random.default_rng(186)
+    right, tol, trials = 0.85, 0.01, 600
+    up, down = 0.005 / (1 - right), 0.015 / right  # true delta −0.01
+    metric = resolve("accuracy", task="binary")
+    score = {"strict": 0, "block": 0, "cover": 0}
+    boot_strict = 0
+    for trial in range(trials):
+        y, cand, base = flips(rng, 300, right=right, up=up, down=down)
+        strict = gate("accuracy", y, cand, base, tol, seed=trial, strict=True)
+        default = gate("accuracy", y, cand, base, tol, seed=trial)
+        assert strict.measurement.estimate.method.startswith("paired score interval (")
+        score["strict"] += strict.result.status == "pass"
+        score["block"] += default.result.status == "fail"
+        lo, hi = default.result.ci
+        score["cover"] += lo <= -tol <= hi
+        index = np.random.default_rng(trial).integers(0, 300, size=(1000, 300))
+        reps = replicate_scores(metric, y, cand, base, index)
+        lo_b = float(np.quantile(reps[:, 0] - reps[:, 1], 0.025))
+        boot_strict += lo_b >= -tol  # the bootstrap's strict pass: wholly inside the tolerance
+    assert score["strict"] / trials <= 0.025, score
+    assert score["block"] / trials <= 0.03, score
+    assert score["cover"] / trials >= 0.95, score
+    assert boot_strict / trials >= 0.035, boot_strict  # what the bootstrap did here
+
+
+def test_the_paired_score_interval_on_its_edges() -> None:
+    from mlgate.records import paired_proportion_interval
+
+    lo, hi = paired_proportion_interval(0, 0, 300, 0.05)  # no row differs: about ±z²/n
+    assert -0.02 < lo < -0.005 and 0.005 < hi < 0.02 and lo == pytest.approx(-hi)
+    lo, hi = paired_proportion_interval(300, 0, 300, 0.05)  # every row only the candidate's
+    assert 0.97 < lo < 1.0 and hi == pytest.approx(1.0, abs=1e-9)
+    est = Estimate(-0.01, "paired score interval (6 of 300 rows differ)", 300, 0.005)
+    est = Estimate(**{**est.__dict__, "discordant": (1, 4)})
+    lo, hi = est.interval(0.05)
+    assert est.prob_at_most(hi) == pytest.approx(0.975, abs=1e-6)
+    assert est.prob_at_most(lo) == pytest.approx(0.025, abs=1e-6)
+    assert lo < -0.01 < hi

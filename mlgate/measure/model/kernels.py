@@ -234,8 +234,7 @@ class _ConfusionKernel:
             cells += offset
             counts.append(np.bincount(cells.ravel(), minlength=c * self.cells))
         if self.joint:  # (resample, true, pred_cand, pred_base) -> one (true, pred) per model
-            joint = counts[0].reshape(c, k, k, k)
-            matrices = np.stack([joint.sum(axis=3), joint.sum(axis=2)], axis=1)
+            matrices = joint_matrices(counts[0].reshape(c, k, k, k))
         else:
             matrices = np.stack([m.reshape(c, k, k) for m in counts], axis=1)
         fn = _CONFUSION[self.how[0]]
@@ -244,6 +243,24 @@ class _ConfusionKernel:
 
     def influence(self) -> None:
         return None
+
+
+def binary_cells(
+    metric: Metric, y: np.ndarray, cand: Predictions, base: Predictions
+) -> tuple[np.ndarray, int] | None:
+    """A binary confusion metric's 8 (truth, candidate, production) cell counts, in the joint
+    code's order, and the positive class's code; None when the labels are not two."""
+    if metric.task != "binary" or (metric.family or "").split(":")[0] != "confusion":
+        return None
+    kernel = _ConfusionKernel(metric, np.asarray(y), cand, base)
+    if kernel.k != 2:
+        return None
+    return np.bincount(kernel.codes[0], minlength=8), kernel.pos
+
+
+def joint_matrices(joint: np.ndarray) -> np.ndarray:
+    """(draws, k, k, k) counts over (truth, candidate, production) -> (draws, model, k, k)."""
+    return np.stack([joint.sum(axis=3), joint.sum(axis=2)], axis=1)
 
 
 def _sums(c: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

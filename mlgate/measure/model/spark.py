@@ -862,6 +862,7 @@ def _confusion_stats(
 
     from mlgate.measure.model.kernels import _CONFUSION
     from mlgate.measure.model.metrics import MetricError
+    from mlgate.measure.model.stats import cell_estimate
     from mlgate.records import Estimate
 
     how = (metric.family or "").split(":")[1:]
@@ -876,8 +877,11 @@ def _confusion_stats(
     k = len(universe)
     pos = code[metric.pos_label] if metric.task == "binary" else 0
     fn = _CONFUSION[how[0]]
+    # binary: the pandas engine's Dirichlet draw of the 8 cell counts (stats.cell_estimate), the
+    # same numbers from the same counts; else the Poisson bootstrap of the rows
+    by_cells = metric.task == "binary" and k == 2
     weighted = None
-    if paired:
+    if paired and not by_cells:
         weighted = _poisson_counts(grouped, cells, keys, inputs, seed=seed, draws=draws)
     out: dict[str, Any] = {}
     for label in sorted({r["_g"] for r in cells}):
@@ -902,7 +906,13 @@ def _confusion_stats(
             cand = float(point[0])
             base = float(point[1]) if scored.has_base else None
             estimate: Any = None
-            if weighted is not None and base is not None:
+            if paired and by_cells and base is not None:
+                joint = np.zeros(8)
+                for _, r in mine:
+                    cell = (code[r["_y"]] * 2 + code[r["_cl"]]) * 2 + code[r["_bl"]]
+                    joint[cell] += int(r["count"])
+                estimate = cell_estimate(metric, joint, pos, cand - base, n_boot=draws, seed=seed)
+            elif weighted is not None and base is not None:
                 with np.errstate(divide="ignore", invalid="ignore"):
                     reps = fn(matrices(weighted), *how[1:], pos=pos)
                 delta = reps[:, 0] - reps[:, 1]
@@ -924,6 +934,11 @@ def _confusion_stats(
                         float(np.std(kept, ddof=1)),
                         tuple(float(v) for v in kept),
                     )
+            if isinstance(estimate, Estimate) and (metric.family or "").endswith(":binary"):
+                # the rows of the positive class, as the pandas engine records them (the
+                # too-few-positives rule, records.MIN_POSITIVES)
+                positives = sum(int(r["count"]) for _, r in mine if code[r["_y"]] == pos)
+                estimate = replace(estimate, positives=positives)
             out[label] = GroupResult(n, cand, base, estimate)
         except MetricError as exc:
             out[label] = exc

@@ -12,13 +12,20 @@ from dataclasses import replace
 import numpy as np
 
 from mlgate.load.predictions import Predictions
-from mlgate.measure.model.kernels import Kernel, make_kernel
+from mlgate.measure.model.kernels import (
+    _CONFUSION,
+    Kernel,
+    binary_cells,
+    joint_matrices,
+    make_kernel,
+)
 from mlgate.measure.model.metrics import Metric, MetricError
 from mlgate.records import Estimate
 
 CHUNK_BYTES = 48_000_000  # working memory of one block of bootstrap resamples
 MAX_DRAWS = 3  # draw at most MAX_DRAWS * B resamples when some are degenerate, then give up
 NOTE_DROPPED = 0.01  # say in `method` when at least this fraction of resamples was redrawn
+PRIOR = 0.5  # added to each (truth, candidate, production) cell of a binary confusion metric
 
 
 def paired_estimate(
@@ -84,6 +91,10 @@ def _estimate(
         return _checked(Estimate(delta, "DeLong", n, se, growth=growth), metric.name)
     if metric.family == "rows:zero_one:":
         return _proportions(metric, y, candidate, baseline, delta)
+    binary = binary_cells(metric, y, candidate, baseline)
+    if binary is not None:
+        cells, pos = binary
+        return cell_estimate(metric, cells, pos, delta, n_boot=n_boot, seed=seed)
     rng = np.random.default_rng(seed)
     if n <= max_rows:
         kernel = make_kernel(metric, y, candidate, baseline)
@@ -141,6 +152,40 @@ def proportion_estimate(delta: float, only_c: int, only_b: int, n: int) -> Estim
     method = f"paired score interval ({differ} of {n} rows differ)"
     growth = 1.0 / n if differ else 0.0
     return Estimate(delta, method, n, se, growth=growth, discordant=(only_c, only_b))
+
+
+def cell_estimate(
+    metric: Metric, cells: np.ndarray, pos: int, delta: float, *, n_boot: int, seed: int
+) -> Estimate:
+    """A binary confusion metric (precision, recall, f1, jaccard, balanced accuracy, MCC,
+    kappa) at any n, on both engines: the 8 (truth, candidate, production) cell counts drawn
+    n_boot times from a Dirichlet with PRIOR added to each cell, the metric of both models on
+    each draw (the posterior of the delta; its percentiles are the interval).
+
+    A row bootstrap resamples only the rows it has seen: when the models disagree on 3 of 300
+    rows it collapses onto those rows, and f1 covered 74% (recall 82%, precision 80%; 30
+    positives). The ½ on each cell (a Jeffreys prior) lets a draw hold disagreements the eval
+    set happened to miss: f1 then covers 97%, recall 97% (benchmarks/rare_positives.py), and at
+    large counts the draw is the row bootstrap's normal limit. The cost is B × 8 numbers at any n.
+    """
+    n = int(cells.sum())
+    rng = np.random.default_rng(seed)
+    draws = rng.dirichlet(np.asarray(cells, dtype=np.float64) + PRIOR, size=n_boot) * n
+    how = (metric.family or "").split(":")[1:]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        values = _CONFUSION[how[0]](
+            joint_matrices(draws.reshape(n_boot, 2, 2, 2)), *how[1:], pos=pos
+        )
+    diff = values[:, 0] - values[:, 1]
+    ok = np.isfinite(diff)
+    if int(ok.sum()) < n_boot / 2:
+        raise MetricError(
+            f"{metric.name}: only {int(ok.sum())} of {n_boot} draws of the cell counts could be "
+            "scored; the eval rows are too few or too unbalanced for it"
+        )
+    growth = _growth(metric, None, delta, n, values[ok, 0])
+    method = f"Dirichlet cell counts (B={n_boot}, ½ added per cell)"
+    return _from_samples(delta, method, n, diff[ok], metric.name, growth)
 
 
 def _growth(

@@ -68,6 +68,8 @@ def best_time(fn: Callable[[], object], repeat: int) -> float:
 
 def draw_time(method: str, n: int, repeat: int) -> float:
     """Time to draw the resample indices the method draws (0 when it draws none)."""
+    if method.startswith("paired bootstrap of the cell counts"):
+        return 0.0  # draws counts per cell, no row indices
     if method.startswith("paired bootstrap"):
         rows = n
     elif method.startswith("subsample bootstrap"):

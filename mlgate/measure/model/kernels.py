@@ -245,17 +245,18 @@ class _ConfusionKernel:
         return None
 
 
-def binary_cells(
+def confusion_cells(
     metric: Metric, y: np.ndarray, cand: Predictions, base: Predictions
-) -> tuple[np.ndarray, int] | None:
-    """A binary confusion metric's 8 (truth, candidate, production) cell counts, in the joint
-    code's order, and the positive class's code; None when the labels are not two."""
-    if metric.task != "binary" or (metric.family or "").split(":")[0] != "confusion":
+) -> tuple[np.ndarray, int, int] | None:
+    """A confusion metric's k³ (truth, candidate, production) joint cell counts (flat, in the
+    joint code's order), k and the positive class's code; None for other metrics and when k³
+    is above JOINT_CELLS (k > 16)."""
+    if (metric.family or "").split(":")[0] != "confusion":
         return None
     kernel = _ConfusionKernel(metric, np.asarray(y), cand, base)
-    if kernel.k != 2:
+    if not kernel.joint:
         return None
-    return np.bincount(kernel.codes[0], minlength=8), kernel.pos
+    return np.bincount(kernel.codes[0], minlength=kernel.k**3), kernel.k, kernel.pos
 
 
 def joint_matrices(joint: np.ndarray) -> np.ndarray:

@@ -7,6 +7,7 @@ detectable worsening with the records (mlgate.records.detectable_worsening).
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import replace
 
 import numpy as np
@@ -15,7 +16,7 @@ from mlgate.load.predictions import Predictions
 from mlgate.measure.model.kernels import (
     _CONFUSION,
     Kernel,
-    binary_cells,
+    confusion_cells,
     joint_matrices,
     make_kernel,
 )
@@ -91,14 +92,16 @@ def _estimate(
         return _checked(Estimate(delta, "DeLong", n, se, growth=growth), metric.name)
     if metric.family == "rows:zero_one:":
         return _proportions(metric, y, candidate, baseline, delta)
-    binary = binary_cells(metric, y, candidate, baseline)
-    if binary is not None:
-        cells, pos = binary
-        return cell_estimate(metric, cells, pos, delta, n_boot=n_boot, seed=seed)
+    joint = confusion_cells(metric, y, candidate, baseline)
+    if joint is not None:
+        cells, k, pos = joint
+        if metric.task == "binary" and k == 2:
+            return cell_estimate(metric, cells, pos, delta, n_boot=n_boot, seed=seed)
+        return multinomial_estimate(metric, cells, k, pos, delta, n_boot=n_boot, seed=seed)
     rng = np.random.default_rng(seed)
     if n <= max_rows:
         kernel = make_kernel(metric, y, candidate, baseline)
-        reps, drawn, own = _bootstrap(kernel, n, n_boot, rng, metric.name)
+        reps, drawn, own = _row_bootstrap(kernel, n, n_boot, rng, metric.name)
         growth = _growth(metric, kernel.influence(), delta, n, own)
         return _from_samples(
             delta,
@@ -122,7 +125,7 @@ def _estimate(
     y_sub, cand_sub, base_sub = y[sub], candidate.take(sub), baseline.take(sub)
     delta_sub = metric.score(y_sub, cand_sub) - metric.score(y_sub, base_sub)
     kernel = make_kernel(metric, y_sub, cand_sub, base_sub)
-    reps, drawn, own = _bootstrap(kernel, max_rows, n_boot, rng, metric.name)
+    reps, drawn, own = _row_bootstrap(kernel, max_rows, n_boot, rng, metric.name)
     reps = delta + (reps - delta_sub) * math.sqrt(max_rows / n)
     method = _note(f"subsample bootstrap (m={max_rows} of {n}, rescaled", drawn, n_boot)
     growth = _growth(metric, None, delta, max_rows, own) * max_rows / n
@@ -186,6 +189,38 @@ def cell_estimate(
     growth = _growth(metric, None, delta, n, values[ok, 0])
     method = f"Dirichlet cell counts (B={n_boot}, ½ added per cell)"
     return _from_samples(delta, method, n, diff[ok], metric.name, growth)
+
+
+def multinomial_estimate(
+    metric: Metric, cells: np.ndarray, k: int, pos: int, delta: float, *, n_boot: int, seed: int
+) -> Estimate:
+    """A confusion metric on k > 2 labels (multiclass precision/recall/f1/jaccard, balanced
+    accuracy, MCC, kappa) at any n, on both engines: the paired row bootstrap drawn as cell counts.
+
+    Drawing n rows with replacement gives the k³ (truth, candidate, production) counts a
+    Multinomial(n, cells / n) law, so drawing those counts directly is the same bootstrap (same
+    distribution, other random numbers than row indices) at a cost of B × (cells seen) instead
+    of B × n: no subsample above max_bootstrap_rows, and Spark draws it from the counts it sums.
+    """
+    cells = np.asarray(cells, dtype=np.int64)
+    n = int(cells.sum())
+    seen = np.flatnonzero(cells)
+    share = cells[seen] / n
+    how = (metric.family or "").split(":")[1:]
+    rng = np.random.default_rng(seed)
+
+    def score(size: int) -> np.ndarray:
+        counts = np.zeros((size, k**3))
+        counts[:, seen] = rng.multinomial(n, share, size=size)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            matrices = joint_matrices(counts.reshape(size, k, k, k))
+            return np.asarray(_CONFUSION[how[0]](matrices, *how[1:], pos=pos))
+
+    step = max(1, CHUNK_BYTES // (8 * 2 * k**3))
+    reps, drawn, own = _bootstrap(score, step, n_boot, metric.name)
+    growth = _growth(metric, None, delta, n, own)
+    head = f"paired bootstrap of the cell counts (B={n_boot}, multinomial over {len(seen)} cells"
+    return _from_samples(delta, _note(head, drawn, n_boot), n, reps, metric.name, growth)
 
 
 def _growth(
@@ -259,17 +294,28 @@ def delong(
 # ---------------------------------------------------------------- bootstrap driver
 
 
-def _bootstrap(
+def _row_bootstrap(
     kernel: Kernel, n: int, n_boot: int, rng: np.random.Generator, name: str
 ) -> tuple[np.ndarray, int, np.ndarray]:
+    """_bootstrap over resamples of row indices, scored by the metric's kernel."""
+    dtype = np.int32 if n < 2**31 else np.int64
+
+    def score(size: int) -> np.ndarray:
+        return kernel.replicates(rng.integers(0, n, size=(size, n), dtype=dtype))
+
+    return _bootstrap(score, _chunk(kernel, n), n_boot, name)
+
+
+def _bootstrap(
+    score: Callable[[int], np.ndarray], step: int, n_boot: int, name: str
+) -> tuple[np.ndarray, int, np.ndarray]:
     """n_boot finite delta replicates, how many resamples were drawn to get them, and the
-    candidate's own metric on those resamples.
+    candidate's own metric on those resamples. `score(size)` draws `size` resamples and gives
+    both models' metric on each, (size, 2), at most `step` at a time.
 
     Resamples on which the metric is undefined are replaced by further draws from the same
     generator, so the result stays a pure function of the seed.
     """
-    step = _chunk(kernel, n)
-    dtype = np.int32 if n < 2**31 else np.int64
     parts, own, have, drawn = [], [], 0, 0
     while have < n_boot:
         if drawn >= MAX_DRAWS * n_boot:
@@ -278,7 +324,7 @@ def _bootstrap(
                 "scored; the eval rows are too few or too unbalanced for it"
             )
         size = min(step, n_boot - have, MAX_DRAWS * n_boot - drawn)
-        values = kernel.replicates(rng.integers(0, n, size=(size, n), dtype=dtype))
+        values = score(size)
         delta = values[:, 0] - values[:, 1]
         ok = np.isfinite(delta)
         parts.append(delta[ok])

@@ -285,6 +285,35 @@ def test_binary_confusion_draws_agree_with_the_row_bootstrap_at_large_counts(nam
     assert abs((d_lo + d_hi) / 2 - (lo + hi) / 2) < 0.1 * (hi - lo)
 
 
+def _four_classes(n: int, seed: int) -> tuple[np.ndarray, Predictions, Predictions]:
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, 4, n)
+    signal = np.eye(4)[y] * 1.5 + rng.normal(size=(n, 4))
+    cand, base = (signal + noise * rng.normal(size=(n, 4)) for noise in (0.6, 0.5))
+    return y, Predictions(cand.argmax(axis=1)), Predictions(base.argmax(axis=1))
+
+
+@pytest.mark.parametrize(
+    "name", ["f1_macro", "recall_weighted", "balanced_accuracy", "matthews_corrcoef", "cohen_kappa"]
+)
+def test_multiclass_confusion_draws_the_row_bootstrap_as_cell_counts(name):
+    """Multiclass confusion metrics draw the 64 (truth, candidate, production) counts from a
+    Multinomial(n, counts / n) — the row bootstrap's own law — so the interval agrees with
+    resampling row indices, at any n and without a subsample above max_rows."""
+    metric = resolve(name, task="multiclass")
+    y, cand, base = _four_classes(3000, seed=5)
+    drawn = paired_estimate(metric, y, cand, base, seed=3)
+    assert drawn.method == "paired bootstrap of the cell counts (B=1000, multinomial over 64 cells)"
+    index = np.random.default_rng(3).integers(0, len(y), size=(1000, len(y)))
+    reps = replicate_scores(metric, y, cand, base, index)
+    lo, hi = np.quantile(reps[:, 0] - reps[:, 1], [0.025, 0.975])
+    d_lo, d_hi = drawn.interval(0.05)
+    assert d_hi - d_lo == pytest.approx(hi - lo, rel=0.1)
+    assert abs((d_lo + d_hi) / 2 - (lo + hi) / 2) < 0.1 * (hi - lo)
+    assert paired_estimate(metric, y, cand, base, seed=3) == drawn
+    assert paired_estimate(metric, y, cand, base, seed=3, max_rows=1000) == drawn  # no subsample
+
+
 @pytest.mark.parametrize("name", ["r2", "explained_variance", "rmse", "mape"])
 def test_large_n_regression_per_row_differences(name):
     x, y = make_regression(5000, n_features=6, noise=25.0, random_state=8)

@@ -857,13 +857,12 @@ def _confusion_stats(
     draws: int,
 ) -> dict[str, Any]:
     """Confusion-matrix metrics from counts per (group, truth, candidate, baseline label); the
-    interval drawn from those counts as the pandas engine draws it (up to 16 labels), else from
-    the counts weighted by a hash-seeded Poisson bootstrap."""
+    interval from the same counts weighted by a hash-seeded Poisson bootstrap."""
     import numpy as np
 
-    from mlgate.measure.model.kernels import _CONFUSION, _ConfusionKernel
+    from mlgate.measure.model.kernels import _CONFUSION
     from mlgate.measure.model.metrics import MetricError
-    from mlgate.measure.model.stats import cell_estimate, multinomial_estimate
+    from mlgate.measure.model.stats import cell_estimate
     from mlgate.records import Estimate
 
     how = (metric.family or "").split(":")[1:]
@@ -878,11 +877,9 @@ def _confusion_stats(
     k = len(universe)
     pos = code[metric.pos_label] if metric.task == "binary" else 0
     fn = _CONFUSION[how[0]]
-    # the pandas engine's draws from the (truth, candidate, production) cell counts, the same
-    # numbers from the same counts: binary, a Dirichlet (stats.cell_estimate); up to 16 labels, a
-    # multinomial (stats.multinomial_estimate); more labels, a Poisson bootstrap of the rows
-    dirichlet = metric.task == "binary" and k == 2
-    by_cells = k**3 <= _ConfusionKernel.JOINT_CELLS
+    # binary: the pandas engine's Dirichlet draw of the 8 cell counts (stats.cell_estimate), the
+    # same numbers from the same counts; else the Poisson bootstrap of the rows
+    by_cells = metric.task == "binary" and k == 2
     weighted = None
     if paired and not by_cells:
         weighted = _poisson_counts(grouped, cells, keys, inputs, seed=seed, draws=draws)
@@ -910,17 +907,11 @@ def _confusion_stats(
             base = float(point[1]) if scored.has_base else None
             estimate: Any = None
             if paired and by_cells and base is not None:
-                joint = np.zeros(k**3, dtype=np.int64)
+                joint = np.zeros(8)
                 for _, r in mine:
-                    cell = (code[r["_y"]] * k + code[r["_cl"]]) * k + code[r["_bl"]]
+                    cell = (code[r["_y"]] * 2 + code[r["_cl"]]) * 2 + code[r["_bl"]]
                     joint[cell] += int(r["count"])
-                delta = cand - base
-                if dirichlet:
-                    estimate = cell_estimate(metric, joint, pos, delta, n_boot=draws, seed=seed)
-                else:
-                    estimate = multinomial_estimate(
-                        metric, joint, k, pos, delta, n_boot=draws, seed=seed
-                    )
+                estimate = cell_estimate(metric, joint, pos, cand - base, n_boot=draws, seed=seed)
             elif weighted is not None and base is not None:
                 with np.errstate(divide="ignore", invalid="ignore"):
                     reps = fn(matrices(weighted), *how[1:], pos=pos)

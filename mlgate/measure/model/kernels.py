@@ -264,6 +264,15 @@ def joint_matrices(joint: np.ndarray) -> np.ndarray:
     return np.stack([joint.sum(axis=3), joint.sum(axis=2)], axis=1)
 
 
+def score_cells(metric: Metric, joint: np.ndarray, pos: int) -> np.ndarray:
+    """Both models' confusion metric on drawn joint counts: (draws, k, k, k) over (truth,
+    candidate, production) -> (draws, 2), NaN where the metric is undefined on a draw."""
+    how = (metric.family or "").split(":")[1:]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        matrices = joint_matrices(np.asarray(joint, dtype=np.float64))
+        return np.asarray(_CONFUSION[how[0]](matrices, *how[1:], pos=pos))
+
+
 def _sums(c: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per class: true positives, true count (row sums), predicted count (column sums)."""
     return np.diagonal(c, axis1=-2, axis2=-1), c.sum(axis=-1), c.sum(axis=-2)

@@ -13,13 +13,7 @@ from dataclasses import replace
 import numpy as np
 
 from mlgate.load.predictions import Predictions
-from mlgate.measure.model.kernels import (
-    _CONFUSION,
-    Kernel,
-    confusion_cells,
-    joint_matrices,
-    make_kernel,
-)
+from mlgate.measure.model.kernels import Kernel, confusion_cells, make_kernel, score_cells
 from mlgate.measure.model.metrics import Metric, MetricError
 from mlgate.records import Estimate
 
@@ -174,11 +168,7 @@ def cell_estimate(
     n = int(cells.sum())
     rng = np.random.default_rng(seed)
     draws = rng.dirichlet(np.asarray(cells, dtype=np.float64) + PRIOR, size=n_boot) * n
-    how = (metric.family or "").split(":")[1:]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        values = _CONFUSION[how[0]](
-            joint_matrices(draws.reshape(n_boot, 2, 2, 2)), *how[1:], pos=pos
-        )
+    values = score_cells(metric, draws.reshape(n_boot, 2, 2, 2), pos)
     diff = values[:, 0] - values[:, 1]
     ok = np.isfinite(diff)
     if int(ok.sum()) < n_boot / 2:
@@ -194,27 +184,26 @@ def cell_estimate(
 def multinomial_estimate(
     metric: Metric, cells: np.ndarray, k: int, pos: int, delta: float, *, n_boot: int, seed: int
 ) -> Estimate:
-    """A confusion metric on k > 2 labels (multiclass precision/recall/f1/jaccard, balanced
-    accuracy, MCC, kappa) at any n, on both engines: the paired row bootstrap drawn as cell counts.
+    """A confusion metric other than a binary one on two labels (multiclass precision, recall,
+    f1, jaccard, balanced accuracy, MCC, kappa) at any n: the paired row bootstrap drawn as cell
+    counts.
 
     Drawing n rows with replacement gives the k³ (truth, candidate, production) counts a
     Multinomial(n, cells / n) law, so drawing those counts directly is the same bootstrap (same
     distribution, other random numbers than row indices) at a cost of B × (cells seen) instead
-    of B × n: no subsample above max_bootstrap_rows, and Spark draws it from the counts it sums.
+    of B × n, and needs no subsample above max_bootstrap_rows. (Spark still draws these by its
+    Poisson bootstrap, which has the same law.)
     """
     cells = np.asarray(cells, dtype=np.int64)
     n = int(cells.sum())
     seen = np.flatnonzero(cells)
     share = cells[seen] / n
-    how = (metric.family or "").split(":")[1:]
     rng = np.random.default_rng(seed)
 
     def score(size: int) -> np.ndarray:
         counts = np.zeros((size, k**3))
         counts[:, seen] = rng.multinomial(n, share, size=size)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            matrices = joint_matrices(counts.reshape(size, k, k, k))
-            return np.asarray(_CONFUSION[how[0]](matrices, *how[1:], pos=pos))
+        return score_cells(metric, counts.reshape(size, k, k, k), pos)
 
     step = max(1, CHUNK_BYTES // (8 * 2 * k**3))
     reps, drawn, own = _bootstrap(score, step, n_boot, metric.name)

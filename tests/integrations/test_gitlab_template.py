@@ -274,6 +274,10 @@ class Runner:
             k: v for k, v in os.environ.items() if not k.startswith(("CI", "GITLAB", "MLGATE"))
         }
         clean["PATH"] = bin_dir + os.pathsep + clean.get("PATH", "")
+        # The shell executor runs `bash -c` with a socket as stdin: bash then reads ~/.bashrc
+        # when SHLVL is unset (a shell not started from a shell), and a pyenv or conda init there
+        # puts another `python` ahead of this checkout's. The job gets a home with no dotfiles.
+        clean["HOME"] = str(self.home)
         clean.update(env or {})
         return subprocess.run(
             args,

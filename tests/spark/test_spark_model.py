@@ -13,6 +13,7 @@ import yaml
 from support.frames import customers
 
 from mlgate.config import load_config
+from mlgate.measure.model.stats import NORMAL_ROWS
 from mlgate.pipeline import RunOptions, execute
 from mlgate.records import GateResult, Report
 
@@ -90,10 +91,8 @@ def by_id(report: Report) -> dict[str, GateResult]:
 
 @pytest.fixture(scope="module")
 def reports(spark: Any, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Report]:
-    per_row = {"max_bootstrap_rows": 1000}  # 3000 rows: the pandas engine's per-row path
     return {
-        "pandas": run(project(tmp_path_factory.mktemp("p"), "pandas", policy=per_row)),
-        "bootstrap": run(project(tmp_path_factory.mktemp("b"), "pandas")),
+        "pandas": run(project(tmp_path_factory.mktemp("p"), "pandas")),
         "spark2": run(project(tmp_path_factory.mktemp("s2"), "spark", parts=2)),
         "spark7": run(project(tmp_path_factory.mktemp("s7"), "spark", parts=7)),
     }
@@ -110,8 +109,8 @@ def test_same_gate_ids_statuses_and_verdict(reports: dict[str, Report]) -> None:
     assert {"by_country[country=FR]", "by_age[age=40-60]"} <= set(spark_status)
     assert by_id(spark_report)["model.average_precision"].message == (
         "model.average_precision: average_precision is not computed on engine: spark yet (on "
-        "Spark: accuracy, log_loss, brier, mse/rmse/mae/mape and their neg_ forms, "
-        "precision/recall/f1/jaccard, balanced_accuracy, matthews_corrcoef, cohen_kappa, binary "
+        "Spark: accuracy, log_loss, brier, mse/rmse/mae/mape and their neg_ forms, r2, "
+        "explained_variance, precision/recall/f1/jaccard, balanced_accuracy, matthews_corrcoef, cohen_kappa, binary "
         "roc_auc; docs/spark.md)"
     )
 
@@ -119,7 +118,7 @@ def test_same_gate_ids_statuses_and_verdict(reports: dict[str, Report]) -> None:
 def test_exact_metrics_agree_with_pandas_to_1e9(reports: dict[str, Report]) -> None:
     pandas_gates, spark_gates = by_id(reports["pandas"]), by_id(reports["spark2"])
     sliced = [i for i in pandas_gates if i.startswith(("by_country[", "by_age["))]
-    compared = 0
+    compared = ci_compared = 0
     for gate_id in [*EXACT, *sliced]:
         want, got = pandas_gates[gate_id], spark_gates[gate_id]
         if want.status == "skipped":
@@ -128,11 +127,13 @@ def test_exact_metrics_agree_with_pandas_to_1e9(reports: dict[str, Report]) -> N
         for key in ("candidate", "baseline", "delta"):
             assert getattr(got, key) == pytest.approx(getattr(want, key), abs=1e-9), (gate_id, key)
         assert want.ci is not None and got.ci is not None
-        if not gate_id.startswith("by_country["):  # < 1000 rows: the pandas engine bootstraps
+        if want.details["n"] >= NORMAL_ROWS:  # below, the pandas engine bootstraps them
             assert got.ci == pytest.approx(want.ci, abs=1e-9), gate_id
+            ci_compared += 1
         assert got.details["n"] == want.details["n"]
         compared += 1
     assert compared >= len(EXACT) + 5
+    assert ci_compared >= len(EXACT) + 2
     for gate_id in ("model.f1", "model.balanced_accuracy"):  # exact point values from counts
         for key in ("candidate", "baseline", "delta"):
             want = getattr(pandas_gates[gate_id], key)
@@ -143,7 +144,7 @@ def test_bootstrap_intervals_within_monte_carlo_error(reports: dict[str, Report]
     """f1 and balanced accuracy: Poisson bootstrap on Spark vs the pandas engine's paired
     bootstrap (B=1000 each): the half-widths agree within 15% (an sd from 1000 replicates has
     a relative Monte-Carlo error of about 2.2%; the two schemes also differ by O(1/n))."""
-    pandas_gates, spark_gates = by_id(reports["bootstrap"]), by_id(reports["spark2"])
+    pandas_gates, spark_gates = by_id(reports["pandas"]), by_id(reports["spark2"])
     for gate_id in ("model.f1", "model.balanced_accuracy"):
         want, got = pandas_gates[gate_id], spark_gates[gate_id]
         assert want.ci is not None and got.ci is not None

@@ -21,6 +21,11 @@ CHUNK_BYTES = 48_000_000  # working memory of one block of bootstrap resamples
 MAX_DRAWS = 3  # draw at most MAX_DRAWS * B resamples when some are degenerate, then give up
 NOTE_DROPPED = 0.01  # say in `method` when at least this fraction of resamples was redrawn
 PRIOR = 0.5  # added to each (truth, candidate, production) cell of a binary confusion metric
+# From this many rows a metric with per-row terms (a mean of per-row losses, r2, explained
+# variance) is decided by the normal interval of its per-row paired differences: it covered as
+# the B=1000 row bootstrap did at 300-3,000 rows (docs/design.md §5), at the cost of two metric
+# calls instead of B x rows gathered values.
+NORMAL_ROWS = 300
 
 
 def paired_estimate(
@@ -39,8 +44,10 @@ def paired_estimate(
     `delta`: the point delta when the caller already scored both models with this (bound)
     metric on these rows — passed in so the models are not scored twice.
 
-    n ≤ max_rows: seeded paired bootstrap (vectorised where the metric allows). Binary ROC AUC:
-    DeLong at any n. n > max_rows: per-row paired differences for decomposable metrics, else a
+    Accuracy: the paired score interval; confusion metrics: seeded draws of the cell counts;
+    binary ROC AUC: DeLong — at any n. Metrics with per-row terms (losses, r2, explained
+    variance): per-row paired differences from NORMAL_ROWS rows (a bootstrap below). The rest:
+    n ≤ max_rows, a seeded paired row bootstrap (vectorised where the metric allows); above, a
     subsample bootstrap on max_rows rows rescaled to n. Raises MetricError if it cannot be formed.
     A metric of the positive class records how many positives the rows hold (Estimate.positives).
     """
@@ -93,10 +100,17 @@ def _estimate(
             return cell_estimate(metric, cells, pos, delta, n_boot=n_boot, seed=seed)
         return multinomial_estimate(metric, cells, k, pos, delta, n_boot=n_boot, seed=seed)
     rng = np.random.default_rng(seed)
+    kernel = make_kernel(metric, y, candidate, baseline)
+    influence = kernel.influence()
+    if influence is not None and (n >= NORMAL_ROWS or n > max_rows):
+        se = float(np.std(influence, ddof=1)) / math.sqrt(n)
+        growth = _growth(metric, influence, delta, n, None)
+        return _checked(
+            Estimate(delta, "paired per-row differences", n, se, growth=growth), metric.name
+        )
     if n <= max_rows:
-        kernel = make_kernel(metric, y, candidate, baseline)
         reps, drawn, own = _row_bootstrap(kernel, n, n_boot, rng, metric.name)
-        growth = _growth(metric, kernel.influence(), delta, n, own)
+        growth = _growth(metric, influence, delta, n, own)
         return _from_samples(
             delta,
             _note(f"paired bootstrap (B={n_boot}", drawn, n_boot),
@@ -104,14 +118,6 @@ def _estimate(
             reps,
             metric.name,
             growth,
-        )
-    kernel = make_kernel(metric, y, candidate, baseline)
-    influence = kernel.influence()
-    if influence is not None:
-        se = float(np.std(influence, ddof=1)) / math.sqrt(n)
-        growth = _growth(metric, influence, delta, n, None)
-        return _checked(
-            Estimate(delta, "paired per-row differences", n, se, growth=growth), metric.name
         )
     # The rest: bootstrap a seeded subsample of m rows, recentred on the full-data delta and
     # shrunk by sqrt(m/n) — the spread of a smooth statistic scales as 1/sqrt(rows).

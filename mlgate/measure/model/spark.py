@@ -138,8 +138,9 @@ ROWS_LOSSES = ("zero_one", "log_loss", "brier", "squared", "absolute", "ape")
 MAX_LABELS = 10_000  # distinct labels read to tell the task and the positive class
 NOT_ON_SPARK = (
     "{id}: {metric} is not computed on engine: spark yet (on Spark: accuracy, log_loss, "
-    "brier, mse/rmse/mae/mape and their neg_ forms, precision/recall/f1/jaccard, "
-    "balanced_accuracy, matthews_corrcoef, cohen_kappa, binary roc_auc; docs/spark.md)"
+    "brier, mse/rmse/mae/mape and their neg_ forms, r2, explained_variance, "
+    "precision/recall/f1/jaccard, balanced_accuracy, matthews_corrcoef, cohen_kappa, binary "
+    "roc_auc; docs/spark.md)"
 )
 ERROR_TAG = "MLGATE-ERROR:"  # how a worker's MlgateError reaches the driver's message
 _LOADED: dict[tuple[int, str], Any] = {}  # per Python worker: a broadcast's models, loaded once
@@ -198,7 +199,7 @@ def _supported(metric: Any, task: str) -> bool:
         return False
     if family[0] == "rows":
         return family[1] in ROWS_LOSSES and not (family[1] == "log_loss" and task != "binary")
-    return family[0] == "confusion" or (family[0] == "auc" and task == "binary")
+    return family[0] in ("confusion", "sums") or (family[0] == "auc" and task == "binary")
 
 
 # --- predictions --------------------------------------------------------------------------
@@ -678,6 +679,8 @@ def _stats(
     try:
         if kind == "rows":
             return _rows_stats(metric, scored, grouped)
+        if kind == "sums":
+            return _sums_stats(metric, scored, grouped)
         if kind == "confusion":
             return _confusion_stats(
                 metric,
@@ -843,6 +846,107 @@ def _rows_stats(metric: Any, scored: Scored, grouped: DataFrame) -> dict[str, An
             out[label] = GroupResult(n, cand, base, estimate)
         except MetricError as exc:
             out[label] = exc
+    return out
+
+
+def _sums_stats(metric: Any, scored: Scored, grouped: DataFrame) -> dict[str, Any]:
+    """r2 and explained variance: 1 − mean(t) / mean(s) per model, s = (y − ȳ)² and t = e² (r2)
+    or (e − ē)² (explained variance), e = y − prediction — from exact sums over three passes
+    (ranges, then the group means, then the centred terms), so that no value is a difference of
+    large sums. The se is that of the pandas engine's per-row paired differences of the ratio
+    (kernels._SumKernel.influence, the delta method), from the sums of d = t_base − t_cand,
+    d², d·s, s and s²."""
+    from decimal import Decimal, localcontext
+
+    from pyspark.sql import functions as F
+
+    from mlgate.measure.model.metrics import MetricError
+    from mlgate.records import Estimate
+
+    centred = (metric.family or "").split(":")[1] != "r2"
+    tags = ["c", "b"] if scored.has_base else ["c"]
+    y = F.col("_y").cast("double")
+    rows = grouped.select(
+        "_g", y.alias("y"), *[(y - F.col(f"_{t}l").cast("double")).alias(f"e{t}") for t in tags]
+    )
+    cols = ["y", *[f"e{t}" for t in tags]]
+    spans = rows.agg(
+        F.count(F.lit(1)).alias("_n"),
+        *[f(c).alias(f"{f.__name__}{c}") for c in cols for f in (F.min, F.max)],
+    ).collect()[0]
+    total = int(spans["_n"])
+    width = {c: float((spans[f"max{c}"] or 0) - (spans[f"min{c}"] or 0)) for c in cols}
+    largest = max(max(abs(float(spans[f"{f}{c}"] or 0)) for f in ("min", "max")) for c in cols)
+    plain = _scale(largest, total)
+    means = {
+        r["_g"]: r
+        for r in rows.groupBy("_g")
+        .agg(
+            F.count(F.lit(1)).alias("_n"),
+            *[F.sum(F.col(c).cast(plain)).alias(f"s{c}") for c in cols],
+        )
+        .collect()
+    }
+    mean_of = {
+        c: {g: float(Decimal(r[f"s{c}"]) / int(r["_n"])) for g, r in means.items()} for c in cols
+    }
+
+    def at_group(column: str) -> Column:  # the group's mean, as a literal per group
+        chain = None
+        for g, value in mean_of[column].items():
+            chain = (
+                F.when(F.col("_g") == _lit(g), F.lit(value))
+                if chain is None
+                else chain.when(F.col("_g") == _lit(g), F.lit(value))
+            )
+        return chain.otherwise(F.lit(0.0)) if chain is not None else F.lit(0.0)
+
+    spread = (F.col("y") - at_group("y")) ** 2
+    term = {
+        t: (F.col(f"e{t}") - at_group(f"e{t}")) ** 2 if centred else F.col(f"e{t}") ** 2
+        for t in tags
+    }
+    bound = max(width["y"], *[width[f"e{t}"] if centred else largest for t in tags]) ** 2
+    exact = _scale(bound, total)
+    parts = rows.select("_g", spread.alias("s"), *[term[t].alias(f"t{t}") for t in tags])
+    sums = [F.sum(F.col("s").cast(exact)).alias("ss")]
+    sums += [F.sum(F.col(f"t{t}").cast(exact)).alias(f"st{t}") for t in tags]
+    if scored.has_base:
+        d = F.col("tb") - F.col("tc")
+        sums += [
+            F.sum((F.col("s") * F.col("s")).cast(exact)).alias("sss"),
+            F.sum(d.cast(exact)).alias("sd"),
+            F.sum((d * d).cast(exact)).alias("sdd"),
+            F.sum((d * F.col("s")).cast(exact)).alias("sds"),
+        ]
+    out: dict[str, Any] = {}
+    for r in parts.groupBy("_g").agg(*sums).collect():
+        label, n = r["_g"], int(means[r["_g"]]["_n"])
+        with localcontext() as ctx:
+            ctx.prec = 80
+            ss = Decimal(r["ss"])
+            if ss == 0:
+                out[label] = MetricError(
+                    f"{metric.name}: the target is constant on these rows, so it has no "
+                    "variance to explain; gate an error metric (mae, rmse) here instead"
+                )
+                continue
+            cand = float(1 - Decimal(r["stc"]) / ss)
+            if not scored.has_base:
+                out[label] = GroupResult(n, cand, None, None)
+                continue
+            base = float(1 - Decimal(r["stb"]) / ss)
+            scale, mean_d = ss / n, Decimal(r["sd"]) / n
+            delta = mean_d / scale
+            var = (
+                Decimal(r["sdd"])
+                - n * mean_d * mean_d
+                - 2 * delta * (Decimal(r["sds"]) - n * mean_d * scale)
+                + delta * delta * (Decimal(r["sss"]) - n * scale * scale)
+            ) / (scale * scale * max(n - 1, 1))
+            se = float((max(var, Decimal(0)) / n).sqrt())
+        estimate = Estimate(cand - base, "paired per-row differences", n, se)
+        out[label] = GroupResult(n, cand, base, estimate)
     return out
 
 

@@ -5,8 +5,8 @@ the time of paired_estimate, the time of scoring both models once with the same 
 scikit-learn call each), their ratio (best of `--repeat` runs each: the run least disturbed by
 other load) and the method used (docs/design.md §5): the paired score interval (accuracy),
 cell-count draws (confusion metrics), DeLong (binary ROC AUC) and per-row differences (losses, r2,
-explained variance, from 300 rows) at any n; the rest, the paired bootstrap (B=1000) below
-policy.max_bootstrap_rows (20k) and a bootstrap of a 20k-row subsample above it.
+explained variance, median error, from 300 rows) at any n; the rest, the paired bootstrap
+(B=1000) below policy.max_bootstrap_rows (20k) and a bootstrap of a 20k-row subsample above it.
 
 `draw` is the floor of any exact paired bootstrap with this resample scheme: the time to draw its
 B x rows resample indices and nothing else (what the seed fixes, so intervals stay the same), and

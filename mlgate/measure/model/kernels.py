@@ -18,6 +18,7 @@ loop changed no estimate.
 from __future__ import annotations
 
 import contextlib
+import math
 from collections.abc import Callable
 from typing import Any, Protocol
 
@@ -528,8 +529,34 @@ class _OrderKernel:
             out.append((error[low] + error[high]) / 2)
         return np.stack(out, axis=1)
 
-    def influence(self) -> None:
-        return None
+    def influence(self) -> np.ndarray | None:
+        """The median's per-row influence, (½ − 1[|e| ≤ m]) times the sparsity 1/f(m) of the
+        errors at their median m, candidate minus baseline; None for the max, and where the
+        sparsity cannot be read (ties fill the window around the median)."""
+        if self.how != "median":
+            return None
+        each = []
+        for (error, _), raw in zip(self.errors, self.raw, strict=True):
+            spread = _sparsity(error)
+            if spread is None:
+                return None
+            each.append((0.5 - (raw <= np.median(raw))) * spread)
+        return np.asarray(each[0] - each[1])
+
+
+def _sparsity(ordered: np.ndarray, alpha: float = 0.05) -> float | None:
+    """1/f at the median of the sorted values: the spread of the order statistics in a window of
+    Hall and Sheather's bandwidth around it (the width of the level-alpha interval's own
+    quantiles); None when the window holds a single value."""
+    from statistics import NormalDist
+
+    n = len(ordered)
+    z = NormalDist().inv_cdf(1 - alpha / 2)
+    h = n ** (-1 / 3) * z ** (2 / 3) * (1.5 * NormalDist().pdf(0.0) ** 2) ** (1 / 3)
+    lo, hi = max(0.5 - h, 0.0), min(0.5 + h, 1.0)
+    top = ordered[min(n - 1, math.ceil(n * hi) - 1)]
+    bottom = ordered[max(0, math.ceil(n * lo) - 1)]
+    return float(top - bottom) / (hi - lo) if top > bottom else None
 
 
 _KERNELS: dict[str, Callable[[Metric, np.ndarray, Predictions, Predictions], Kernel]] = {

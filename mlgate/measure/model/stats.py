@@ -22,9 +22,9 @@ MAX_DRAWS = 3  # draw at most MAX_DRAWS * B resamples when some are degenerate, 
 NOTE_DROPPED = 0.01  # say in `method` when at least this fraction of resamples was redrawn
 PRIOR = 0.5  # added to each (truth, candidate, production) cell of a binary confusion metric
 # From this many rows a metric with per-row terms (a mean of per-row losses, r2, explained
-# variance) is decided by the normal interval of its per-row paired differences: it covered as
-# the B=1000 row bootstrap did at 300-3,000 rows (docs/design.md §5), at the cost of two metric
-# calls instead of B x rows gathered values.
+# variance, the median error's influence) is decided by the normal interval of its per-row
+# paired differences: it covered as the B=1000 row bootstrap did at 300-3,000 rows
+# (docs/design.md §5), at the cost of two metric calls instead of B x rows gathered values.
 NORMAL_ROWS = 300
 
 
@@ -46,7 +46,8 @@ def paired_estimate(
 
     Accuracy: the paired score interval; confusion metrics: seeded draws of the cell counts;
     binary ROC AUC: DeLong — at any n. Metrics with per-row terms (losses, r2, explained
-    variance): per-row paired differences from NORMAL_ROWS rows (a bootstrap below). The rest:
+    variance, the median error's influence): per-row paired differences from NORMAL_ROWS rows
+    (a bootstrap below). The rest:
     n ≤ max_rows, a seeded paired row bootstrap (vectorised where the metric allows); above, a
     subsample bootstrap on max_rows rows rescaled to n. Raises MetricError if it cannot be formed.
     A metric of the positive class records how many positives the rows hold (Estimate.positives).
@@ -105,9 +106,10 @@ def _estimate(
     if influence is not None and (n >= NORMAL_ROWS or n > max_rows):
         se = float(np.std(influence, ddof=1)) / math.sqrt(n)
         growth = _growth(metric, influence, delta, n, None)
-        return _checked(
-            Estimate(delta, "paired per-row differences", n, se, growth=growth), metric.name
-        )
+        method = "paired per-row differences"
+        if (metric.family or "").startswith("order:"):
+            method = "paired median influence (Hall–Sheather sparsity)"
+        return _checked(Estimate(delta, method, n, se, growth=growth), metric.name)
     if n <= max_rows:
         reps, drawn, own = _row_bootstrap(kernel, n, n_boot, rng, metric.name)
         growth = _growth(metric, influence, delta, n, own)
@@ -230,11 +232,13 @@ def _growth(
     spread p(1 − p)/n_eff tells how many rows it rests on: growth 1/n_eff. Else 0 (the spread is
     taken as measured).
     """
+    kind = (metric.family or "").split(":")[0]
+    if influence is not None and kind == "order":
+        return 0.0  # a median's spread is its density's, not the rows that differ: as measured
     if influence is not None:
         rows = np.asarray(influence, dtype=np.float64) + delta  # each row's share of the delta
         size = float(np.mean(np.abs(rows)))
         return float(np.mean(rows**2)) / size / n if size > 0 else 0.0
-    kind = (metric.family or "").split(":")[0]
     if own is None or len(own) < 2 or kind not in ("confusion", "rank"):
         return 0.0
     p = float(np.mean(own))

@@ -139,15 +139,25 @@ class _RowKernel:
 
     def __init__(self, metric: Metric, y: np.ndarray, cand: Predictions, base: Predictions) -> None:
         _, loss, self.finish = (metric.family or "").split(":")
-        self.rows = np.stack([_ROW_LOSS[loss](*metric.inputs(y, p)) for p in (cand, base)])
+        # two arrays, not one stacked (2, n) copy: a fresh 2n-float block costs page faults
+        self.rows = [_ROW_LOSS[loss](*metric.inputs(y, p)) for p in (cand, base)]
 
     def replicates(self, index: np.ndarray) -> np.ndarray:
         return _FINISH[self.finish](_gathered(self.rows, index, n=index.shape[1])).T
 
     def influence(self) -> np.ndarray:
-        mean = self.rows.mean(axis=1, keepdims=True)
-        each = _SLOPE[self.finish](mean) * (self.rows - mean)
-        return np.asarray(each[0] - each[1])
+        """slope_c · (l_c − mean_c) − slope_b · (l_b − mean_b), in two passes over the rows."""
+        mean = np.array([self.rows[0].mean(), self.rows[1].mean()])
+        slope = _SLOPE[self.finish](mean)
+        if slope[0] == slope[1]:  # a linear finish (or equal means): one difference of rows
+            out = self.rows[0] - self.rows[1]
+            out -= mean[0] - mean[1]
+            out *= slope[0]
+            return out
+        out = slope[0] * self.rows[0]
+        out -= slope[1] * self.rows[1]
+        out -= slope[0] * mean[0] - slope[1] * mean[1]
+        return out
 
 
 class _SumKernel:
@@ -160,13 +170,15 @@ class _SumKernel:
         yv = np.asarray(y, dtype=np.float64)
         self.y_centred = yv - yv.mean()  # centring keeps Σy² - (Σy)²/n free of cancellation
         self.errors = [_residual(y, metric.inputs(y, p)[1]) for p in (cand, base)]
-        cols = [self.y_centred, self.y_centred**2]
-        for e in self.errors:
-            cols += [e, e**2]
-        self.cols = np.stack(cols)
+        self._cols: np.ndarray | None = None  # built on the first resample: influence needs none
 
     def replicates(self, index: np.ndarray) -> np.ndarray:
-        s = _gathered(self.cols, index)
+        if self._cols is None:
+            cols = [self.y_centred, self.y_centred**2]
+            for e in self.errors:
+                cols += [e, e**2]
+            self._cols = np.stack(cols)
+        s = _gathered(self._cols, index)
         n = index.shape[1]
         total = s[1] - s[0] ** 2 / n
         out = []
@@ -180,10 +192,16 @@ class _SumKernel:
         scale = spread.mean()
         if scale <= 0:
             return None
-        terms = [e**2 if self.how == "r2" else (e - e.mean()) ** 2 for e in self.errors]
-        diff = terms[1] - terms[0]  # delta = mean(diff) / scale, a ratio of means
-        delta = diff.mean() / scale
-        return np.asarray((diff - diff.mean() - delta * (spread - scale)) / scale)
+        terms = [np.square(e if self.how == "r2" else e - e.mean()) for e in self.errors]
+        diff = terms[1]
+        diff -= terms[0]  # delta = mean(diff) / scale, a ratio of means
+        mean = diff.mean()
+        spread -= scale
+        spread *= mean / scale
+        diff -= mean
+        diff -= spread
+        diff /= scale  # (diff − mean − delta · (spread − scale)) / scale, in place
+        return diff
 
 
 def _one_minus_ratio(
@@ -504,20 +522,19 @@ class _OrderKernel:
     def __init__(self, metric: Metric, y: np.ndarray, cand: Predictions, base: Predictions) -> None:
         self.how = (metric.family or "").split(":")[1]
         self.n = len(y)
-        self.errors, self.raw = [], []
-        for pred in (cand, base):
-            error = np.abs(_residual(*metric.inputs(y, pred)[:2]))
-            order = np.argsort(error, kind="stable")
-            self.errors.append((error[order], order))
-            self.raw.append(error)
+        self.raw = [np.abs(_residual(*metric.inputs(y, pred)[:2])) for pred in (cand, base)]
+        self._sorted: list[tuple[np.ndarray, np.ndarray]] | None = None  # on the first resample
 
     def replicates(self, index: np.ndarray) -> np.ndarray:
         if self.how == "max":  # the largest drawn error: no weights needed
             return np.stack([error[index].max(axis=1) for error in self.raw], axis=1)
+        if self._sorted is None:
+            orders = [np.argsort(error, kind="stable") for error in self.raw]
+            self._sorted = [(e[o], o) for e, o in zip(self.raw, orders, strict=True)]
         weights = _weights(index, self.n)
         c, m = index.shape
         out = []
-        for error, order in self.errors:
+        for error, order in self._sorted:
             seen = np.cumsum(_columns(weights, order), axis=1)  # drawn errors up to each one
             # the k-th smallest drawn error is the first whose `seen` exceeds k: one search over
             # all resamples at once, each row lifted above the previous one's total m
@@ -536,27 +553,30 @@ class _OrderKernel:
         if self.how != "median":
             return None
         each = []
-        for (error, _), raw in zip(self.errors, self.raw, strict=True):
-            spread = _sparsity(error)
-            if spread is None:
+        for raw in self.raw:
+            median_sparsity = _median_sparsity(raw)
+            if median_sparsity is None:
                 return None
-            each.append((0.5 - (raw <= np.median(raw))) * spread)
+            median, spread = median_sparsity
+            each.append((0.5 - (raw <= median)) * spread)
         return np.asarray(each[0] - each[1])
 
 
-def _sparsity(ordered: np.ndarray, alpha: float = 0.05) -> float | None:
-    """1/f at the median of the sorted values: the spread of the order statistics in a window of
-    Hall and Sheather's bandwidth around it (the width of the level-alpha interval's own
-    quantiles); None when the window holds a single value."""
+def _median_sparsity(values: np.ndarray, alpha: float = 0.05) -> tuple[float, float] | None:
+    """The median of the values and its sparsity 1/f: the spread of the order statistics in a
+    window of Hall and Sheather's bandwidth around it (for a level-alpha interval), read by one
+    partial sort; None when the window holds a single value."""
     from statistics import NormalDist
 
-    n = len(ordered)
+    n = len(values)
     z = NormalDist().inv_cdf(1 - alpha / 2)
     h = n ** (-1 / 3) * z ** (2 / 3) * (1.5 * NormalDist().pdf(0.0) ** 2) ** (1 / 3)
     lo, hi = max(0.5 - h, 0.0), min(0.5 + h, 1.0)
-    top = ordered[min(n - 1, math.ceil(n * hi) - 1)]
-    bottom = ordered[max(0, math.ceil(n * lo) - 1)]
-    return float(top - bottom) / (hi - lo) if top > bottom else None
+    at = [max(0, math.ceil(n * lo) - 1), (n - 1) // 2, n // 2, min(n - 1, math.ceil(n * hi) - 1)]
+    bottom, low, high, top = np.partition(values, sorted(set(at)))[at]
+    if top <= bottom:
+        return None
+    return float(low + high) / 2, float(top - bottom) / (hi - lo)
 
 
 _KERNELS: dict[str, Callable[[Metric, np.ndarray, Predictions, Predictions], Kernel]] = {

@@ -104,7 +104,7 @@ def _estimate(
     kernel = make_kernel(metric, y, candidate, baseline)
     influence = kernel.influence()
     if influence is not None and (n >= NORMAL_ROWS or n > max_rows):
-        se = float(np.std(influence, ddof=1)) / math.sqrt(n)
+        se = float(np.std(influence, ddof=1)) / math.sqrt(n)  # (not np.dot: BLAS threads)
         growth = _growth(metric, influence, delta, n, None)
         method = "paired per-row differences"
         if (metric.family or "").startswith("order:"):

@@ -7,19 +7,16 @@ the same rows the values, deltas and intervals agree to 1e-9 — sliced too — 
 
 from __future__ import annotations
 
-import itertools
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
-import yaml
 from support.frames import customers
+from support.spark_projects import by_id, engine_reports, write_config, write_eval
 
-from mlgate.config import load_config
-from mlgate.pipeline import RunOptions, execute
-from mlgate.records import GateResult, Report
+from mlgate.records import Report
 
 pytestmark = pytest.mark.spark
 
@@ -60,46 +57,21 @@ def models(root: Path) -> None:
 
 
 def project(root: Path, engine: str, parts: int = 3) -> Path:
-    cur = frame(3000, seed=2)
-    data = root / "data"
-    data.mkdir(parents=True)
-    if engine == "pandas":
-        cur.to_parquet(data / "eval.parquet", index=False)
-        path = "data/eval.parquet"
-    else:
-        (data / "eval").mkdir()
-        shuffled = cur.sample(frac=1.0, random_state=parts)
-        bounds = np.linspace(0, len(cur), parts + 1).astype(int)
-        for i, (lo, hi) in enumerate(itertools.pairwise(bounds)):
-            shuffled.iloc[lo:hi].to_parquet(data / "eval" / f"part-{i:05d}.parquet", index=False)
-        path = "data/eval/"
+    path = write_eval(root, frame(3000, seed=2), engine, parts)
     models(root)
-    config = {
-        "version": 1,
-        "data": {"eval": path, "target": "spend", "id": "customer_id", "features": FEATURES},
-        "engine": engine,
-        "models": {"candidate": "cand.skops", "baseline": "base.skops", "task": "regression"},
-        "gates": {"model": GATES},
-    }
-    (root / "mlgate.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
+    write_config(
+        root,
+        engine,
+        {"eval": path, "target": "spend", "id": "customer_id", "features": FEATURES},
+        {"candidate": "cand.skops", "baseline": "base.skops", "task": "regression"},
+        GATES,
+    )
     return root
-
-
-def run(root: Path) -> Report:
-    return execute(load_config("mlgate.yaml", cwd=root), RunOptions(out_dir=root / "out", env={}))
-
-
-def by_id(report: Report) -> dict[str, GateResult]:
-    return {g.id: g for g in report.gates}
 
 
 @pytest.fixture(scope="module")
 def reports(spark: Any, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Report]:
-    return {
-        "pandas": run(project(tmp_path_factory.mktemp("p"), "pandas")),
-        "spark2": run(project(tmp_path_factory.mktemp("s2"), "spark", parts=2)),
-        "spark5": run(project(tmp_path_factory.mktemp("s5"), "spark", parts=5)),
-    }
+    return engine_reports(tmp_path_factory, project, (2, 5))
 
 
 def test_regression_gates_equal_the_pandas_engine(reports: dict[str, Report]) -> None:

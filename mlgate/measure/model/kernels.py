@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
 import numpy as np
@@ -114,7 +114,9 @@ _SLOPE: dict[str, Callable[[np.ndarray], np.ndarray]] = {
 }
 
 
-def _gathered(columns: np.ndarray, index: np.ndarray, n: int = 1) -> np.ndarray:
+def _gathered(
+    columns: Sequence[np.ndarray] | np.ndarray, index: np.ndarray, n: int = 1
+) -> np.ndarray:
     """Per column, its sum over each resample (divided by n): shape (columns, resamples).
 
     Columns go in pairs as the real and imaginary parts of one complex column: one contiguous
@@ -153,11 +155,11 @@ class _RowKernel:
             out = self.rows[0] - self.rows[1]
             out -= mean[0] - mean[1]
             out *= slope[0]
-            return out
+            return np.asarray(out)
         out = slope[0] * self.rows[0]
         out -= slope[1] * self.rows[1]
         out -= slope[0] * mean[0] - slope[1] * mean[1]
-        return out
+        return np.asarray(out)
 
 
 class _SumKernel:
@@ -201,7 +203,7 @@ class _SumKernel:
         diff -= mean
         diff -= spread
         diff /= scale  # (diff − mean − delta · (spread − scale)) / scale, in place
-        return diff
+        return np.asarray(diff)
 
 
 def _one_minus_ratio(

@@ -69,8 +69,10 @@ def best_time(fn: Callable[[], object], repeat: int) -> float:
 
 def draw_time(method: str, n: int, repeat: int) -> float:
     """Time to draw the resample indices the method draws (0 when it draws none)."""
-    if method.startswith("paired bootstrap of the cell counts"):
-        return 0.0  # draws counts per cell, no row indices
+    if method.startswith(
+        ("paired bootstrap of the cell counts", "paired bootstrap of the largest")
+    ):
+        return 0.0  # draws counts per cell, or only the draws among the largest errors
     if method.startswith("paired bootstrap"):
         rows = n
     elif method.startswith("subsample bootstrap"):

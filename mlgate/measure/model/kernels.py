@@ -88,6 +88,11 @@ def _residual(y: np.ndarray, pred: np.ndarray) -> np.ndarray:
     return np.asarray(y, dtype=np.float64) - np.asarray(pred, dtype=np.float64)
 
 
+def absolute_errors(metric: Metric, y: np.ndarray, pred: Predictions) -> np.ndarray:
+    """|y − prediction| per row, as the median and max error score them."""
+    return np.asarray(np.abs(_residual(*metric.inputs(y, pred)[:2])))
+
+
 _ROW_LOSS: dict[str, Callable[[np.ndarray, np.ndarray, Any], np.ndarray]] = {
     "zero_one": _zero_one,
     "log_loss": _log_loss,
@@ -524,7 +529,7 @@ class _OrderKernel:
     def __init__(self, metric: Metric, y: np.ndarray, cand: Predictions, base: Predictions) -> None:
         self.how = (metric.family or "").split(":")[1]
         self.n = len(y)
-        self.raw = [np.abs(_residual(*metric.inputs(y, pred)[:2])) for pred in (cand, base)]
+        self.raw = [absolute_errors(metric, y, pred) for pred in (cand, base)]
         self._sorted: list[tuple[np.ndarray, np.ndarray]] | None = None  # on the first resample
 
     def replicates(self, index: np.ndarray) -> np.ndarray:

@@ -13,7 +13,13 @@ from dataclasses import replace
 import numpy as np
 
 from mlgate.load.predictions import Predictions
-from mlgate.measure.model.kernels import Kernel, confusion_cells, make_kernel, score_cells
+from mlgate.measure.model.kernels import (
+    Kernel,
+    absolute_errors,
+    confusion_cells,
+    make_kernel,
+    score_cells,
+)
 from mlgate.measure.model.metrics import Metric, MetricError
 from mlgate.records import Estimate
 
@@ -26,6 +32,7 @@ PRIOR = 0.5  # added to each (truth, candidate, production) cell of a binary con
 # paired differences: it covered as the B=1000 row bootstrap did at 300-3,000 rows
 # (docs/design.md §5), at the cost of two metric calls instead of B x rows gathered values.
 NORMAL_ROWS = 300
+MAX_TOP = 16  # max_error: the largest errors per model a resample's maximum is read from
 
 
 def paired_estimate(
@@ -100,6 +107,9 @@ def _estimate(
         if metric.task == "binary" and k == 2:
             return cell_estimate(metric, cells, pos, delta, n_boot=n_boot, seed=seed)
         return multinomial_estimate(metric, cells, k, pos, delta, n_boot=n_boot, seed=seed)
+    if metric.family == "order:max":
+        both = (absolute_errors(metric, y, candidate), absolute_errors(metric, y, baseline))
+        return max_estimate(both, delta, n_boot=n_boot, seed=seed, name=metric.name)
     rng = np.random.default_rng(seed)
     kernel = make_kernel(metric, y, candidate, baseline)
     influence = kernel.influence()
@@ -218,6 +228,60 @@ def multinomial_estimate(
     growth = _growth(metric, None, delta, n, own)
     head = f"paired bootstrap of the cell counts (B={n_boot}, multinomial over {len(seen)} cells"
     return _from_samples(delta, _note(head, drawn, n_boot), n, reps, metric.name, growth)
+
+
+def max_estimate(
+    errors: tuple[np.ndarray, np.ndarray], delta: float, *, n_boot: int, seed: int, name: str
+) -> Estimate:
+    """max_error at any n: the paired row bootstrap, drawing only the draws that can set a max.
+
+    A resample is n uniform draws of rows. Only the TOP largest errors of each model can be its
+    resample's largest unless none of them is drawn, which happens with probability
+    (1 − TOP/n)^n < e^−TOP (< 1.2e−7 per resample). Of the n draws, M ~ Binomial(n, t/n) land in
+    the union of those t rows, each uniformly there: so drawing M and then M rows of the union
+    is the row bootstrap's own law of both maxima, at a cost of B × t instead of B × n. A
+    resample whose draws miss a model's top rows is redrawn (its law changes by < 1.2e−7).
+    """
+    n = len(errors[0])
+    top = min(n, MAX_TOP)
+    tops = [_largest(np.asarray(e, dtype=np.float64), top) for e in errors]
+    union = np.unique(np.concatenate(tops))
+    t = len(union)
+    values = np.stack([np.asarray(e, dtype=np.float64)[union] for e in errors])  # (2, t)
+    floor = [float(e[i].min()) for e, i in zip(errors, tops, strict=True)]  # the TOP-th largest
+    rng = np.random.default_rng(seed)
+
+    def score(size: int) -> np.ndarray:
+        hits = rng.binomial(n, t / n, size=size)
+        width = int(hits.max())
+        picks = rng.integers(0, t, size=(size, max(width, 1)))
+        drawn = np.arange(max(width, 1)) < hits[:, None]
+        out = np.full((size, 2), np.nan)
+        for j in (0, 1):
+            largest = np.where(drawn, values[j][picks], -np.inf).max(axis=1)
+            out[:, j] = np.where(largest >= floor[j], largest, np.nan)  # missed its top: redraw
+        return out
+
+    reps, drawn, _ = _bootstrap(score, max(1, CHUNK_BYTES // (16 * t + 64)), n_boot, name)
+    head = f"paired bootstrap of the largest errors (B={n_boot}, the {t} rows that can set a max"
+    return _from_samples(delta, _note(head, drawn, n_boot), n, reps, name)
+
+
+def _largest(values: np.ndarray, k: int, block: int = 64) -> np.ndarray:
+    """Indices of the k largest values (deterministic among ties). The k-th largest of the
+    block maxima bounds the k-th largest value from below, so one pass of block maxima and one
+    comparison leave a few candidates to select from (a full argpartition costs ~10x more)."""
+    n = len(values)
+    if n <= 4 * k * block:
+        return np.argpartition(values, n - k)[n - k :]
+    full = n // block * block
+    maxima = values[:full].reshape(-1, block).max(axis=1)
+    if full < n:
+        maxima = np.append(maxima, values[full:].max())
+    bound = np.partition(maxima, len(maxima) - k)[len(maxima) - k]
+    candidates = np.flatnonzero(values >= bound)
+    chosen = np.argpartition(values[candidates], len(candidates) - k)[len(candidates) - k :]
+    return candidates[chosen]
 
 
 def _growth(

@@ -363,8 +363,24 @@ def test_the_median_error_uses_its_influence_and_falls_back_on_ties():
         metric, np.round(y), Predictions(np.round(cand.label)), Predictions(np.round(base.label))
     )
     assert rounded.method == "paired bootstrap (B=1000)"
-    maximum = paired_estimate(resolve("max_error", task="regression"), y, cand, base)
-    assert maximum.method == "paired bootstrap (B=1000)"  # no influence: the max keeps it
+
+
+@pytest.mark.parametrize("rows", [40, 1000, 5000])
+def test_max_error_draws_the_row_bootstrap_of_the_largest_errors(rows):
+    """max_error draws only the draws that land among the rows that can set a maximum — the row
+    bootstrap's own law of both maxima — so its interval agrees with resampling row indices, at
+    any n and without a subsample above max_rows."""
+    rng = np.random.default_rng(6)
+    x = rng.normal(size=rows)
+    y = 2 * x + rng.standard_t(5, rows)
+    cand, base = Predictions(1.9 * x + 0.35 * rng.normal(size=rows)), Predictions(2 * x)
+    metric = resolve("max_error", task="regression")
+    drawn = paired_estimate(metric, y, cand, base, seed=3)
+    assert drawn.method.startswith("paired bootstrap of the largest errors (B=1000, the ")
+    _agrees_with_the_row_bootstrap(drawn, metric, y, cand, base, centre=0.15)
+    assert paired_estimate(metric, y, cand, base, seed=3) == drawn
+    assert paired_estimate(metric, y, cand, base, seed=3, max_rows=1000) == drawn
+    assert paired_estimate(metric, y, cand, base, seed=4).samples != drawn.samples
 
 
 def test_degenerate_resamples_are_redrawn_and_said(small):

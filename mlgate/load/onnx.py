@@ -31,7 +31,9 @@ class OnnxModel:
         self.label_output = outputs[0]
         self.proba_output = outputs[1] if len(outputs) > 1 else None
         self.classes_: Any = None
-        self._cache: tuple[int, Any] | None = None
+        # the last frame scored and its outputs (predict, then predict_proba, run the graph once);
+        # held, not its id(): a freed frame's id is handed to the next one
+        self._cache: tuple[Any, Any] | None = None
 
     def _feed(self, frame: Any) -> dict[str, Any]:
         if len(self.inputs) == 1:
@@ -47,8 +49,7 @@ class OnnxModel:
         return feed
 
     def _run(self, frame: Any) -> tuple[Any, Any]:
-        key = id(frame)
-        if self._cache is not None and self._cache[0] == key:
+        if self._cache is not None and self._cache[0] is frame:
             cached: tuple[Any, Any] = self._cache[1]
             return cached
         wanted = [self.label_output] + ([self.proba_output] if self.proba_output else [])
@@ -70,7 +71,7 @@ class OnnxModel:
                 if proba.shape[1] == len(np.unique(label))
                 else (np.arange(proba.shape[1]))
             )
-        self._cache = (key, (label, proba))
+        self._cache = (frame, (label, proba))
         return label, proba
 
     def predict(self, frame: Any) -> Any:

@@ -42,3 +42,26 @@ def test_one_pass_equals_predict_and_predict_proba(build, classes):
 def test_other_models_predict_twice():
     x, y = make_classification(300, n_features=5, random_state=1)
     assert _one_pass(LogisticRegression().fit(x, y), x) is None
+
+
+def test_onnx_scores_each_new_frame_even_where_a_freed_one_lay(tmp_path):
+    """The ONNX wrapper runs the graph once for predict + predict_proba of one frame; a later
+    frame (which may get a freed frame's id()) is scored afresh, batch after batch."""
+    pytest.importorskip("skl2onnx", reason="the test extra installs skl2onnx")
+    from skl2onnx import to_onnx
+
+    from mlgate.load.onnx import OnnxModel
+
+    x, y = make_classification(600, n_features=5, random_state=7)
+    x = x.astype("float32")
+    model = LogisticRegression().fit(x, y)
+    onx = to_onnx(model, x[:1], options={id(model): {"zipmap": False}})
+    (tmp_path / "m.onnx").write_bytes(onx.SerializeToString())
+    wrapped = OnnxModel(tmp_path / "m.onnx")
+    for start in range(0, 600, 50):
+        batch = pd.DataFrame(x[start : start + 50])  # the one before it is freed by now
+        np.testing.assert_array_equal(wrapped.predict(batch), model.predict(batch.to_numpy()))
+        np.testing.assert_allclose(
+            wrapped.predict_proba(batch), model.predict_proba(batch.to_numpy()), atol=1e-5
+        )
+        del batch

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from support.frames import customers
-from support.spark_projects import by_id, engine_reports, write_config, write_eval
+from support.spark_projects import by_id, engine_reports, run, write_config, write_eval
 
 from mlgate.measure.model.stats import NORMAL_ROWS
 from mlgate.records import Report
@@ -135,3 +135,57 @@ def test_same_numbers_with_2_and_7_partitions(reports: dict[str, Report]) -> Non
 def test_context_names_engine_and_master(reports: dict[str, Report]) -> None:
     engine = reports["spark2"].context["engine"]
     assert engine["name"] == "spark" and engine["master"] == "local[2]"
+
+
+class Shipped:
+    """What a worker sees of a broadcast: its value."""
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+
+def test_a_worker_never_scores_with_an_earlier_broadcasts_model() -> None:
+    """A Python worker outlives a run (spark.python.worker.reuse), and each task unpickles a
+    new broadcast object, so a freed one's id() comes back: the cache keys on the driver's
+    token, and a new token drops the models before it."""
+    from mlgate.measure.model.spark import _LOADED, _worker_model
+
+    first = Shipped(("token-1", {"c": ("object", "model of run 1")}))
+    assert _worker_model(first, "c") == "model of run 1"
+    del first
+    for n in range(2, 6):  # a freed object's address is handed out again at once
+        shipped = Shipped((f"token-{n}", {"c": ("object", f"model of run {n}")}))
+        assert _worker_model(shipped, "c") == f"model of run {n}"
+        assert set(_LOADED) == {(f"token-{n}", "c")}
+        del shipped
+
+
+def test_back_to_back_runs_in_one_session_each_score_their_own_models(
+    spark: Any, tmp_path: Path
+) -> None:
+    """Two projects in one SparkSession whose models want other features: the second run's
+    workers must load its models, not reuse the first run's (which would fail to predict)."""
+    import skops.io as sio
+    from sklearn.tree import DecisionTreeClassifier
+
+    train = customers(600, seed=3)
+    values = {}
+    for name, features in (("a", ["age", "tenure"]), ("b", ["income", "score", "tenure"])):
+        for engine in ("spark", "pandas"):
+            root = tmp_path / f"{name}-{engine}"
+            path = write_eval(root, customers(400, seed=4), engine, 2)
+            for file, depth in (("cand.skops", 3), ("base.skops", 1)):
+                model = DecisionTreeClassifier(max_depth=depth, random_state=0)
+                sio.dump(model.fit(train[features], train["label"]), root / file)
+            write_config(
+                root,
+                engine,
+                {"eval": path, "target": "label", "id": "customer_id", "features": features},
+                {"candidate": "cand.skops", "baseline": "base.skops"},
+                [{"metric": "accuracy", "max_drop": 0.5}],
+            )
+            gate = by_id(run(root))["model.accuracy"]
+            assert gate.status == "pass", (name, engine, gate.message)
+            values[name, engine] = (gate.candidate, gate.baseline)
+        assert values[name, "spark"] == pytest.approx(values[name, "pandas"], abs=1e-12)
+    assert values["a", "spark"] != values["b", "spark"]

@@ -26,6 +26,7 @@ says so. The older building blocks below are what the Spark-side sums were first
 from __future__ import annotations
 
 import math
+import uuid
 from dataclasses import dataclass, replace
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -143,7 +144,9 @@ NOT_ON_SPARK = (
     "roc_auc; docs/spark.md)"
 )
 ERROR_TAG = "MLGATE-ERROR:"  # how a worker's MlgateError reaches the driver's message
-_LOADED: dict[tuple[int, str], Any] = {}  # per Python worker: a broadcast's models, loaded once
+# per Python worker: the models of the broadcast it last scored, by the driver's token (a worker
+# process outlives a run: id() of a freed broadcast is reused, a token is not)
+_LOADED: dict[tuple[str, str], Any] = {}
 
 
 @dataclass
@@ -260,7 +263,9 @@ def _scored(inputs: Inputs) -> Scored:
     if id_col and id_col in frame.columns:
         fields.append(T.StructField("_id", frame.schema[id_col].dataType))
     spark = inputs.spark
-    shipped = spark.sparkContext.broadcast({t: _shippable(m) for t, m in in_udf.items()})
+    shipped = spark.sparkContext.broadcast(
+        (uuid.uuid4().hex, {t: _shippable(m) for t, m in in_udf.items()})
+    )
     predict = partial(
         _predict_batches,
         shipped=shipped,
@@ -335,10 +340,14 @@ def _shippable(model: Any) -> tuple[str, Any]:
 
 
 def _worker_model(shipped: Any, tag: str) -> Any:
-    """The model of a broadcast on this worker, loaded once per worker process."""
-    key = (id(shipped), tag)
+    """The model of a broadcast on this worker, loaded once per worker process and broadcast;
+    a new broadcast's token drops the models of the one before."""
+    token, payloads = shipped.value
+    key = (token, tag)
     if key not in _LOADED:
-        how, payload = shipped.value[tag]
+        for old in [k for k in _LOADED if k[0] != token]:
+            del _LOADED[old]
+        how, payload = payloads[tag]
         if how == "object":
             _LOADED[key] = payload
         else:
@@ -371,7 +380,7 @@ def _predict_batches(
 
     from mlgate.errors import MlgateError
 
-    tags = list(shipped.value)
+    tags = list(shipped.value[1])
     try:
         loaded = {t: _worker_model(shipped, t) for t in tags}
         for batch in batches:

@@ -7,8 +7,10 @@ resample as row weights (how often it drew each row): per tie group of scores, t
 positives and negatives, whose cumulative sums give the AUC (Mann-Whitney from weighted midranks,
 ties count 1/2, in integers) or the average precision exactly as scikit-learn's curves do; the
 weight matrix is gathered in C order (numpy's `w[:, cols]` is F order, ~10x slower to
-cumsum). Order statistics: the median absolute error reads the same weights over the sorted
-errors (one search over all resamples), the max error is the max of the drawn errors.
+cumsum); from NORMAL_ROWS rows their per-row influence decides instead (DeLong's placements,
+average precision's derivative in each row's weight). Order statistics: the median absolute
+error reads the same weights over the sorted errors (one search over all resamples), the max
+error is the max of the drawn errors.
 Anything else falls back to calling the metric per resample (exact, slower). Every kernel
 gives the per-resample loop's numbers for the same seed up to floating-point summation order
 (tests/measure/model: relative 1e-9 against scikit-learn on each resample), so replacing the
@@ -47,7 +49,7 @@ def make_kernel(
 
 
 class _LoopKernel:
-    """Any metric: call it on each resample (module:function, scorers, AP, multiclass AUC…)."""
+    """Any metric: call it on each resample (module:function, scorers, metrics with params)."""
 
     bytes_per_cell = 4
 
@@ -423,6 +425,55 @@ class _Ranked:
             value = twice_u / (2.0 * p * q)
         return np.where((p > 0) & (q > 0), value, np.nan)
 
+    def _tie_counts(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per tie group (ascending score): its rows, its positives; and each sorted row's group."""
+        size = np.diff(np.r_[self.starts, len(self.rows)])
+        positives = np.add.reduceat(self.positive.astype(np.int64), self.starts)
+        return size, positives, np.repeat(np.arange(len(size)), size)
+
+    def auc_influence(self, n: int) -> tuple[float, np.ndarray] | None:
+        """This column's AUC and each of the n rows' influence on it: DeLong's placement (the
+        share of the other class scored below, ties 1/2) minus the AUC, over the row's class
+        share; rows outside this column's rows (another ovo pair) have none. None when a class
+        has fewer than 2 rows (as DeLong)."""
+        if len(self.rows) == 0:
+            return None
+        size, pos, group = self._tie_counts()
+        neg = size - pos
+        p, q = int(pos.sum()), int(neg.sum())
+        if p < 2 or q < 2:
+            return None
+        v10 = ((np.cumsum(neg) - neg / 2) / q)[group]  # a positive: the negatives below it
+        v01 = ((p - np.cumsum(pos) + pos / 2) / p)[group]  # a negative: the positives above
+        auc = float(v10[self.positive].mean())
+        out = np.zeros(n)
+        out[self.rows] = np.where(self.positive, (v10 - auc) * (n / p), (v01 - auc) * (n / q))
+        return auc, out
+
+    def ap_influence(self) -> tuple[float, np.ndarray] | None:
+        """Average precision over all rows and each row's influence on it, with ties as
+        sklearn's curve (a threshold per distinct score). AP = A / π with A = ∫ G/H dμ₁ (G, H
+        the shares of positives and of rows scored at or above, μ₁ the positives, π their
+        share); a row at score s adds [positive] (G/H(s) + ∫_{t≤s} dμ₁/H) − ∫_{t≤s} G/H² dμ₁ − A
+        to A and [positive] − π to π. None with fewer than 2 rows of a class."""
+        n = len(self.rows)
+        size, pos, group = self._tie_counts()
+        p = int(pos.sum())
+        if p < 2 or n - p < 2:
+            return None
+        above = np.cumsum(size[::-1])[::-1].astype(np.float64)  # rows at or above each group
+        hits = np.cumsum(pos[::-1])[::-1].astype(np.float64)  # positives at or above
+        precision = hits / above
+        ap = float((pos * precision).sum() / p)
+        share = p / n
+        own = (precision + np.cumsum(pos / above))[group]
+        every = np.cumsum(pos * precision / above)[group]
+        out = np.empty(n)
+        out[self.rows] = np.where(self.positive, own, 0.0) - every - ap * share
+        out[self.rows] -= ap * (self.positive - share)
+        out /= share
+        return ap, out
+
     def average_precision(self, weights: np.ndarray) -> np.ndarray:
         """Σ (recall step) x precision over thresholds from high to low, as sklearn's curve."""
         if self.ties:
@@ -459,6 +510,7 @@ class _RankKernel:
         self.how = (metric.family or "").split(":")[1:]
         self.n = len(y)
         every = np.arange(self.n)
+        self.own: tuple[float, np.ndarray] | None = None  # set by influence()
         self.arms: list[list[Any]] = []
         for pred in (cand, base):
             y_used, score, labels = metric.inputs(y, pred)
@@ -517,8 +569,56 @@ class _RankKernel:
         with np.errstate(divide="ignore", invalid="ignore"):
             return np.where(present.sum(axis=1) >= 2, total / norm, np.nan)
 
-    def influence(self) -> None:
-        return None
+    def influence(self) -> np.ndarray | None:
+        """The paired influence of the delta: average precision's, or each class's (ovr) or
+        pair's (ovo) AUC placements averaged as sklearn averages them — a weighted average adds
+        its weights' own influence ([row in the class or pair] − its share). Keeps the
+        candidate's (value, influence) as `own`. None when a class has fewer than 2 rows."""
+        cand, base = (self._influence(ranked) for ranked in self.arms)
+        if cand is None or base is None:
+            return None
+        self.own = cand
+        paired: np.ndarray = cand[1] - base[1]
+        return paired
+
+    def _influence(self, ranked: list[_Ranked]) -> tuple[float, np.ndarray] | None:
+        if self.how[0] == "ap":
+            return ranked[0].ap_influence()
+        n, weighted = self.n, self.how[1] == "weighted"
+        if self.how[0] == "ovr":
+            parts = [r.auc_influence(n) for r in ranked]
+            if any(part is None for part in parts):
+                return None
+            aucs = np.array([part[0] for part in parts if part is not None])
+            shares = np.bincount(self.code, minlength=self.k) / n if weighted else None
+            total = np.zeros(n)
+            for j, part in enumerate(parts):
+                assert part is not None
+                total += part[1] * (shares[j] if shares is not None else 1 / self.k)
+            if shares is None:
+                return float(aucs.mean()), total
+            value = float(shares @ aucs)  # the shares sum to 1: no normalising term
+            return value, total + aucs[self.code] - value
+        scores, weights = [], []
+        total, spread = np.zeros(n), np.zeros(n)  # Σ w·IF(S), Σ IF(w)·S (weighted)
+        weight_if = np.zeros(n)
+        for i, (a, b) in enumerate(self.pairs):
+            first, second = ranked[2 * i].auc_influence(n), ranked[2 * i + 1].auc_influence(n)
+            if first is None or second is None:
+                return None
+            score = (first[0] + second[0]) / 2
+            member = ((self.code == a) | (self.code == b)).astype(np.float64)
+            weight = float(member.mean()) if weighted else 1.0
+            scores.append(score)
+            weights.append(weight)
+            total += weight * (first[1] + second[1]) / 2
+            if weighted:
+                member -= weight
+                spread += member * score
+                weight_if += member
+        norm = float(sum(weights))
+        value = float(np.dot(weights, scores)) / norm
+        return value, (total + spread - value * weight_if) / norm
 
 
 class _OrderKernel:

@@ -28,11 +28,19 @@ MAX_DRAWS = 3  # draw at most MAX_DRAWS * B resamples when some are degenerate, 
 NOTE_DROPPED = 0.01  # say in `method` when at least this fraction of resamples was redrawn
 PRIOR = 0.5  # added to each (truth, candidate, production) cell of a binary confusion metric
 # From this many rows a metric with per-row terms (a mean of per-row losses, r2, explained
-# variance, the median error's influence) is decided by the normal interval of its per-row
-# paired differences: it covered as the B=1000 row bootstrap did at 300-3,000 rows
-# (docs/design.md §5), at the cost of two metric calls instead of B x rows gathered values.
+# variance; the influence of the median error, average precision, multiclass ROC AUC) is decided
+# by the normal interval of its per-row paired differences: it covered as the B=1000 row
+# bootstrap did at 300-3,000 rows (docs/design.md §5), at the cost of two metric calls instead
+# of B x rows gathered values.
 NORMAL_ROWS = 300
 MAX_TOP = 16  # max_error: the largest errors per model a resample's maximum is read from
+INFLUENCE_METHODS = {  # Estimate.method of the per-row normal, by the family's second part
+    "": "paired per-row differences",
+    "median": "paired median influence (Hall–Sheather sparsity)",
+    "ap": "paired influence of average precision",
+    "ovr": "paired DeLong placements (one-vs-rest)",
+    "ovo": "paired DeLong placements (one-vs-one)",
+}
 
 
 def paired_estimate(
@@ -53,8 +61,8 @@ def paired_estimate(
 
     Accuracy: the paired score interval; confusion metrics: seeded draws of the cell counts;
     binary ROC AUC: DeLong — at any n. Metrics with per-row terms (losses, r2, explained
-    variance, the median error's influence): per-row paired differences from NORMAL_ROWS rows
-    (a bootstrap below). The rest:
+    variance; the influence of the median error, average precision, multiclass ROC AUC): per-row
+    paired differences from NORMAL_ROWS rows (a bootstrap below). The rest:
     n ≤ max_rows, a seeded paired row bootstrap (vectorised where the metric allows); above, a
     subsample bootstrap on max_rows rows rescaled to n. Raises MetricError if it cannot be formed.
     A metric of the positive class records how many positives the rows hold (Estimate.positives).
@@ -115,10 +123,13 @@ def _estimate(
     influence = kernel.influence()
     if influence is not None and (n >= NORMAL_ROWS or n > max_rows):
         se = float(np.std(influence, ddof=1)) / math.sqrt(n)  # (not np.dot: BLAS threads)
-        growth = _growth(metric, influence, delta, n, None)
-        method = "paired per-row differences"
-        if (metric.family or "").startswith("order:"):
-            method = "paired median influence (Hall–Sheather sparsity)"
+        own = getattr(kernel, "own", None)  # a rank metric: the candidate's value and influence
+        if own is not None:
+            growth = _unit_growth(own[0], float(np.var(own[1], ddof=1)) / n)
+        else:
+            growth = _growth(metric, influence, delta, n, None)
+        part = [*(metric.family or "").split(":"), ""][1]
+        method = INFLUENCE_METHODS.get(part, INFLUENCE_METHODS[""])
         return _checked(Estimate(delta, method, n, se, growth=growth), metric.name)
     if n <= max_rows:
         reps, drawn, own = _row_bootstrap(kernel, n, n_boot, rng, metric.name)
@@ -434,8 +445,12 @@ def _auc_growth(y_bin: np.ndarray, score: np.ndarray, auc: float) -> float:
     overall = _midrank(score)
     v10 = (overall[pos] - _midrank(score[pos])) / k
     v01 = 1.0 - (overall[~pos] - _midrank(score[~pos])) / m
-    var = float(np.var(v10, ddof=1) / m + np.var(v01, ddof=1) / k)
-    return var / (auc * (1 - auc)) if 0 < auc < 1 and var > 0 else 0.0
+    return _unit_growth(auc, float(np.var(v10, ddof=1) / m + np.var(v01, ddof=1) / k))
+
+
+def _unit_growth(value: float, var: float) -> float:
+    """Estimate.growth of a metric on [0, 1] from the candidate's own variance: 1/n_eff."""
+    return var / (value * (1 - value)) if 0 < value < 1 and var > 0 else 0.0
 
 
 def _midrank(x: np.ndarray) -> np.ndarray:

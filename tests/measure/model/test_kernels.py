@@ -178,3 +178,70 @@ def test_the_binary_roc_auc_is_delong_not_a_bootstrap(sets):
     y, cand, base = sets["binary"]
     estimate = paired_estimate(resolve("roc_auc", task="binary"), y, cand, base)
     assert estimate.method == "DeLong"
+
+
+def _weighted_score(name: str, y, pred: Predictions, weight) -> float:
+    """scikit-learn's metric with row weights (ovo has none in sklearn: its pairs by hand, as
+    sklearn averages them, each pair's share the weight of its rows)."""
+    if name == "average_precision":
+        return skm.average_precision_score(y, pred.proba[:, 1], sample_weight=weight)
+    multi, _, average = name.removeprefix("roc_auc_").partition("_")
+    average = average or "macro"
+    if multi == "ovr":
+        return skm.roc_auc_score(
+            y, pred.proba, multi_class="ovr", average=average, sample_weight=weight
+        )
+    scores, shares = [], []
+    for a in range(pred.proba.shape[1]):
+        for b in range(a + 1, pred.proba.shape[1]):
+            rows = (y == a) | (y == b)
+            w = weight[rows]
+            pair = [
+                skm.roc_auc_score(y[rows] == c, pred.proba[rows, c], sample_weight=w)
+                for c in (a, b)
+            ]
+            scores.append(np.mean(pair))
+            shares.append(w.sum() / weight.sum())
+    return float(np.average(scores, weights=shares if average == "weighted" else None))
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "average_precision",
+        "roc_auc_ovr",
+        "roc_auc_ovr_weighted",
+        "roc_auc_ovo",
+        "roc_auc_ovo_weighted",
+    ],
+)
+def test_rank_influence_is_the_derivative_of_the_metric(name, sets):
+    """Each row's influence is d/dε of the metric when that row's weight grows by ε (the
+    empirical influence function): checked by finite differences of scikit-learn's own
+    weighted metric, on tree scores (many ties) and logistic ones, for both arms."""
+    task = "binary" if name == "average_precision" else "multiclass"
+    y, cand, base = sets[task]
+    metric = resolve(name, task=task).bind(y, cand, base)
+    kernel = make_kernel(metric, y, cand, base)
+    delta_influence = kernel.influence()
+    assert delta_influence is not None and kernel.own is not None
+    n, eps = len(y), 1e-7
+    rows = np.random.default_rng(1).choice(n, size=12, replace=False)
+    derivative = {}
+    for arm, pred in (("cand", cand), ("base", base)):
+        flat = np.full(n, 1.0 / n)
+        at = _weighted_score(name, y, pred, flat)
+        derivative[arm] = []
+        for i in rows:
+            weight = flat * (1 - eps)
+            weight[i] += eps
+            derivative[arm].append((_weighted_score(name, y, pred, weight) - at) / eps)
+    assert kernel.own[0] == pytest.approx(metric.score(y, cand), abs=1e-12)
+    np.testing.assert_allclose(kernel.own[1][rows], derivative["cand"], rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(
+        delta_influence[rows],
+        np.subtract(derivative["cand"], derivative["base"]),
+        rtol=1e-4,
+        atol=1e-5,
+    )
+    assert abs(delta_influence.mean()) < 1e-12  # an influence has mean zero

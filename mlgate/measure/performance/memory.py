@@ -6,11 +6,13 @@ import contextlib
 import json
 import os
 import pickle
+import select
 import signal
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -50,10 +52,23 @@ def probe_memory(
     mode: str = "auto",
     min_pairs: int = MIN_PAIRS,
     max_pairs: int = MAX_PAIRS,
+    stop: Callable[[dict[str, list[float]]], bool] | None = None,
 ) -> MemoryResult:
-    """Probe every model `min_pairs`..`max_pairs` times (alternating), within about `budget_s`."""
+    """Probe every model `min_pairs`..`max_pairs` times (alternating), within about `budget_s`.
+
+    `stop(observations)` is asked after every complete pair, as the measurements land (the probe
+    streams them): True ends the probing there (the sequential rule)."""
     started = time.perf_counter()
     result = MemoryResult(observations={label: [] for label in arms})
+    ended = False
+
+    def seen(item: dict[str, Any]) -> bool:
+        nonlocal ended
+        result.observations[item["arm"]].append(float(item["added_mb"]))
+        counts = {len(v) for v in result.observations.values()}
+        ended = ended or (stop is not None and len(counts) == 1 and stop(result.observations))
+        return ended
+
     if sys.platform == "win32":
         result.error = "peak_memory_mb is measured on Linux and macOS only"
         return result
@@ -70,10 +85,9 @@ def probe_memory(
         "deadline_s": budget_s,
     }
     with tempfile.TemporaryDirectory(prefix="mlgate-probe-") as tmp:
-        answer = _run(request, Path(tmp), timeout=budget_s + 120)
+        answer = _run(request, Path(tmp), timeout=budget_s + 120, seen=seen)
         result.mode = answer.get("mode", mode)
-        _collect(result, answer)
-        if answer.get("error") is None and result.mode == "process":
+        if answer.get("error") is None and result.mode == "process" and not ended:
             # no peak reset on this platform: one fresh process per measurement
             schedule = [
                 item
@@ -92,9 +106,9 @@ def probe_memory(
                     {**request, "arms": [(label, ref)], "mode": "process"},
                     Path(tmp),
                     timeout=budget_s + 120,
+                    seen=seen,
                 )
-                _collect(result, answer)
-                if answer.get("error") is not None:
+                if answer.get("error") is not None or ended:
                     break
         if answer.get("error") is not None:
             where = arms[answer["error_arm"]].ref.where if answer.get("error_arm") in arms else ""
@@ -103,16 +117,20 @@ def probe_memory(
     return result
 
 
-def _collect(result: MemoryResult, answer: dict[str, Any]) -> None:
-    for item in answer.get("measurements", []):
-        result.observations[item["arm"]].append(float(item["added_mb"]))
-
-
-def _run(request: dict[str, Any], tmp: Path, *, timeout: float) -> dict[str, Any]:
+def _run(
+    request: dict[str, Any],
+    tmp: Path,
+    *,
+    timeout: float,
+    seen: Callable[[dict[str, Any]], bool],
+) -> dict[str, Any]:
+    """One probe process. Each measurement it streams (a JSON line on a pipe of its own) goes
+    to `seen` as it lands; True ends the probe there, its answer the measurements so far."""
     request_path, result_path = tmp / "request.pkl", tmp / "result.json"
     result_path.unlink(missing_ok=True)
+    read_end, write_end = os.pipe()
     with request_path.open("wb") as handle:
-        pickle.dump(request, handle)
+        pickle.dump({**request, "stream_fd": write_end}, handle)
     package_root = str(Path(__file__).resolve().parents[2])
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (package_root, env.get("PYTHONPATH")) if p)
@@ -124,33 +142,60 @@ def _run(request: dict[str, Any], tmp: Path, *, timeout: float) -> dict[str, Any
         str(result_path),
     ]
     # a session of its own: a terminal's ^C reaches mlgate only, and mlgate ends the probe and
-    # its fork children together, whatever stops the wait (an interrupt, the timeout)
-    child = subprocess.Popen(
-        command,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-        start_new_session=True,
-    )
-    try:
-        _, stderr = child.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        return {"error": f"the memory probe did not finish within {timeout:.0f} s"}
-    finally:
-        _end_group(child)
-    if child.returncode != 0 or not result_path.is_file():
-        last = (stderr.strip().splitlines() or ["no output"])[-1]
-        return {"error": f"the memory probe failed (exit {child.returncode}): {last}"}
+    # its fork children together, whatever stops the wait (an interrupt, the timeout, `seen`)
+    with tempfile.TemporaryFile(dir=tmp) as stderr:
+        try:
+            child = subprocess.Popen(
+                command,
+                stdout=subprocess.DEVNULL,
+                stderr=stderr,
+                env=env,
+                start_new_session=True,
+                pass_fds=(write_end,),
+            )
+        finally:
+            os.close(write_end)
+        measured: list[dict[str, Any]] = []
+        try:
+            for item in _stream(read_end, time.monotonic() + timeout):
+                measured.append(item)
+                if seen(item):
+                    return {"mode": item.get("mode"), "measurements": measured, "error": None}
+            child.wait(timeout=timeout)
+        except (TimeoutError, subprocess.TimeoutExpired):
+            return {"error": f"the memory probe did not finish within {timeout:.0f} s"}
+        finally:
+            os.close(read_end)
+            _end_group(child)
+        if child.returncode != 0 or not result_path.is_file():
+            stderr.seek(0)
+            text = stderr.read().decode(errors="replace")
+            last = (text.strip().splitlines() or ["no output"])[-1]
+            return {"error": f"the memory probe failed (exit {child.returncode}): {last}"}
     answer: dict[str, Any] = json.loads(result_path.read_text())
-    return answer
+    return {**answer, "measurements": measured}
 
 
-def _end_group(child: subprocess.Popen[str]) -> None:
+def _stream(fd: int, deadline: float) -> Iterator[dict[str, Any]]:
+    """The JSON lines written to `fd` until its writers close it (TimeoutError at `deadline`)."""
+    pending = b""
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0 or not select.select([fd], [], [], left)[0]:
+            raise TimeoutError
+        chunk = os.read(fd, 65536)
+        if not chunk:
+            return
+        *lines, pending = (pending + chunk).split(b"\n")
+        for line in lines:
+            yield json.loads(line)
+
+
+def _end_group(child: subprocess.Popen[bytes]) -> None:
     """Kill the probe's process group (the probe and any fork of it) and reap the probe."""
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(child.pid, signal.SIGKILL)
-    child.communicate()
+    child.wait()
 
 
 def preload_modules(models: Any) -> list[str]:

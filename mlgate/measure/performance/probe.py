@@ -41,18 +41,28 @@ def main(argv: list[str]) -> int:
         "error": None,
         "import_s": round(time.monotonic() - started, 3),
     }
+    stream = os.fdopen(request["stream_fd"], "w") if "stream_fd" in request else None
     with _thread_limits(request.get("threads")):
         if request.get("mode", "auto") == "auto" and _can_reset_peak():
             result["mode"] = "fork"
-            _forked(request, result, started)
+            _forked(request, result, started, stream)
         else:
             result["mode"] = "process"
-            _inline(request, result)
+            _inline(request, result, stream)
     result_path.write_text(json.dumps(result))
     return 0
 
 
-def _forked(request: dict[str, Any], result: dict[str, Any], started: float) -> None:
+def _measured(result: dict[str, Any], item: dict[str, Any], stream: Any) -> None:
+    """Keep a measurement, and stream it to mlgate at once (one JSON line): mlgate stops the
+    probe as soon as every memory budget is decided."""
+    result["measurements"].append(item)
+    if stream is not None:
+        stream.write(json.dumps({**item, "mode": result["mode"]}) + "\n")
+        stream.flush()
+
+
+def _forked(request: dict[str, Any], result: dict[str, Any], started: float, stream: Any) -> None:
     """Pairs of measurements (alternating order), each in a fork, until the deadline."""
     arms: list[tuple[str, Any]] = request["arms"]
     deadline = started + float(request["deadline_s"])
@@ -66,7 +76,7 @@ def _forked(request: dict[str, Any], result: dict[str, Any], started: float) -> 
             if "error" in doc:
                 result.update(error=doc["error"], error_arm=label)
                 return
-            result["measurements"].append({"arm": label, **doc})
+            _measured(result, {"arm": label, **doc}, stream)
         pair += 1
 
 
@@ -105,7 +115,7 @@ def _in_fork(ref: Any, frame: Any) -> dict[str, Any]:
     return answer
 
 
-def _inline(request: dict[str, Any], result: dict[str, Any]) -> None:
+def _inline(request: dict[str, Any], result: dict[str, Any], stream: Any) -> None:
     """One measurement in this very process (no way to reset the peak counter here)."""
     label, ref = request["arms"][0]
     try:
@@ -113,7 +123,7 @@ def _inline(request: dict[str, Any], result: dict[str, Any]) -> None:
     except Exception as exc:  # the model's failure is the answer; an interrupt stops the probe
         result.update(error=_reason(exc), error_arm=label)
         return
-    result["measurements"].append({"arm": label, **doc})
+    _measured(result, {"arm": label, **doc}, stream)
 
 
 def _load_and_predict(ref: Any, frame: Any, memory: Any) -> dict[str, Any]:

@@ -1,8 +1,8 @@
 """One measurement run of the performance gate: plan, spend the time budget, build Measurements.
 
-Timings stop early under the sequential rule of stats (docs/performance.md, "When it stops"):
-at each look every timed budget is checked, and the first look at which all are decided ends
-the measurement; the time budget stays the ceiling.
+Timings and memory probes stop early under the sequential rule of stats (docs/performance.md,
+"When it stops"): at each look every timed (or memory) budget is checked, and the first look at
+which all are decided ends the measurement; the time budget stays the ceiling.
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ class Session:
     ) -> None:
         import numpy as np
 
-        from mlgate.measure.performance.stats import look_alpha
+        from mlgate.measure.performance.stats import LOOKS, Looks
 
         self.inputs, self.gates, self.arms, self.problem = inputs, gates, arms, problem
         self.features = features  # None when no budget predicts (sizes only)
@@ -56,10 +56,9 @@ class Session:
         self.errors: dict[str, str] = {}  # gate id -> why it cannot be measured
         self.notes: dict[str, list[str]] = {g.id: [] for g in gates}
         self.batch: dict[str, int] = {}  # gate id -> rows per call
-        # the sequential rule: looks taken, why timing stopped, the level of the last look
-        self.looks = 0
-        self.stopped = "time budget"
-        self.level = look_alpha(self.policy.significance, final=True)
+        # the sequential rule: of the timings, and of each memory probe (by its batch size)
+        self.looks = Looks(LOOKS, self.policy.significance)
+        self.memory_looks: dict[int, Looks] = {}
         self.timed: list[PerfGate] = []
 
     def run(self) -> list[Measurement]:
@@ -92,7 +91,11 @@ class Session:
         probes: dict[int, MemoryResult] = {}
         sizes = sorted({self.batch[g.id] for g in memory})
         for i, rows in enumerate(sizes):
-            probes[rows] = self._probe(rows, (end - time.perf_counter()) / (len(sizes) - i))
+            probes[rows] = self._probe(
+                rows,
+                [g for g in memory if self.batch[g.id] == rows],
+                (end - time.perf_counter()) / (len(sizes) - i),
+            )
         return [self._measurement(g, timings, probes) for g in self.gates]
 
     # --- planning -----------------------------------------------------------------------------
@@ -157,18 +160,11 @@ class Session:
         from mlgate.measure.performance import stats
 
         live = [r for r in results.values() if r.error is None]
-        if not live or min(r.blocks for r in live) < stats.look_blocks(self.looks + 1):
+        if not live or min(r.blocks for r in live) < stats.look_blocks(self.looks.taken + 1):
             return False
-        self.looks += 1
-        final = self.looks == stats.LOOKS
-        level = stats.look_alpha(self.policy.significance, final=final)
-        if all(self._decided(gate, results, level) for gate in self.timed):
-            self.stopped, self.level = "decided", level
-            return True
-        if final:
-            self.stopped, self.level = "looks", level
-            return True
-        return False
+        return self.looks.look(
+            lambda level: all(self._decided(gate, results, level) for gate in self.timed)
+        )
 
     def _decided(self, gate: PerfGate, results: dict[str, TaskResult], level: float) -> bool:
         from mlgate.measure.performance import stats
@@ -199,12 +195,49 @@ class Session:
 
         return np.random.default_rng([self.policy.seed, zlib.crc32(gate.id.encode())])
 
-    def _probe(self, rows: int, budget_s: float) -> MemoryResult:
+    def _probe(self, rows: int, gates: list[PerfGate], budget_s: float) -> MemoryResult:
+        """Probe both models' memory on `rows` rows, stopping at the first look (3, 6, 10 probes
+        per model) at which every memory budget of this batch size is decided."""
+        from mlgate.measure.performance import stats
         from mlgate.measure.performance.memory import probe_memory
 
         assert self.features is not None
+        looks = self.memory_looks[rows] = stats.Looks(
+            len(stats.MEMORY_LOOKS), self.policy.significance
+        )
+
+        def settled(observations: dict[str, list[float]], level: float) -> bool:
+            obs = {k: [[x] for x in v] for k, v in observations.items()}
+            return all(
+                stats.decided(
+                    obs["candidate"],
+                    obs.get("baseline"),
+                    gate.measure.statistic,
+                    gate.thresholds,
+                    higher_is_better=gate.measure.higher_is_better,
+                    level=level,
+                    resamples=self.policy.bootstrap,
+                    alpha=self.policy.significance,
+                    rng=self._rng(gate),
+                    min_rounds=stats.MIN_PROBES,
+                )
+                for gate in gates
+            )
+
+        def stop(observations: dict[str, list[float]]) -> bool:
+            probes = min(len(v) for v in observations.values())
+            if probes != stats.MEMORY_LOOKS[min(looks.taken, looks.count - 1)]:
+                return False
+            return looks.look(lambda level: settled(observations, level))
+
         frame = self.features.iloc[self.order[:rows]]
-        return probe_memory(self.arms, frame, budget_s=max(budget_s, 0.0))
+        return probe_memory(
+            self.arms,
+            frame,
+            budget_s=max(budget_s, 0.0),
+            max_pairs=stats.MEMORY_LOOKS[-1],
+            stop=stop,
+        )
 
     # --- results ------------------------------------------------------------------------------
 
@@ -228,9 +261,12 @@ class Session:
                 f"peak RSS while loading the model and predicting {self.batch[gate.id]} rows, "
                 "above the process's RSS before loading"
             )
-            return self._compared(
-                gate, obs, self.batch[gate.id], note, {"probes": n, "mode": memory.mode}
+            looks = self.memory_looks[self.batch[gate.id]]
+            extra = {"probes": n, "mode": memory.mode, **looks.details()}
+            self.notes[gate.id].append(
+                looks.note(f"{n} probes per model", self.settings.time_budget_s)
             )
+            return self._compared(gate, obs, self.batch[gate.id], note, extra, level=looks.level)
         assert timings is not None
         result = timings.results[self._task_key(gate)]
         if result.error:
@@ -256,34 +292,16 @@ class Session:
             "pairs": pairs,
             "calls_per_turn": median,
             "threads": timings.threads,
-            "looks": self.looks,
-            "stopped": self.stopped,
-            "look_alpha": self.level,
+            **self.looks.details(),
         }
         if source == "latency" and sum(calls) < least:
             self.notes[gate.id].append(
                 f"{gate.measure.name} of only {sum(calls)} calls per model: it is close to "
                 "the maximum"
             )
-        self.notes[gate.id].append(self._stop_note(len(obs["candidate"])))
-        return self._compared(gate, obs, task.rows, note, extra, level=self.level)
-
-    def _stop_note(self, pairs: int) -> str:
-        """How many rounds ran and why timing stopped (the sequential rule)."""
-        from mlgate.measure.performance import stats
-
-        rounds = f"{self.looks} round" + ("s" if self.looks != 1 else "")
-        level = f"interval at level {self.level:.2g} (docs/performance.md, When it stops)"
-        if self.stopped == "decided":
-            why = "every budget was decided"
-        elif self.stopped == "looks":
-            why = f"the last of {stats.LOOKS} looks was reached"
-        else:
-            why = (
-                f"the time budget ({self.settings.time_budget_s:g} s) ended it before every "
-                "budget was decided"
-            )
-        return f"sequential: stopped after {rounds} ({pairs} pairs): {why}; {level}"
+        measured = f"{len(obs['candidate'])} pairs"
+        self.notes[gate.id].append(self.looks.note(measured, self.settings.time_budget_s))
+        return self._compared(gate, obs, task.rows, note, extra, level=self.looks.level)
 
     def _compared(
         self,

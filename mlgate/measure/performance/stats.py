@@ -13,10 +13,11 @@ delta replicates in the measure's units (delta = baseline x (ratio - 1)), so the
 relative rule applies unchanged and a budget of "10%" means "ratio ≤ 1.10".
 
 Sequential stopping (docs/performance.md, "When it stops"): the harness looks at the data at
-most LOOKS times, when the blocks reach MIN_ROUNDS, 2 x MIN_ROUNDS, 4 x MIN_ROUNDS, ...; a look
-at which every budget is decided stops the measurement. Each interim look tests at
-look_alpha(alpha, final=False) and the last look (the time budget's ceiling, or the LOOKS-th)
-at look_alpha(alpha, final=True); the levels sum to alpha, so by the union (Bonferroni) bound
+most LOOKS times, when the blocks reach MIN_ROUNDS, 2 x MIN_ROUNDS, 4 x MIN_ROUNDS, ... (memory
+probes: at 3, 6 and 10 probes per model, MEMORY_LOOKS); a look at which every budget is decided
+stops the measurement. Each interim look tests at look_alpha(alpha, final=False) and the last
+look (the time budget's ceiling, or the last allowed) at look_alpha(alpha, final=True) (class
+Looks); the levels sum to alpha, so by the union (Bonferroni) bound
 the chance that any look proves a regression that is not there stays at most that of one fixed
 look at alpha — a Haybittle-Peto style alpha-spending over a fixed maximum number of looks.
 """
@@ -56,6 +57,7 @@ MIN_CALLS: dict[str, int] = {"p50": 10, "p95": 20, "p99": 100, "median": 1, "row
 MIN_ROUNDS = 6  # fewer blocks than this give no interval worth trusting
 MIN_PROBES = 3  # memory varies far less between probes than timings between rounds
 LOOKS = 8  # at most this many looks at the data; the last is final (blocks: 6, 12, ..., 768)
+MEMORY_LOOKS = (MIN_PROBES, 6, 10)  # memory probes per model at which the rule looks
 FINAL_SHARE = 0.5  # of alpha, kept for the final look; the rest is shared by the interim ones
 
 Rounds = Sequence[Sequence[float]]
@@ -139,9 +141,52 @@ def look_blocks(look: int) -> int:
     return int(MIN_ROUNDS * 2 ** (look - 1))
 
 
-def look_alpha(alpha: float, *, final: bool) -> float:
-    """The two-sided level of one look: the levels of all LOOKS looks sum to alpha."""
-    return alpha * FINAL_SHARE if final else alpha * (1 - FINAL_SHARE) / (LOOKS - 1)
+def look_alpha(alpha: float, *, final: bool, looks: int = LOOKS) -> float:
+    """The two-sided level of one look: the levels of all `looks` looks sum to alpha."""
+    return alpha * FINAL_SHARE if final else alpha * (1 - FINAL_SHARE) / (looks - 1)
+
+
+@dataclass
+class Looks:
+    """The sequential rule's state for one measurement: at most `count` looks at counts fixed in
+    advance; `look` ends it at the first look deciding every budget, or at the last one."""
+
+    count: int
+    alpha: float
+    taken: int = 0
+    stopped: str = "time budget"  # decided | looks | time budget (the ceiling came first)
+    level: float = math.nan  # of the look that stopped (the final level when none did)
+
+    def __post_init__(self) -> None:
+        self.level = look_alpha(self.alpha, final=True, looks=self.count)
+
+    def look(self, decided: Callable[[float], bool]) -> bool:
+        """Take the next look; `decided(level)`: is every budget settled at this level?"""
+        self.taken += 1
+        final = self.taken == self.count
+        level = look_alpha(self.alpha, final=final, looks=self.count)
+        if decided(level):
+            self.stopped, self.level = "decided", level
+            return True
+        if final:
+            self.stopped, self.level = "looks", level
+            return True
+        return False
+
+    def details(self) -> dict[str, Any]:
+        return {"looks": self.taken, "stopped": self.stopped, "look_alpha": self.level}
+
+    def note(self, measured: str, budget_s: float) -> str:
+        """How many looks ran and why the measurement stopped, e.g. `measured` = "7 pairs"."""
+        rounds = f"{self.taken} round" + ("s" if self.taken != 1 else "")
+        level = f"interval at level {self.level:.2g} (docs/performance.md, When it stops)"
+        if self.stopped == "decided":
+            why = "every budget was decided"
+        elif self.stopped == "looks":
+            why = f"the last of {self.count} looks was reached"
+        else:
+            why = f"the time budget ({budget_s:g} s) ended it before every budget was decided"
+        return f"sequential: stopped after {rounds} ({measured}): {why}; {level}"
 
 
 def decided(
@@ -156,6 +201,7 @@ def decided(
     resamples: int = 1000,
     alpha: float = 0.05,
     rng: np.random.Generator,
+    min_rounds: int = MIN_ROUNDS,
 ) -> bool:
     """Whether every threshold's outcome is settled at a look of two-sided level `level`.
 
@@ -186,7 +232,7 @@ def decided(
                 rng=rng,
                 level=level,
             )
-        if result.rounds < MIN_ROUNDS:
+        if result.rounds < min_rounds:
             return False
         tolerance = bound if isinstance(bound, Tolerance) else Tolerance(float(bound))
         allowed = tolerance.absolute(result.baseline)

@@ -245,6 +245,72 @@ def test_probe_in_one_process_per_measurement(project: Project) -> None:
     assert result.observations["candidate"][0] >= 0
 
 
+@pytest.mark.parametrize("mode", ["auto", "process"])
+def test_the_probe_stops_when_asked_and_streams_every_measurement(
+    project: Project, mode: str
+) -> None:
+    """probe_memory asks `stop` after every complete pair as the measurements land (a real
+    probe process streams them): True ends it there, however much budget and pairs are left;
+    never True runs to max_pairs."""
+    from mlgate.config import ModelSpec
+    from mlgate.load.models import load, ref_for
+    from mlgate.measure.performance.memory import probe_memory
+
+    frame = __import__("pandas").read_parquet(project.root / "data" / "holdout.parquet").head(200)
+    arms = {
+        label: load(
+            ref_for(
+                ModelSpec(path=path),
+                key=f"models.{label}",
+                where=f"mlgate.yaml: models.{label}",
+                root=project.root,
+            )
+        )
+        for label, path in (
+            ("candidate", "models/retrain.skops"),
+            ("baseline", "models/production.skops"),
+        )
+    }
+    X = frame.drop(columns=["label"])
+    asked: list[dict[str, int]] = []
+
+    def stop_at_two(observations: dict[str, list[float]]) -> bool:
+        asked.append({k: len(v) for k, v in observations.items()})
+        return len(observations["candidate"]) == 2
+
+    stopped = probe_memory(
+        arms, X, budget_s=120, mode=mode, min_pairs=10, max_pairs=10, stop=stop_at_two
+    )
+    assert stopped.error is None, stopped.error
+    assert asked == [{"candidate": 1, "baseline": 1}, {"candidate": 2, "baseline": 2}]
+    assert {k: len(v) for k, v in stopped.observations.items()} == asked[-1]
+    assert stopped.mode == ("process" if mode == "process" else "fork")
+    assert all(x >= 0 for v in stopped.observations.values() for x in v)
+    full = probe_memory(
+        arms, X, budget_s=120, mode=mode, min_pairs=1, max_pairs=4, stop=lambda _obs: False
+    )
+    assert {k: len(v) for k, v in full.observations.items()} == {"candidate": 4, "baseline": 4}
+
+
+def test_a_far_memory_budget_is_decided_after_three_probes(project: Project) -> None:
+    """A budget far from the figures is decided at the first look (3 probes per model), long
+    before the time budget; the gate says so."""
+    doc = config(
+        "models/retrain.skops",
+        {"peak_memory_mb": {"max": 100_000, "max_increase": "400%"}},
+        budget_s=60,
+    )
+    [gate] = run(project, doc).gates
+    assert gate.status == "pass", gate.message
+    assert gate.details["probes"] == 3 and gate.details["stopped"] == "decided"
+    assert gate.details["looks"] == 1 and gate.details["look_alpha"] == pytest.approx(0.0125)
+    [note] = [n for n in gate.notes if n.startswith("sequential: ")]
+    assert note == (
+        "sequential: stopped after 1 round (3 probes per model): every budget was decided; "
+        "interval at level 0.013 (docs/performance.md, When it stops)"
+    )
+
+
 # --- bad input: never a silent pass ---------------------------------------------------------
 
 

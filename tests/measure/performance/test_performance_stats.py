@@ -198,6 +198,30 @@ def test_the_looks_spend_exactly_alpha() -> None:
     assert [stats.look_blocks(k) for k in (1, 2, 3, stats.LOOKS)] == [6, 12, 24, 768]
 
 
+def test_memory_looks_spend_exactly_alpha_and_stop_at_the_first_decided_one() -> None:
+    """Memory probes are looked at after 3, 6 and 10 per model: two interim looks at α/4 and the
+    final at α/2. A look that decides stops there at its level; else the last one does."""
+    count = len(stats.MEMORY_LOOKS)
+    assert stats.MEMORY_LOOKS[0] == stats.MIN_PROBES
+    levels = [stats.look_alpha(0.05, final=k == count, looks=count) for k in range(1, count + 1)]
+    assert levels == pytest.approx([0.0125, 0.0125, 0.025]) and sum(levels) == pytest.approx(0.05)
+    asked: list[float] = []
+    looks = stats.Looks(count, 0.05)
+    assert looks.level == 0.025 and looks.stopped == "time budget"  # no look yet: the final level
+    assert looks.look(lambda level: asked.append(level) or False) is False
+    assert looks.look(lambda level: asked.append(level) or True) is True
+    assert asked == [0.0125, 0.0125]
+    assert looks.details() == {"looks": 2, "stopped": "decided", "look_alpha": 0.0125}
+    assert looks.note("6 probes per model", 20) == (
+        "sequential: stopped after 2 rounds (6 probes per model): every budget was decided; "
+        "interval at level 0.013 (docs/performance.md, When it stops)"
+    )
+    never = stats.Looks(count, 0.05)
+    assert [never.look(lambda _level: False) for _ in range(count)] == [False, False, True]
+    assert (never.stopped, never.level) == ("looks", 0.025)
+    assert "the last of 3 looks was reached" in never.note("10 probes per model", 20)
+
+
 def _proven_worse(cand: list[list[float]], base: list[list[float]], level: float) -> bool:
     result = stats.paired(
         cand, base, "median", resamples=200, rng=np.random.default_rng(0), level=level

@@ -402,7 +402,7 @@ def test_rank_metrics_use_their_influence_from_300_rows(name):
     as scikit-learn averages them). It agrees with the row bootstrap's percentile interval on
     1,000 and 4,000 tied-score rows, costs no resamples and needs no subsample above max_rows;
     below NORMAL_ROWS the row bootstrap decides. (By simulation at 300-3,000 rows it covered
-    93.3-95.8% where the bootstrap covered 92.0-96.5%, docs/design.md §5.)"""
+    93.4-96.4% where the bootstrap covered 93.0-96.5%, benchmarks/rank_coverage.py.)"""
     task, y, cand, base = _ranked(name, 4000)
     metric = resolve(name, task=task)
     for rows in (1000, 4000):

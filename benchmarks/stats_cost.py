@@ -4,9 +4,10 @@ For each registry metric (binary, 4-class and regression rows generated here) an
 the time of paired_estimate, the time of scoring both models once with the same Metric (one
 scikit-learn call each), their ratio (best of `--repeat` runs each: the run least disturbed by
 other load) and the method used (docs/design.md §5): the paired score interval (accuracy),
-cell-count draws (confusion metrics), DeLong (binary ROC AUC) and per-row differences (losses, r2,
-explained variance, median error, from 300 rows) at any n; the rest, the paired bootstrap
-(B=1000) below policy.max_bootstrap_rows (20k) and a bootstrap of a 20k-row subsample above it.
+cell-count draws (confusion metrics: a Dirichlet), DeLong (binary ROC AUC) at any n; the
+per-row normal (losses, r2, explained variance, median error, average precision, multiclass
+ROC AUC) and max error's top-row draw from 300 rows; the rest, the paired bootstrap (B=1000)
+below policy.max_bootstrap_rows (20k) and a bootstrap of a 20k-row subsample above it.
 
 `draw` is the floor of any exact paired bootstrap with this resample scheme: the time to draw its
 B x rows resample indices and nothing else (what the seed fixes, so intervals stay the same), and
@@ -69,10 +70,8 @@ def best_time(fn: Callable[[], object], repeat: int) -> float:
 
 def draw_time(method: str, n: int, repeat: int) -> float:
     """Time to draw the resample indices the method draws (0 when it draws none)."""
-    if method.startswith(
-        ("paired bootstrap of the cell counts", "paired bootstrap of the largest")
-    ):
-        return 0.0  # draws counts per cell, or only the draws among the largest errors
+    if method.startswith("paired bootstrap of the largest"):
+        return 0.0  # draws only the draws among the largest errors
     if method.startswith("paired bootstrap"):
         rows = n
     elif method.startswith("subsample bootstrap"):

@@ -114,7 +114,7 @@ def _estimate(
         cells, k, pos = joint
         if metric.task == "binary" and k == 2:
             return cell_estimate(metric, cells, pos, delta, n_boot=n_boot, seed=seed)
-        return multinomial_estimate(metric, cells, k, pos, delta, n_boot=n_boot, seed=seed)
+        return multiclass_cell_estimate(metric, cells, k, pos, delta, n_boot=n_boot, seed=seed)
     if metric.family == "order:max":
         both = (absolute_errors(metric, y, candidate), absolute_errors(metric, y, baseline))
         return max_estimate(both, delta, n_boot=n_boot, seed=seed, name=metric.name)
@@ -210,34 +210,36 @@ def cell_estimate(
     return _from_samples(delta, method, n, diff[ok], metric.name, growth)
 
 
-def multinomial_estimate(
+def multiclass_cell_estimate(
     metric: Metric, cells: np.ndarray, k: int, pos: int, delta: float, *, n_boot: int, seed: int
 ) -> Estimate:
     """A confusion metric other than a binary one on two labels (multiclass precision, recall,
-    f1, jaccard, balanced accuracy, MCC, kappa) at any n: the paired row bootstrap drawn as cell
-    counts.
+    f1, jaccard, balanced accuracy, MCC, kappa) at any n: the Bayesian bootstrap of the rows
+    drawn as cell counts.
 
-    Drawing n rows with replacement gives the k³ (truth, candidate, production) counts a
-    Multinomial(n, cells / n) law, so drawing those counts directly is the same bootstrap (same
-    distribution, other random numbers than row indices) at a cost of B × (cells seen) instead
-    of B × n, and needs no subsample above max_bootstrap_rows. (Spark still draws these by its
-    Poisson bootstrap, which has the same law.)
+    Rubin's Bayesian bootstrap gives the n rows Dirichlet(1, …, 1) weights; summed per
+    (truth, candidate, production) cell they are Dirichlet(cell counts) — so drawing that over the
+    cells seen is the same bootstrap at a cost of B × (cells seen) gamma draws, at any n (no
+    subsample). It is the row bootstrap up to O(1/n) (its variance n/(n+1) of it); every one of
+    these metrics depends on the matrix only up to scale. (Drawing the row bootstrap's own
+    Multinomial(n, counts/n) cost five times as much: 5 ms for B = 1000 at 1k-3k rows, more
+    than five metric calls there. Spark draws these by its Poisson bootstrap.)
     """
     cells = np.asarray(cells, dtype=np.int64)
     n = int(cells.sum())
     seen = np.flatnonzero(cells)
-    share = cells[seen] / n
     rng = np.random.default_rng(seed)
 
     def score(size: int) -> np.ndarray:
         counts = np.zeros((size, k**3))
-        counts[:, seen] = rng.multinomial(n, share, size=size)
+        drawn = rng.standard_gamma(cells[seen].astype(np.float64), size=(size, len(seen)))
+        counts[:, seen] = drawn * (n / drawn.sum(axis=1, keepdims=True))  # as n rows' counts
         return score_cells(metric, counts.reshape(size, k, k, k), pos)
 
     step = max(1, CHUNK_BYTES // (8 * 2 * k**3))
     reps, drawn, own = _bootstrap(score, step, n_boot, metric.name)
     growth = _growth(metric, None, delta, n, own)
-    head = f"paired bootstrap of the cell counts (B={n_boot}, multinomial over {len(seen)} cells"
+    head = f"Dirichlet cell counts (B={n_boot}, the Bayesian bootstrap over {len(seen)} cells"
     return _from_samples(delta, _note(head, drawn, n_boot), n, reps, metric.name, growth)
 
 

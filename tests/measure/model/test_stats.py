@@ -303,14 +303,14 @@ def _four_classes(n: int, seed: int) -> tuple[np.ndarray, Predictions, Predictio
 @pytest.mark.parametrize(
     "name", ["f1_macro", "recall_weighted", "balanced_accuracy", "matthews_corrcoef", "cohen_kappa"]
 )
-def test_multiclass_confusion_draws_the_row_bootstrap_as_cell_counts(name):
+def test_multiclass_confusion_draws_the_bayesian_bootstrap_as_cell_counts(name):
     """Multiclass confusion metrics draw the 64 (truth, candidate, production) counts from a
-    Multinomial(n, counts / n) — the row bootstrap's own law — so the interval agrees with
-    resampling row indices, at any n and without a subsample above max_rows."""
+    Dirichlet(counts) — the Bayesian bootstrap of the rows summed per cell — so the interval
+    agrees with resampling row indices, at any n and without a subsample above max_rows."""
     metric = resolve(name, task="multiclass")
     y, cand, base = _four_classes(3000, seed=5)
     drawn = paired_estimate(metric, y, cand, base, seed=3)
-    assert drawn.method == "paired bootstrap of the cell counts (B=1000, multinomial over 64 cells)"
+    assert drawn.method == ("Dirichlet cell counts (B=1000, the Bayesian bootstrap over 64 cells)")
     _agrees_with_the_row_bootstrap(drawn, metric, y, cand, base)
     assert paired_estimate(metric, y, cand, base, seed=3) == drawn
     assert paired_estimate(metric, y, cand, base, seed=3, max_rows=1000) == drawn  # no subsample

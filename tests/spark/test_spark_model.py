@@ -16,7 +16,13 @@ from mlgate.records import Report
 pytestmark = pytest.mark.spark
 
 FEATURES = ["age", "income", "tenure", "score"]
-EXACT = ["model.accuracy", "model.log_loss", "model.brier_score", "model.roc_auc"]
+EXACT = [
+    "model.accuracy",
+    "model.log_loss",
+    "model.brier_score",
+    "model.roc_auc",
+    "model.average_precision",
+]
 GATES: list[dict[str, Any]] = [
     {"metric": "accuracy", "max_drop": 0.02, "min": 0.5},
     {"metric": "log_loss", "max_increase": 0.01},
@@ -31,7 +37,14 @@ GATES: list[dict[str, Any]] = [
         "max_drop": 0.05,
         "id": "by_age",
     },
-    {"metric": "average_precision", "min": 0.1},  # not on Spark: an error gate that says so
+    {"metric": "average_precision", "max_drop": 0.02, "min": 0.1},
+    {"metric": "average_precision", "slice": "country", "max_drop": 0.05, "id": "ap_by_country"},
+    {
+        "metric": "f1",
+        "params": {"zero_division": 1.0},
+        "min": 0.1,
+        "id": "f1_params",
+    },  # not on Spark
 ]
 
 
@@ -74,21 +87,23 @@ def test_same_gate_ids_statuses_and_verdict(reports: dict[str, Report]) -> None:
     assert [g.id for g in spark_report.gates] == [g.id for g in pandas_report.gates]
     spark_status = {g.id: g.status for g in spark_report.gates}
     pandas_status = {g.id: g.status for g in pandas_report.gates}
-    assert spark_status.pop("model.average_precision") == "error"
-    assert pandas_status.pop("model.average_precision") == "pass"
+    assert spark_status.pop("f1_params") == "error"
+    assert pandas_status.pop("f1_params") == "pass"
     assert spark_status == pandas_status
-    assert {"by_country[country=FR]", "by_age[age=40-60]"} <= set(spark_status)
-    assert by_id(spark_report)["model.average_precision"].message == (
-        "model.average_precision: average_precision is not computed on engine: spark yet (on "
-        "Spark: accuracy, log_loss, brier, mse/rmse/mae/mape and their neg_ forms, r2, "
-        "explained_variance, precision/recall/f1/jaccard, balanced_accuracy, matthews_corrcoef, cohen_kappa, binary "
-        "roc_auc; docs/spark.md)"
+    assert {"by_country[country=FR]", "by_age[age=40-60]", "ap_by_country[country=FR]"} <= set(
+        spark_status
+    )
+    assert by_id(spark_report)["f1_params"].message == (
+        "f1_params: f1 is not computed on engine: spark yet (on Spark: accuracy, log_loss, "
+        "brier, mse/rmse/mae/mape and their neg_ forms, r2, explained_variance, "
+        "precision/recall/f1/jaccard, balanced_accuracy, matthews_corrcoef, cohen_kappa, binary "
+        "roc_auc, average_precision; docs/spark.md)"
     )
 
 
 def test_exact_metrics_agree_with_pandas_to_1e9(reports: dict[str, Report]) -> None:
     pandas_gates, spark_gates = by_id(reports["pandas"]), by_id(reports["spark2"])
-    sliced = [i for i in pandas_gates if i.startswith(("by_country[", "by_age["))]
+    sliced = [i for i in pandas_gates if i.startswith(("by_country[", "by_age[", "ap_by_country["))]
     compared = ci_compared = 0
     for gate_id in [*EXACT, *sliced]:
         want, got = pandas_gates[gate_id], spark_gates[gate_id]

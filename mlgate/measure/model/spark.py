@@ -141,7 +141,7 @@ NOT_ON_SPARK = (
     "{id}: {metric} is not computed on engine: spark yet (on Spark: accuracy, log_loss, "
     "brier, mse/rmse/mae/mape and their neg_ forms, r2, explained_variance, "
     "precision/recall/f1/jaccard, balanced_accuracy, matthews_corrcoef, cohen_kappa, binary "
-    "roc_auc; docs/spark.md)"
+    "roc_auc, average_precision; docs/spark.md)"
 )
 ERROR_TAG = "MLGATE-ERROR:"  # how a worker's MlgateError reaches the driver's message
 # per Python worker: the models of the broadcast it last scored, by the driver's token (a worker
@@ -202,7 +202,12 @@ def _supported(metric: Any, task: str) -> bool:
         return False
     if family[0] == "rows":
         return family[1] in ROWS_LOSSES and not (family[1] == "log_loss" and task != "binary")
-    return family[0] in ("confusion", "sums") or (family[0] == "auc" and task == "binary")
+    binary = task == "binary"
+    return (
+        family[0] in ("confusion", "sums")
+        or (family[0] == "auc" and binary)
+        or family == ["rank", "ap"]
+    )
 
 
 # --- predictions --------------------------------------------------------------------------
@@ -700,6 +705,8 @@ def _stats(
                 seed=policy.seed,
                 draws=policy.bootstrap,
             )
+        if kind == "rank":
+            return _ap_stats(metric, scored, grouped)
         return _auc_stats(metric, scored, grouped)
     except MetricError:
         raise
@@ -901,14 +908,7 @@ def _sums_stats(metric: Any, scored: Scored, grouped: DataFrame) -> dict[str, An
     }
 
     def at_group(column: str) -> Column:  # the group's mean, as a literal per group
-        chain = None
-        for g, value in mean_of[column].items():
-            chain = (
-                F.when(F.col("_g") == _lit(g), F.lit(value))
-                if chain is None
-                else chain.when(F.col("_g") == _lit(g), F.lit(value))
-            )
-        return chain.otherwise(F.lit(0.0)) if chain is not None else F.lit(0.0)
+        return _per_group(mean_of[column])
 
     spread = (F.col("y") - at_group("y")) ** 2
     term = {
@@ -957,6 +957,17 @@ def _sums_stats(metric: Any, scored: Scored, grouped: DataFrame) -> dict[str, An
         estimate = Estimate(cand - base, "paired per-row differences", n, se)
         out[label] = GroupResult(n, cand, base, estimate)
     return out
+
+
+def _per_group(values: dict[Any, float]) -> Column:
+    """A column holding each group's value (`values` by group label), as literals (0 elsewhere)."""
+    from pyspark.sql import functions as F
+
+    chain = None
+    for g, value in values.items():
+        test = F.col("_g") == _lit(g)
+        chain = F.when(test, F.lit(value)) if chain is None else chain.when(test, F.lit(value))
+    return chain.otherwise(F.lit(0.0)) if chain is not None else F.lit(0.0)
 
 
 def _confusion_stats(
@@ -1226,3 +1237,119 @@ def _auc_stats(metric: Any, scored: Scored, grouped: DataFrame) -> dict[str, Any
         except MetricError as exc:
             out[label] = exc
     return out
+
+
+def _ap_stats(metric: Any, scored: Scored, grouped: DataFrame) -> dict[str, Any]:
+    """Average precision and the normal interval of its paired per-row influence, from ranks
+    computed in Spark — kernels._Ranked.ap_influence on the pandas engine.
+
+    Per model and group, the distinct scores with their positives P and rows S; a running count
+    down the scores gives the rows and positives at or above each (N, T) and its precision T/N,
+    one up the scores the sums Σ P/N and Σ P·(T/N)/N over the lower ones, which a row's
+    influence reads: ([positive] (T/N + Σ P/N) − Σ P·(T/N)/N − AP·π − AP([positive] − π)) / π,
+    π the share of positives. Joined back to the rows, the influences' paired sums and sums of
+    squares (DECIMAL: exact in any partitioning) give the se, as np.std does on pandas.
+    """
+    import math
+    from decimal import Decimal
+
+    from pyspark.sql import Window
+    from pyspark.sql import functions as F
+
+    from mlgate.measure.model.metrics import MetricError
+    from mlgate.measure.model.stats import INFLUENCE_METHODS, unit_growth
+    from mlgate.records import Estimate
+
+    tags = ["c", "b"] if scored.has_base else ["c"]
+    frame = grouped.select("_g", "_y", *[f"_{t}p" for t in tags]).withColumn(
+        "_yb", (F.col("_y") == F.lit(scored.pos)).cast("long")
+    )
+    head = {
+        r["_g"]: r
+        for r in frame.groupBy("_g")
+        .agg(*_common(frame, metric, tags), F.sum("_yb").alias("_pos"))
+        .collect()
+    }
+    usable = {}
+    out: dict[str, Any] = {}
+    for label, h in head.items():
+        try:
+            _check_proba(metric, scored, h, tags)
+            _single_class(metric, h)
+            usable[label] = h
+        except MetricError as exc:
+            out[label] = exc
+    if not usable:
+        return out
+    term = "decimal(38,18)"  # P x precision ≤ rows: 20 integer digits
+    placed = frame.filter(F.col("_g").isin(list(usable)))
+    ap: dict[str, dict[Any, float]] = {}
+    for tag in tags:
+        score = f"_{tag}p"
+        down = Window.partitionBy("_g").orderBy(F.col(score).desc())
+        up = Window.partitionBy("_g").orderBy(score)
+        ranks = (
+            placed.groupBy("_g", score)
+            .agg(F.sum("_yb").alias("P"), F.count(F.lit(1)).alias("S"))
+            .select(
+                "_g",
+                score,
+                "P",
+                F.sum("S").over(down.rowsBetween(Window.unboundedPreceding, 0)).alias("N"),
+                F.sum("P").over(down.rowsBetween(Window.unboundedPreceding, 0)).alias("T"),
+            )
+            .withColumn("pr", F.col("T") / F.col("N"))
+        )
+        ever = up.rowsBetween(Window.unboundedPreceding, 0)
+        ranks = ranks.select(
+            "_g",
+            score,
+            F.col("pr").alias(f"pr{tag}"),
+            F.sum(F.col("P") / F.col("N")).over(ever).alias(f"u{tag}"),
+            F.sum(F.col("P") * F.col("pr") / F.col("N")).over(ever).alias(f"v{tag}"),
+            (F.col("P") * F.col("pr")).cast(term).alias("_term"),
+        )
+        sums = ranks.groupBy("_g").agg(F.sum("_term").alias("A")).collect()
+        ap[tag] = {r["_g"]: float(Decimal(r["A"]) / int(usable[r["_g"]]["_pos"])) for r in sums}
+        placed = placed.join(ranks.drop("_term"), on=["_g", score], how="inner")
+    share = {g: int(h["_pos"]) / int(h["_n"]) for g, h in usable.items()}
+    pos, pi = F.col("_yb") == 1, _per_group(share)
+
+    def influence(tag: str) -> Column:
+        value = _per_group(ap[tag])
+        own = F.when(pos, F.col(f"pr{tag}") + F.col(f"u{tag}")).otherwise(F.lit(0.0))
+        return (own - F.col(f"v{tag}") - value * pi - value * (F.col("_yb") - pi)) / pi
+
+    total = sum(int(h["_n"]) for h in usable.values())
+    least = min(min(s, 1 - s) for s in share.values())
+    exact = _scale(4 * (3 + math.log(max(total, 2))) / least, total)  # |influence| bound
+    rows = placed.select("_g", *[influence(t).alias(f"f{t}") for t in tags])
+    aggs = [
+        F.sum(F.col("fc").cast(exact)).alias("sc"),
+        F.sum((F.col("fc") ** 2).cast(exact)).alias("scc"),
+    ]
+    if scored.has_base:
+        d = F.col("fc") - F.col("fb")
+        aggs += [F.sum(d.cast(exact)).alias("sd"), F.sum((d * d).cast(exact)).alias("sdd")]
+    method = INFLUENCE_METHODS["ap"]
+    for r in rows.groupBy("_g").agg(*aggs).collect():
+        label, n = r["_g"], int(usable[r["_g"]]["_n"])
+        cand = ap["c"][label]
+        if not scored.has_base:
+            out[label] = GroupResult(n, cand, None, None)
+            continue
+        base = ap["b"][label]
+        se = math.sqrt(_sample_variance(r["sd"], r["sdd"], n) / n)
+        growth = unit_growth(cand, _sample_variance(r["sc"], r["scc"], n) / n)
+        out[label] = GroupResult(n, cand, base, Estimate(cand - base, method, n, se, growth=growth))
+    return out
+
+
+def _sample_variance(total: Any, squares: Any, n: int) -> float:
+    """The variance (ddof 1) of n values from their exact sum and sum of squares."""
+    from decimal import Decimal, localcontext
+
+    with localcontext() as ctx:
+        ctx.prec = 80
+        s1, s2 = Decimal(total), Decimal(squares)
+        return float(max(s2 - s1 * s1 / n, Decimal(0)) / max(n - 1, 1))

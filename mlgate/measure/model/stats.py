@@ -125,7 +125,7 @@ def _estimate(
         se = float(np.std(influence, ddof=1)) / math.sqrt(n)  # (not np.dot: BLAS threads)
         own = getattr(kernel, "own", None)  # a rank metric: the candidate's value and influence
         if own is not None:
-            growth = _unit_growth(own[0], float(np.var(own[1], ddof=1)) / n)
+            growth = unit_growth(own[0], float(np.var(own[1], ddof=1)) / n)
         else:
             growth = _growth(metric, influence, delta, n, None)
         part = [*(metric.family or "").split(":"), ""][1]
@@ -447,10 +447,10 @@ def _auc_growth(y_bin: np.ndarray, score: np.ndarray, auc: float) -> float:
     overall = _midrank(score)
     v10 = (overall[pos] - _midrank(score[pos])) / k
     v01 = 1.0 - (overall[~pos] - _midrank(score[~pos])) / m
-    return _unit_growth(auc, float(np.var(v10, ddof=1) / m + np.var(v01, ddof=1) / k))
+    return unit_growth(auc, float(np.var(v10, ddof=1) / m + np.var(v01, ddof=1) / k))
 
 
-def _unit_growth(value: float, var: float) -> float:
+def unit_growth(value: float, var: float) -> float:
     """Estimate.growth of a metric on [0, 1] from the candidate's own variance: 1/n_eff."""
     return var / (value * (1 - value)) if 0 < value < 1 and var > 0 else 0.0
 

@@ -97,7 +97,7 @@ def test_same_gate_ids_statuses_and_verdict(reports: dict[str, Report]) -> None:
         "f1_params: f1 is not computed on engine: spark yet (on Spark: accuracy, log_loss, "
         "brier, mse/rmse/mae/mape and their neg_ forms, r2, explained_variance, "
         "precision/recall/f1/jaccard, balanced_accuracy, matthews_corrcoef, cohen_kappa, binary "
-        "roc_auc, average_precision; docs/spark.md)"
+        "roc_auc, average_precision, median_absolute_error, max_error; docs/spark.md)"
     )
 
 

@@ -673,17 +673,30 @@ def _median_sparsity(values: np.ndarray, alpha: float = 0.05) -> tuple[float, fl
     """The median of the values and its sparsity 1/f: the spread of the order statistics in a
     window of Hall and Sheather's bandwidth around it (for a level-alpha interval), read by one
     partial sort; None when the window holds a single value."""
+    at, width = median_window(len(values), alpha)
+    return median_and_sparsity(np.partition(values, sorted(set(at)))[at], width)
+
+
+def median_window(n: int, alpha: float = 0.05) -> tuple[list[int], float]:
+    """The 0-based ranks of the order statistics that read a median and its sparsity (the
+    window's ends and the two middle ones) among n values, and the window's width in quantiles:
+    Hall and Sheather's bandwidth for a level-alpha interval."""
     from statistics import NormalDist
 
-    n = len(values)
     z = NormalDist().inv_cdf(1 - alpha / 2)
     h = n ** (-1 / 3) * z ** (2 / 3) * (1.5 * NormalDist().pdf(0.0) ** 2) ** (1 / 3)
     lo, hi = max(0.5 - h, 0.0), min(0.5 + h, 1.0)
     at = [max(0, math.ceil(n * lo) - 1), (n - 1) // 2, n // 2, min(n - 1, math.ceil(n * hi) - 1)]
-    bottom, low, high, top = np.partition(values, sorted(set(at)))[at]
+    return at, hi - lo
+
+
+def median_and_sparsity(order: Any, width: float) -> tuple[float, float] | None:
+    """(median, sparsity) from the four order statistics median_window names; None when the
+    window holds a single value (ties)."""
+    bottom, low, high, top = (float(v) for v in order)
     if top <= bottom:
         return None
-    return float(low + high) / 2, float(top - bottom) / (hi - lo)
+    return (low + high) / 2, (top - bottom) / width
 
 
 _KERNELS: dict[str, Callable[[Metric, np.ndarray, Predictions, Predictions], Kernel]] = {

@@ -141,7 +141,7 @@ NOT_ON_SPARK = (
     "{id}: {metric} is not computed on engine: spark yet (on Spark: accuracy, log_loss, "
     "brier, mse/rmse/mae/mape and their neg_ forms, r2, explained_variance, "
     "precision/recall/f1/jaccard, balanced_accuracy, matthews_corrcoef, cohen_kappa, binary "
-    "roc_auc, average_precision; docs/spark.md)"
+    "roc_auc, average_precision, median_absolute_error, max_error; docs/spark.md)"
 )
 ERROR_TAG = "MLGATE-ERROR:"  # how a worker's MlgateError reaches the driver's message
 # per Python worker: the models of the broadcast it last scored, by the driver's token (a worker
@@ -204,7 +204,7 @@ def _supported(metric: Any, task: str) -> bool:
         return family[1] in ROWS_LOSSES and not (family[1] == "log_loss" and task != "binary")
     binary = task == "binary"
     return (
-        family[0] in ("confusion", "sums")
+        family[0] in ("confusion", "sums", "order")
         or (family[0] == "auc" and binary)
         or family == ["rank", "ap"]
     )
@@ -707,6 +707,8 @@ def _stats(
             )
         if kind == "rank":
             return _ap_stats(metric, scored, grouped)
+        if kind == "order":
+            return _order_stats(metric, scored, grouped, seed=policy.seed, draws=policy.bootstrap)
         return _auc_stats(metric, scored, grouped)
     except MetricError:
         raise
@@ -1353,3 +1355,145 @@ def _sample_variance(total: Any, squares: Any, n: int) -> float:
         ctx.prec = 80
         s1, s2 = Decimal(total), Decimal(squares)
         return float(max(s2 - s1 * s1 / n, Decimal(0)) / max(n - 1, 1))
+
+
+def _order_stats(
+    metric: Any, scored: Scored, grouped: DataFrame, *, seed: int, draws: int
+) -> dict[str, Any]:
+    """median_absolute_error and max_error from order statistics read in Spark, with the pandas
+    engine's intervals.
+
+    Per model, the absolute errors are numbered in order within each group (a Window); only the
+    rows at the ranks the statistic needs reach the driver. Median: the four order statistics
+    of Hall and Sheather's window (kernels.median_window) give the median and its sparsity, and
+    the per-row influences (½ − [e ≤ median]) x sparsity are summed, paired, as DECIMAL. Max:
+    each model's MAX_TOP largest errors (ties by the row's key hash); their union's errors of
+    both models go to stats.top_max_estimate — the pandas engine's draw on the same rows.
+    """
+    from pyspark.sql import Window
+    from pyspark.sql import functions as F
+
+    tags = ["c", "b"] if scored.has_base else ["c"]
+    y = F.col("_y").cast("double")
+    rows = grouped.select(
+        "_g", "_h", *[F.abs(y - F.col(f"_{t}l").cast("double")).alias(f"e{t}") for t in tags]
+    )
+    sizes = {r["_g"]: int(r["count"]) for r in rows.groupBy("_g").count().collect()}
+    largest_first = (metric.family or "").endswith(":max")
+    for tag in tags:
+        order = F.col(f"e{tag}").desc() if largest_first else F.col(f"e{tag}")
+        number = Window.partitionBy("_g").orderBy(order, F.col("_h"))
+        rows = rows.withColumn(f"r{tag}", F.row_number().over(number) - 1)
+    if largest_first:
+        return _max_stats(metric, scored, rows, sizes, tags, seed=seed, draws=draws)
+    return _median_stats(metric, scored, rows, sizes, tags)
+
+
+def _max_stats(
+    metric: Any,
+    scored: Scored,
+    rows: DataFrame,
+    sizes: dict[Any, int],
+    tags: list[str],
+    *,
+    seed: int,
+    draws: int,
+) -> dict[str, Any]:
+    import numpy as np
+    from pyspark.sql import functions as F
+
+    from mlgate.measure.model.stats import MAX_TOP, top_max_estimate
+
+    near = F.lit(False)
+    for tag in tags:
+        near = near | (F.col(f"r{tag}") < MAX_TOP)
+    picked: dict[Any, list[Any]] = {}
+    for r in rows.filter(near).collect():
+        picked.setdefault(r["_g"], []).append(r)
+    out: dict[str, Any] = {}
+    for label, top in picked.items():
+        n = sizes[label]
+        values = [[float(r[f"e{t}"]) for r in top] for t in tags]
+        cand = max(values[0])
+        if not scored.has_base:
+            out[label] = GroupResult(n, cand, None, None)
+            continue
+        base = max(values[1])
+        floor = [min(float(r[f"e{t}"]) for r in top if r[f"r{t}"] < MAX_TOP) for t in tags]
+        estimate = top_max_estimate(
+            np.asarray(values),
+            (floor[0], floor[1]),
+            n,
+            cand - base,
+            n_boot=draws,
+            seed=seed,
+            name=metric.name,
+        )
+        out[label] = GroupResult(n, cand, base, estimate)
+    return out
+
+
+def _median_stats(
+    metric: Any, scored: Scored, rows: DataFrame, sizes: dict[Any, int], tags: list[str]
+) -> dict[str, Any]:
+    from pyspark.sql import functions as F
+
+    from mlgate.measure.model.kernels import median_and_sparsity, median_window
+    from mlgate.measure.model.metrics import MetricError
+    from mlgate.measure.model.stats import INFLUENCE_METHODS
+    from mlgate.records import Estimate
+
+    window = {g: median_window(n) for g, n in sizes.items()}
+    medians: dict[str, dict[Any, float]] = {t: {} for t in tags}
+    sparsity: dict[str, dict[Any, float | None]] = {t: {} for t in tags}
+    for tag in tags:
+        wanted = F.lit(False)
+        for g, (at, _) in window.items():
+            wanted = wanted | ((F.col("_g") == _lit(g)) & F.col(f"r{tag}").isin(at))
+        found: dict[Any, dict[int, float]] = {}
+        for r in rows.filter(wanted).select("_g", f"r{tag}", f"e{tag}").collect():
+            found.setdefault(r["_g"], {})[int(r[f"r{tag}"])] = float(r[f"e{tag}"])
+        for g, (at, width) in window.items():
+            ranked = [found[g][k] for k in at]
+            medians[tag][g] = (ranked[1] + ranked[2]) / 2
+            read = median_and_sparsity(ranked, width)
+            sparsity[tag][g] = None if read is None else read[1]
+    out: dict[str, Any] = {}
+    if not scored.has_base:
+        return {g: GroupResult(n, medians["c"][g], None, None) for g, n in sizes.items()}
+    usable = []
+    for g in sizes:
+        if sparsity["c"][g] is None or sparsity["b"][g] is None:
+            out[g] = MetricError(
+                f"{metric.name}: tied errors fill the window around the median, so its "
+                "sparsity cannot be read on engine: spark (the pandas engine bootstraps here)"
+            )
+        else:
+            usable.append(g)
+    if not usable:
+        return out
+
+    def influence(tag: str) -> Column:
+        below = (F.col(f"e{tag}") <= _per_group(medians[tag])).cast("double")
+        return (F.lit(0.5) - below) * _per_group({g: float(sparsity[tag][g] or 0) for g in usable})
+
+    d = influence("c") - influence("b")
+    widest = max(float(sparsity[t][g] or 0.0) for t in tags for g in usable)
+    exact = _scale(widest, sum(sizes[g] for g in usable))
+    sums = (
+        rows.filter(F.col("_g").isin(usable))
+        .select("_g", d.alias("d"))
+        .groupBy("_g")
+        .agg(
+            F.sum(F.col("d").cast(exact)).alias("sd"),
+            F.sum((F.col("d") * F.col("d")).cast(exact)).alias("sdd"),
+        )
+        .collect()
+    )
+    method = INFLUENCE_METHODS["median"]
+    for r in sums:
+        g, n = r["_g"], sizes[r["_g"]]
+        cand, base = medians["c"][g], medians["b"][g]
+        se = math.sqrt(_sample_variance(r["sd"], r["sdd"], n) / n)
+        out[g] = GroupResult(n, cand, base, Estimate(cand - base, method, n, se))
+    return out

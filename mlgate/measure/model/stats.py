@@ -259,9 +259,28 @@ def max_estimate(
     top = min(n, MAX_TOP)
     tops = [_largest(np.asarray(e, dtype=np.float64), top) for e in errors]
     union = np.unique(np.concatenate(tops))
-    t = len(union)
     values = np.stack([np.asarray(e, dtype=np.float64)[union] for e in errors])  # (2, t)
-    floor = [float(e[i].min()) for e, i in zip(errors, tops, strict=True)]  # the TOP-th largest
+    floor = (float(errors[0][tops[0]].min()), float(errors[1][tops[1]].min()))  # TOP-th largest
+    return top_max_estimate(values, floor, n, delta, n_boot=n_boot, seed=seed, name=name)
+
+
+def top_max_estimate(
+    values: np.ndarray,
+    floor: tuple[float, float],
+    n: int,
+    delta: float,
+    *,
+    n_boot: int,
+    seed: int,
+    name: str,
+) -> Estimate:
+    """max_estimate from the union of both models' MAX_TOP largest errors over n rows: `values`
+    (2, t) both models' errors on those rows, `floor` each model's MAX_TOP-th largest. The rows
+    are taken in the order of their errors (candidate's, then baseline's), so the draws do not
+    depend on where the rows sit in the eval data (the Spark engine collects only these rows)."""
+    values = np.asarray(values, dtype=np.float64)
+    values = values[:, np.lexsort((values[1], values[0]))]
+    t = values.shape[1]
     rng = np.random.default_rng(seed)
 
     def score(size: int) -> np.ndarray:

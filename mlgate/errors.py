@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from mlgate.records import ExitCode
 
 __all__ = [
@@ -29,6 +31,17 @@ class MlgateError(Exception):
     def lines(self) -> list[str]:
         """The lines to print, each complete on its own."""
         return [self.message if not self.hint else f"{self.message} ({self.hint})"]
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Picklable whatever the subclass's arguments (a forked gate kind sends it back)."""
+        return (_rebuilt, (type(self), self.args, dict(self.__dict__)))
+
+
+def _rebuilt(cls: type[MlgateError], args: tuple[Any, ...], state: dict[str, Any]) -> MlgateError:
+    error = cls.__new__(cls)
+    Exception.__init__(error, *args)
+    error.__dict__.update(state)
+    return error
 
 
 class ConfigError(MlgateError):

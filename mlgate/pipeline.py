@@ -184,30 +184,47 @@ def execute(loaded: LoadedConfig, options: RunOptions) -> Report:
     """Run every configured gate and decide. Config problems raise; per-gate problems are gates."""
     started = time.perf_counter()
     kinds = configured_kinds(loaded)
-    if not options.validated:
-        validate(loaded, kinds, baseline=options.baseline)
     from mlgate.load.baseline.cache import cache_root
 
     cache = cache_root(loaded.root, options.env)  # outside the checkout: nothing a PR can plant
+    forked = _fork_data_gates(loaded, kinds, options, cache)
+    if forked is not None:
+        kinds = {**kinds, "data": forked}
+    try:
+        return _execute(loaded, kinds, options, cache, started)
+    finally:
+        if forked is not None:
+            forked.end()
+
+
+def _execute(
+    loaded: LoadedConfig,
+    kinds: dict[str, GateKind],
+    options: RunOptions,
+    cache: Path,
+    started: float,
+) -> Report:
+    if not options.validated:
+        validate(loaded, kinds, baseline=options.baseline)
     inputs = Inputs(loaded, cache_dir=cache, baseline_spec=options.baseline)
     say = options.progress or (lambda _step: None)
     say("reading the eval data")
     # an unreadable eval file stops the run: nothing can be evaluated without it
     _ = inputs.spark_eval if inputs.engine == "spark" else inputs.eval
 
-    measurements: list[Measurement] = []
-    diagnostics: dict[str, Any] = {}
+    measured: dict[str, list[Measurement]] = {}
+    found: dict[str, dict[str, Any]] = {}
     for name, kind in kinds.items():
         say(f"measuring the {name} gates")
-        try:
-            measurements.extend(kind.measure(inputs))
-        except ConfigError:
-            raise
-        except MlgateError as exc:
-            measurements.append(
-                Measurement(id=name, kind=_kind_of(name), name=name, error=exc.lines()[0])
-            )
-        diagnostics.update(kind.diagnostics(inputs))
+        if not isinstance(kind, ForkedKind):  # a forked kind measures meanwhile: read it last
+            measured[name], found[name] = _measure(name, kind, inputs)
+    for name, kind in kinds.items():
+        if isinstance(kind, ForkedKind):
+            measured[name], found[name] = _measure(name, kind, inputs)
+    measurements = [m for name in kinds for m in measured[name]]  # in run order
+    diagnostics: dict[str, Any] = {}
+    for name in kinds:
+        diagnostics.update(found[name])
 
     policy = loaded.config.policy
     comparisons = compare_all(
@@ -234,6 +251,167 @@ def execute(loaded: LoadedConfig, options: RunOptions) -> Report:
     return Report(
         verdict=verdict_of(gates), gates=tuple(gates), context=context, diagnostics=diagnostics
     )
+
+
+def _measure(name: str, kind: GateKind, inputs: Inputs) -> tuple[list[Measurement], dict[str, Any]]:
+    """One kind's Measurements (a failure of the kind as a whole is one error Measurement) and
+    its diagnostics."""
+    try:
+        measured = kind.measure(inputs)
+    except ConfigError:
+        raise
+    except MlgateError as exc:
+        measured = [Measurement(id=name, kind=_kind_of(name), name=name, error=exc.lines()[0])]
+    return measured, kind.diagnostics(inputs)
+
+
+def _fork_data_gates(
+    loaded: LoadedConfig, kinds: Mapping[str, GateKind], options: RunOptions, cache: Path
+) -> ForkedKind | None:
+    """The data gates in a fork of this process, when other gates load models meanwhile.
+
+    Importing Great Expectations (2-3 s) and importing scikit-learn and loading both models
+    (about 1.5 s on a small project) are both bound to one core by the GIL, so threads overlap
+    nothing; a fork runs the data kind's validation and measurement on the other core, and the
+    pipeline reads its answers where it would have computed them (docs/design.md §3). Linux and
+    the pandas engine only, not when the caller validated already; MLGATE_OVERLAP=0 turns it
+    off."""
+    import sys
+
+    if (
+        "data" not in kinds
+        or not {"model", "performance"} & set(kinds)
+        or loaded.config.engine.name != "pandas"
+        or options.validated
+        or not sys.platform.startswith("linux")
+        or options.env.get("MLGATE_OVERLAP", os.environ.get("MLGATE_OVERLAP")) == "0"
+    ):
+        return None
+    return ForkedKind(
+        kinds["data"],
+        loaded,
+        lambda: Inputs(loaded, cache_dir=cache, baseline_spec=options.baseline),
+        warm=_import_model_libraries,
+    )
+
+
+def _import_model_libraries() -> None:
+    """Import what scoring and loading models needs (not any model: nothing the user wrote)."""
+    import importlib
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for name in ("sklearn.metrics", "skops.io"):
+            try:
+                importlib.import_module(name)
+            except ImportError:  # the model gate says what is missing, in its place
+                continue
+
+
+class ForkedKind:
+    """A gate kind run in a fork: validate there, then measure at once; the answers come back
+    pickled on a pipe, read when the pipeline asks for them. A failure there is raised here as
+    it was raised there; the fork ends with the run (`end`), whatever ends it."""
+
+    def __init__(
+        self,
+        kind: GateKind,
+        loaded: LoadedConfig,
+        make_inputs: Callable[[], Inputs],
+        warm: Callable[[], None] | None = None,
+    ) -> None:
+        self.kind, self.name, self.warm = kind, kind.name, warm
+        self._answers: list[Any] = []
+        read, write = os.pipe()
+        self.pid = os.fork()
+        if self.pid == 0:  # the child: never returns into the parent's code
+            status = 1
+            try:
+                os.close(read)
+                self._child(write, loaded, make_inputs)
+                status = 0
+            finally:
+                os._exit(status)
+        os.close(write)
+        self._pipe = os.fdopen(read, "rb")
+
+    def _child(self, fd: int, loaded: LoadedConfig, make_inputs: Callable[[], Inputs]) -> None:
+        import pickle
+        import traceback
+
+        with os.fdopen(fd, "wb") as pipe:
+
+            def send(*answer: Any) -> None:
+                pickle.dump(answer, pipe)
+                pipe.flush()
+
+            try:
+                problems = self.kind.validate(loaded)
+                send("value", problems)
+                if problems:
+                    return
+                measured, found = _measure(self.name, self.kind, make_inputs())
+                send("value", measured)
+                send("value", found)
+            except MlgateError as exc:
+                send("raise", exc)
+            except Exception:  # a bug: the parent says so with this traceback
+                send("crash", traceback.format_exc())
+
+    def _next(self) -> Any:
+        import pickle
+
+        if not self._answers:
+            try:
+                how, value = pickle.load(self._pipe)
+            except EOFError:
+                _, status = os.waitpid(self.pid, 0)
+                self.pid = 0
+                raise MlgateError(
+                    f"the {self.name} gates' process ended without an answer (status {status})"
+                ) from None
+            if how == "raise":
+                raise value
+            if how == "crash":
+                raise RuntimeError(f"the {self.name} gates failed in their process:\n{value}")
+            return value
+        return self._answers.pop(0)
+
+    def configured(self, loaded: LoadedConfig) -> bool:
+        return self.kind.configured(loaded)
+
+    def validate(self, loaded: LoadedConfig) -> list[str]:
+        """The fork's problems; while it validates (importing GX), this process imports what
+        the model gates will need — no model is read before the config is known to be valid."""
+        if self.warm is not None:
+            self.warm()
+        problems: list[str] = self._next()
+        return problems
+
+    def gate_ids(self, loaded: LoadedConfig) -> Any:
+        return self.kind.gate_ids(loaded)  # type: ignore[attr-defined]
+
+    def measure(self, inputs: Inputs) -> list[Measurement]:
+        measured: list[Measurement] = self._next()
+        return measured
+
+    def diagnostics(self, inputs: Inputs) -> dict[str, Any]:
+        found: dict[str, Any] = self._next()
+        return found
+
+    def end(self) -> None:
+        """Stop the fork if it still runs, and reap it."""
+        import contextlib
+        import signal
+
+        self._pipe.close()
+        if self.pid:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.pid, signal.SIGKILL)
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(self.pid, 0)
+            self.pid = 0
 
 
 def rules_guard(

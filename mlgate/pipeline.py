@@ -278,13 +278,15 @@ def _fork_data_gates(
     off."""
     import sys
 
+    from mlgate.config.settings import Settings
+
     if (
         "data" not in kinds
         or not {"model", "performance"} & set(kinds)
         or loaded.config.engine.name != "pandas"
         or options.validated
         or not sys.platform.startswith("linux")
-        or options.env.get("MLGATE_OVERLAP", os.environ.get("MLGATE_OVERLAP")) == "0"
+        or not Settings.from_env(options.env, only=("overlap",)).overlap
     ):
         return None
     return ForkedKind(

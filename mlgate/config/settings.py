@@ -64,6 +64,9 @@ class Settings:
     allow_failure: bool = False
     """MLGATE_ALLOW_FAILURE: "true" when the GitLab job may fail (allow_failure): no failed
     commit status is set then, as it would fail the pipeline anyway."""
+    overlap: bool = True
+    """MLGATE_OVERLAP: "0" runs the data gates in this process, after the rest starts, instead
+    of in a fork beside the model gates (docs/design.md §1, Overlapped start-up)."""
 
     @classmethod
     def from_env(
@@ -126,6 +129,13 @@ def _flag(variable: str, raw: str) -> bool:
     return raw.strip() == "true"  # GitLab's own spelling; anything else leaves it off
 
 
+def _switch(variable: str, raw: str) -> bool:
+    value = raw.strip().lower()
+    if value not in ("0", "1", "false", "true"):
+        raise _bad(variable, "0 or 1", raw)
+    return value in ("1", "true")
+
+
 VARIABLES: dict[str, tuple[str, Callable[[str, str], Any]]] = {
     "http_timeout": ("MLGATE_HTTP_TIMEOUT", _positive_seconds),
     "http_retries": ("MLGATE_HTTP_RETRIES", _count),
@@ -141,4 +151,5 @@ VARIABLES: dict[str, tuple[str, Callable[[str, str], Any]]] = {
     "max_unpack_ratio": ("MLGATE_MAX_UNPACK_RATIO", _positive_seconds),
     "cache_dir": ("MLGATE_CACHE_DIR", _text),
     "baseline_workflow": ("MLGATE_BASELINE_WORKFLOW", _text),
+    "overlap": ("MLGATE_OVERLAP", _switch),
 }

@@ -1173,15 +1173,7 @@ def _auc_stats(metric: Any, scored: Scored, grouped: DataFrame) -> dict[str, Any
     from mlgate.records import Estimate
 
     tags = ["c", "b"] if scored.has_base else ["c"]
-    frame = grouped.select("_g", "_y", *[f"_{t}p" for t in tags]).withColumn(
-        "_yb", (F.col("_y") == F.lit(scored.pos)).cast("long")
-    )
-    head = {
-        r["_g"]: r
-        for r in frame.groupBy("_g")
-        .agg(*_common(frame, metric, tags), F.sum("_yb").alias("_pos"))
-        .collect()
-    }
+    frame, head = _scores_by_group(metric, scored, grouped, tags)
     placed = frame
     for tag in tags:
         score = f"_{tag}p"
@@ -1241,6 +1233,25 @@ def _auc_stats(metric: Any, scored: Scored, grouped: DataFrame) -> dict[str, Any
     return out
 
 
+def _scores_by_group(
+    metric: Any, scored: Scored, grouped: DataFrame, tags: list[str]
+) -> tuple[DataFrame, dict[Any, Any]]:
+    """The group, label, positive flag (_yb) and scores of the rows, and per group its row
+    count, positives and what _check_proba / _single_class read."""
+    from pyspark.sql import functions as F
+
+    frame = grouped.select("_g", "_y", *[f"_{t}p" for t in tags]).withColumn(
+        "_yb", (F.col("_y") == F.lit(scored.pos)).cast("long")
+    )
+    head = {
+        r["_g"]: r
+        for r in frame.groupBy("_g")
+        .agg(*_common(frame, metric, tags), F.sum("_yb").alias("_pos"))
+        .collect()
+    }
+    return frame, head
+
+
 def _ap_stats(metric: Any, scored: Scored, grouped: DataFrame) -> dict[str, Any]:
     """Average precision and the normal interval of its paired per-row influence, from ranks
     computed in Spark — kernels._Ranked.ap_influence on the pandas engine.
@@ -1263,15 +1274,7 @@ def _ap_stats(metric: Any, scored: Scored, grouped: DataFrame) -> dict[str, Any]
     from mlgate.records import Estimate
 
     tags = ["c", "b"] if scored.has_base else ["c"]
-    frame = grouped.select("_g", "_y", *[f"_{t}p" for t in tags]).withColumn(
-        "_yb", (F.col("_y") == F.lit(scored.pos)).cast("long")
-    )
-    head = {
-        r["_g"]: r
-        for r in frame.groupBy("_g")
-        .agg(*_common(frame, metric, tags), F.sum("_yb").alias("_pos"))
-        .collect()
-    }
+    frame, head = _scores_by_group(metric, scored, grouped, tags)
     usable = {}
     out: dict[str, Any] = {}
     for label, h in head.items():

@@ -167,12 +167,24 @@ class Session:
         )
 
     def _decided(self, gate: PerfGate, results: dict[str, TaskResult], level: float) -> bool:
-        from mlgate.measure.performance import stats
-
         result = results[self._task_key(gate)]
         if result.error is not None:
             return True
         obs = {k: v[: result.pairs] for k, v in result.observations.items()}
+        return self._settled(gate, obs, level, rows=result.task.rows)
+
+    def _settled(
+        self,
+        gate: PerfGate,
+        obs: dict[str, Any],
+        level: float,
+        *,
+        rows: int = 1,
+        min_rounds: int | None = None,
+    ) -> bool:
+        """stats.decided for one gate's observations at a look's level."""
+        from mlgate.measure.performance import stats
+
         return stats.decided(
             obs["candidate"],
             obs.get("baseline"),
@@ -180,10 +192,11 @@ class Session:
             gate.thresholds,
             higher_is_better=gate.measure.higher_is_better,
             level=level,
-            rows=result.task.rows,
+            rows=rows,
             resamples=self.policy.bootstrap,
             alpha=self.policy.significance,
             rng=self._rng(gate),
+            min_rounds=stats.MIN_ROUNDS if min_rounds is None else min_rounds,
         )
 
     def _task_key(self, gate: PerfGate) -> str:
@@ -208,21 +221,7 @@ class Session:
 
         def settled(observations: dict[str, list[float]], level: float) -> bool:
             obs = {k: [[x] for x in v] for k, v in observations.items()}
-            return all(
-                stats.decided(
-                    obs["candidate"],
-                    obs.get("baseline"),
-                    gate.measure.statistic,
-                    gate.thresholds,
-                    higher_is_better=gate.measure.higher_is_better,
-                    level=level,
-                    resamples=self.policy.bootstrap,
-                    alpha=self.policy.significance,
-                    rng=self._rng(gate),
-                    min_rounds=stats.MIN_PROBES,
-                )
-                for gate in gates
-            )
+            return all(self._settled(g, obs, level, min_rounds=stats.MIN_PROBES) for g in gates)
 
         def stop(observations: dict[str, list[float]]) -> bool:
             probes = min(len(v) for v in observations.values())

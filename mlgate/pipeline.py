@@ -324,7 +324,6 @@ class ForkedKind:
         warm: Callable[[], None] | None = None,
     ) -> None:
         self.kind, self.name, self.warm = kind, kind.name, warm
-        self._answers: list[Any] = []
         read, write = os.pipe()
         self.pid = os.fork()
         if self.pid == 0:  # the child: never returns into the parent's code
@@ -345,7 +344,8 @@ class ForkedKind:
         with os.fdopen(fd, "wb") as pipe:
 
             def send(*answer: Any) -> None:
-                pickle.dump(answer, pipe)
+                data = pickle.dumps(answer)  # whole or not at all: no half answer on the pipe
+                pipe.write(data)
                 pipe.flush()
 
             try:
@@ -362,23 +362,23 @@ class ForkedKind:
                 send("crash", traceback.format_exc())
 
     def _next(self) -> Any:
+        """The fork's next answer, as it gave it (a value, or its error raised here)."""
         import pickle
 
-        if not self._answers:
-            try:
-                how, value = pickle.load(self._pipe)
-            except EOFError:
-                _, status = os.waitpid(self.pid, 0)
-                self.pid = 0
-                raise MlgateError(
-                    f"the {self.name} gates' process ended without an answer (status {status})"
-                ) from None
-            if how == "raise":
-                raise value
-            if how == "crash":
-                raise RuntimeError(f"the {self.name} gates failed in their process:\n{value}")
-            return value
-        return self._answers.pop(0)
+        try:
+            how, value = pickle.load(self._pipe)
+        except EOFError:
+            _, status = os.waitpid(self.pid, 0)
+            self.pid = 0
+            code = os.waitstatus_to_exitcode(status)
+            raise MlgateError(
+                f"the {self.name} gates' process ended without an answer (exit code {code})"
+            ) from None
+        if how == "raise":
+            raise value
+        if how == "crash":
+            raise RuntimeError(f"the {self.name} gates failed in their process:\n{value}")
+        return value
 
     def configured(self, loaded: LoadedConfig) -> bool:
         return self.kind.configured(loaded)

@@ -273,7 +273,7 @@ def _fork_data_gates(
     Importing Great Expectations (2-3 s) and importing scikit-learn and loading both models
     (about 1.5 s on a small project) are both bound to one core by the GIL, so threads overlap
     nothing; a fork runs the data kind's validation and measurement on the other core, and the
-    pipeline reads its answers where it would have computed them (docs/design.md §3). Linux and
+    pipeline reads its answers where it would have computed them (docs/design.md §1). Linux and
     the pandas engine only, not when the caller validated already; MLGATE_OVERLAP=0 turns it
     off."""
     import sys

@@ -44,7 +44,7 @@ GATES: list[dict[str, Any]] = [
         "params": {"zero_division": 1.0},
         "min": 0.1,
         "id": "f1_params",
-    },  # not on Spark
+    },  # no distributed form: the pandas code on the driver
 ]
 
 
@@ -87,18 +87,23 @@ def test_same_gate_ids_statuses_and_verdict(reports: dict[str, Report]) -> None:
     assert [g.id for g in spark_report.gates] == [g.id for g in pandas_report.gates]
     spark_status = {g.id: g.status for g in spark_report.gates}
     pandas_status = {g.id: g.status for g in pandas_report.gates}
-    assert spark_status.pop("f1_params") == "error"
-    assert pandas_status.pop("f1_params") == "pass"
     assert spark_status == pandas_status
     assert {"by_country[country=FR]", "by_age[age=40-60]", "ap_by_country[country=FR]"} <= set(
         spark_status
     )
-    assert by_id(spark_report)["f1_params"].message == (
-        "f1_params: f1 is not computed on engine: spark yet (on Spark: accuracy, log_loss, "
-        "brier, mse/rmse/mae/mape and their neg_ forms, r2, explained_variance, "
-        "precision/recall/f1/jaccard, balanced_accuracy, matthews_corrcoef, cohen_kappa, binary "
-        "roc_auc, average_precision, median_absolute_error, max_error; docs/spark.md)"
-    )
+
+
+def test_a_metric_with_params_is_scored_by_the_pandas_code_on_every_row(
+    reports: dict[str, Report],
+) -> None:
+    """f1 with params (no distributed form): 3,000 rows ≤ max_bootstrap_rows, so every row
+    reaches the driver and its values are the pandas engine's; no sample note."""
+    want, got = by_id(reports["pandas"])["f1_params"], by_id(reports["spark2"])["f1_params"]
+    assert got.status == want.status == "pass"
+    assert got.candidate == pytest.approx(want.candidate, abs=1e-12)
+    assert got.baseline == pytest.approx(want.baseline, abs=1e-12)
+    assert "sample" not in got.details
+    assert got.details["n"] == want.details["n"] == 3000
 
 
 def test_exact_metrics_agree_with_pandas_to_1e9(reports: dict[str, Report]) -> None:

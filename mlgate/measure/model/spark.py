@@ -10,11 +10,14 @@ aggregated distributively, the same Measurements as the pandas engine (docs/spar
 - confusion-matrix metrics: counts per (slice, truth, candidate, baseline label); the interval
   from the same cells weighted by a hash-seeded Poisson bootstrap (`poisson_draws`: the weights
   are a function of the row key hash, the draw and the seed; integer sums);
-- binary ROC AUC: DeLong from ranks computed in Spark (`_auc_stats`);
-- slices by a `_g` group column (values, explicit or quantile bins), Holm in compare as today.
+- binary ROC AUC: DeLong from ranks computed in Spark (`_auc_stats`); average precision,
+  r2-like sums and the median/max error from ranks and sums as docs/spark.md tabulates;
+- slices by a `_g` group column (values, explicit or quantile bins), Holm in compare as today;
+- the rest (scikit-learn scorer names, `module:function`, `params:`, multiclass ROC AUC):
+  the pandas engine's code on a seeded sample of at most policy.max_bootstrap_rows rows per
+  group (`_sample_stats`: all of them when the group is no larger), said in the gate's notes.
 
-Anything else (rank, order and r2-like metrics, scorers, module:function) is an error gate that
-says so. The older building blocks below are what the Spark-side sums were first built from:
+The older building blocks below are what the Spark-side sums were first built from:
 
 - `poisson_weights`: B bootstrap weight columns, each Poisson(1) drawn from a hash of the row's
   content and the seed (never the partition id or row order), so the same rows give the same
@@ -27,7 +30,7 @@ from __future__ import annotations
 
 import math
 import uuid
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -137,12 +140,6 @@ def paired_sums(
 
 ROWS_LOSSES = ("zero_one", "log_loss", "brier", "squared", "absolute", "ape")
 MAX_LABELS = 10_000  # distinct labels read to tell the task and the positive class
-NOT_ON_SPARK = (
-    "{id}: {metric} is not computed on engine: spark yet (on Spark: accuracy, log_loss, "
-    "brier, mse/rmse/mae/mape and their neg_ forms, r2, explained_variance, "
-    "precision/recall/f1/jaccard, balanced_accuracy, matthews_corrcoef, cohen_kappa, binary "
-    "roc_auc, average_precision, median_absolute_error, max_error; docs/spark.md)"
-)
 ERROR_TAG = "MLGATE-ERROR:"  # how a worker's MlgateError reaches the driver's message
 # per Python worker: the models of the broadcast it last scored, by the driver's token (a worker
 # process outlives a run: id() of a freed broadcast is reused, a token is not)
@@ -158,6 +155,8 @@ class Scored:
     pos: Any  # binary: the positive class
     has_base: bool
     y_type: Any  # the target's Spark type
+    # multiclass: per model tag, the classes (sorted) of its probability columns _{tag}q{j}
+    labels: dict[str, list[Any]] = field(default_factory=dict)
 
 
 def measure_model(inputs: Inputs) -> list[Measurement]:
@@ -181,17 +180,6 @@ def measure_model(inputs: Inputs) -> list[Measurement]:
                 "(max_drop/max_increase) but there is no production baseline",
                 hint="set models.baseline, or pass --baseline SPEC",
             )
-        if not _supported(metric, scored.task):
-            out.append(
-                Measurement(
-                    id=base_id,
-                    kind="model",
-                    name=gate.metric,
-                    level=gate.level,
-                    error=NOT_ON_SPARK.format(id=base_id, metric=gate.metric),
-                )
-            )
-            continue
         out.extend(_measure_gate(base_id, gate, metric, scored, inputs, key))
     return out
 
@@ -201,12 +189,13 @@ def _supported(metric: Any, task: str) -> bool:
     if metric.source != "registry":
         return False
     if family[0] == "rows":
-        return family[1] in ROWS_LOSSES and not (family[1] == "log_loss" and task != "binary")
+        return family[1] in ROWS_LOSSES
     binary = task == "binary"
     return (
         family[0] in ("confusion", "sums", "order")
         or (family[0] == "auc" and binary)
         or family == ["rank", "ap"]
+        or (family[0] == "rank" and task == "multiclass")
     )
 
 
@@ -262,9 +251,14 @@ def _scored(inputs: Inputs) -> Scored:
         *([F.col(_q(id_col)).alias("_id")] if id_col and id_col in frame.columns else []),
     )
     in_udf = {t: m for t, m in models.items() if m is not None and not _is_file(m)}
+    known = {t: _classes(m) for t, m in in_udf.items()} if task == "multiclass" else {}
+    labels = {t: v for t, v in known.items() if v is not None}
     for tag in in_udf:
         fields.append(T.StructField(f"_{tag}l", label_type))
         fields.append(T.StructField(f"_{tag}p", T.DoubleType()))
+        fields += [
+            T.StructField(f"_{tag}q{j}", T.DoubleType()) for j in range(len(labels.get(tag, [])))
+        ]
     if id_col and id_col in frame.columns:
         fields.append(T.StructField("_id", frame.schema[id_col].dataType))
     spark = inputs.spark
@@ -277,7 +271,8 @@ def _scored(inputs: Inputs) -> Scored:
         features=features,
         task=task,
         pos=pos,
-        keep=[f.name for f in fields if not f.name.startswith(("_cl", "_cp", "_bl", "_bp"))],
+        labels=labels,
+        keep=[f.name for f in fields if not f.name.startswith(PREDICTED)],
     )
     out = rows.mapInPandas(predict, T.StructType(fields)) if in_udf else rows
     for tag, model in models.items():
@@ -311,7 +306,7 @@ def _scored(inputs: Inputs) -> Scored:
         if classes is None or len(classes) != 2:  # the pandas rule: labels and predictions seen
             both = {r["_y"] for r in counts} | {r["_cl"] for r in counts}
             pos = 1 if both <= {0, 1} else sorted(both, key=_order)[-1]
-    result = Scored(scored, task, pos, baseline is not None, y_type)
+    result = Scored(scored, task, pos, baseline is not None, y_type, labels)
     inputs.memo["model.spark.scored"] = result
     return result
 
@@ -329,6 +324,20 @@ def _positive(configured: Any, model: Any, y_values: Any) -> Any:
         return classes[1].item() if hasattr(classes[1], "item") else classes[1]
     values = set(y_values.tolist())
     return 1 if values <= {0, 1} else sorted(values, key=_order)[-1] if values else 1
+
+
+MAX_CLASSES = 100  # multiclass probability columns kept per model (one double column each)
+
+
+def _classes(model: Any) -> list[Any] | None:
+    """A multiclass model's classes, sorted as scikit-learn reads probability columns; None
+    when the model does not say them (or has more than MAX_CLASSES)."""
+    import numpy as np
+
+    classes = model.classes
+    if classes is None or len(classes) > MAX_CLASSES:
+        return None
+    return [c.item() if hasattr(c, "item") else c for c in np.sort(np.asarray(classes))]
 
 
 def _is_file(model: Any) -> bool:
@@ -374,10 +383,22 @@ def _worker_model(shipped: Any, tag: str) -> Any:
     return _LOADED[key]
 
 
+PREDICTED = ("_cl", "_cp", "_cq", "_bl", "_bp", "_bq")  # the columns the models' scoring adds
+
+
 def _predict_batches(
-    batches: Any, *, shipped: Any, features: list[str], task: str, pos: Any, keep: list[str]
+    batches: Any,
+    *,
+    shipped: Any,
+    features: list[str],
+    task: str,
+    pos: Any,
+    labels: dict[str, list[Any]],
+    keep: list[str],
 ) -> Any:
-    """mapInPandas: each batch's predictions by both models, as columns."""
+    """mapInPandas: each batch's predictions by both models, as columns. `_{tag}p` is the
+    positive class's probability (binary) or the probability of the row's own class
+    (multiclass: log loss), `_{tag}q{j}` the probability of labels[tag][j] (multiclass)."""
     import warnings
 
     import numpy as np
@@ -397,21 +418,46 @@ def _predict_batches(
                     pred = loaded[tag].predictions(X, task=task)
                 out[f"_{tag}l"] = pd.Series(pred.label, index=batch.index)
                 proba = None
-                if task == "binary" and pred.proba is not None:
-                    classes = (
-                        np.asarray(pred.classes)
-                        if pred.classes is not None
-                        else np.arange(pred.proba.shape[1])
-                    )
-                    where = np.flatnonzero(classes == pos)
-                    if len(where) == 1:
-                        proba = pred.proba[:, where[0]]
+                wanted = labels.get(tag, [])
+                columns = _class_columns(pred, [pos] if task == "binary" else wanted)
+                if task == "binary" and columns is not None:
+                    proba = pred.proba[:, columns[0]]
+                elif columns is not None and wanted:
+                    matrix = np.asarray(pred.proba, dtype=np.float64)[:, columns]
+                    for j in range(len(wanted)):
+                        out[f"_{tag}q{j}"] = pd.Series(matrix[:, j], index=batch.index)
+                    code = pd.Index(wanted).get_indexer(batch["_y"])  # -1: a class it lacks
+                    own = matrix[np.arange(len(batch)), np.maximum(code, 0)]
+                    proba = np.where(code >= 0, own, np.nan)
+                if wanted and columns is None:
+                    for j in range(len(wanted)):
+                        out[f"_{tag}q{j}"] = pd.Series(
+                            np.full(len(batch), np.nan), index=batch.index
+                        )
                 out[f"_{tag}p"] = pd.Series(
                     proba if proba is not None else np.full(len(batch), np.nan), index=batch.index
                 )
             yield pd.DataFrame(out)
     except MlgateError as exc:
         raise RuntimeError(ERROR_TAG + exc.lines()[0]) from None
+
+
+def _class_columns(pred: Any, wanted: list[Any]) -> list[int] | None:
+    """The probability columns of the classes `wanted`, None where one is not the model's."""
+    import numpy as np
+
+    if pred.proba is None or not wanted or np.ndim(pred.proba) != 2:
+        return None
+    classes = (
+        np.asarray(pred.classes) if pred.classes is not None else np.arange(pred.proba.shape[1])
+    )
+    columns = []
+    for value in wanted:
+        where = np.flatnonzero(classes == value)
+        if len(where) != 1:
+            return None
+        columns.append(int(where[0]))
+    return columns
 
 
 def _worker_error(exc: BaseException) -> Exception:
@@ -661,6 +707,12 @@ def _record(
     )
     if isinstance(result, MetricError):
         return replace(m, error=f"{gate_id}: {result}")
+    if result.sampled is not None:
+        m = replace(
+            m,
+            notes=(sample_note(result.sampled, n),),
+            details={**m.details, "sample": {"rows": result.sampled, "of": n}},
+        )
     m = replace(m, candidate=result.candidate)
     if scored.has_base:
         m = replace(m, baseline=result.baseline)
@@ -680,6 +732,7 @@ class GroupResult:
     candidate: float
     baseline: float | None
     estimate: Any  # Estimate | MetricError | None
+    sampled: int | None = None  # the values are of a seeded sample of this many rows
 
 
 def _stats(
@@ -691,6 +744,8 @@ def _stats(
     kind = (metric.family or "").split(":")[0]
     policy = inputs.config.policy
     try:
+        if not _supported(metric, scored.task):
+            return _sample_stats(metric, scored, grouped, inputs, paired=paired)
         if kind == "rows":
             return _rows_stats(metric, scored, grouped)
         if kind == "sums":
@@ -705,6 +760,8 @@ def _stats(
                 seed=policy.seed,
                 draws=policy.bootstrap,
             )
+        if kind == "rank" and scored.task == "multiclass":
+            return _multiclass_auc_stats(metric, scored, grouped, inputs, paired=paired)
         if kind == "rank":
             return _ap_stats(metric, scored, grouped)
         if kind == "order":
@@ -722,6 +779,13 @@ def _check_proba(metric: Any, scored: Scored, row: Any, tags: list[str]) -> None
     if metric.response != "proba":
         return
     for tag in tags:
+        if row[f"_null{tag}"] and scored.task == "multiclass":
+            raise MetricError(
+                f"{metric.name}: needs the predicted probability of each row's class, but "
+                f"{'the candidate' if tag == 'c' else 'production'} gives none for some rows "
+                "(no predict_proba or no classes_, or the eval rows hold a class the model "
+                "does not know)"
+            )
         if row[f"_null{tag}"]:
             raise MetricError(
                 f"{metric.name}: needs the predicted probability of class {scored.pos}, but "
@@ -751,7 +815,8 @@ def _loss(metric: Any, scored: Scored, tag: str) -> Column:
     ybin = (y == F.lit(scored.pos)).cast("double")
     if loss == "log_loss":
         eps = float(np.finfo(np.float64).eps)
-        own = F.when(ybin == 1, p).otherwise(1 - p)
+        # multiclass: _{tag}p is already the probability of the row's own class
+        own = p if scored.task == "multiclass" else F.when(ybin == 1, p).otherwise(1 - p)
         return -F.log(F.least(F.greatest(own, F.lit(eps)), F.lit(1 - eps)))
     if loss == "brier":
         return (ybin - p) ** 2
@@ -983,12 +1048,13 @@ def _confusion_stats(
     draws: int,
 ) -> dict[str, Any]:
     """Confusion-matrix metrics from counts per (group, truth, candidate, baseline label); the
-    interval from the same counts weighted by a hash-seeded Poisson bootstrap."""
+    interval from draws of the same counts as on the pandas engine (up to 16 labels), else
+    from the counts weighted by a hash-seeded Poisson bootstrap."""
     import numpy as np
 
-    from mlgate.measure.model.kernels import _CONFUSION
+    from mlgate.measure.model.kernels import _CONFUSION, _ConfusionKernel
     from mlgate.measure.model.metrics import MetricError
-    from mlgate.measure.model.stats import cell_estimate
+    from mlgate.measure.model.stats import cell_estimate, multiclass_cell_estimate
     from mlgate.records import Estimate
 
     how = (metric.family or "").split(":")[1:]
@@ -1003,11 +1069,13 @@ def _confusion_stats(
     k = len(universe)
     pos = code[metric.pos_label] if metric.task == "binary" else 0
     fn = _CONFUSION[how[0]]
-    # binary: the pandas engine's Dirichlet draw of the 8 cell counts (stats.cell_estimate), the
-    # same numbers from the same counts; else the Poisson bootstrap of the rows
+    # the pandas engine's draws of the cell counts, the same numbers from the same counts:
+    # binary, its Dirichlet draw of the 8 cells (stats.cell_estimate); else, up to 16 labels, the
+    # Bayesian bootstrap as cell counts (stats.multiclass_cell_estimate, over the group's own
+    # labels as the pandas engine codes a slice); above, the Poisson bootstrap of the rows
     by_cells = metric.task == "binary" and k == 2
     weighted = None
-    if paired and not by_cells:
+    if paired and not by_cells and k**3 > _ConfusionKernel.JOINT_CELLS:
         weighted = _poisson_counts(grouped, cells, keys, inputs, seed=seed, draws=draws)
     out: dict[str, Any] = {}
     for label in sorted({r["_g"] for r in cells}):
@@ -1038,6 +1106,19 @@ def _confusion_stats(
                     cell = (code[r["_y"]] * 2 + code[r["_cl"]]) * 2 + code[r["_bl"]]
                     joint[cell] += int(r["count"])
                 estimate = cell_estimate(metric, joint, pos, cand - base, n_boot=draws, seed=seed)
+            elif paired and weighted is None and base is not None:
+                own = sorted({r[c] for _, r in mine for c in keys[1:]}, key=_order)
+                if metric.task == "binary":
+                    own = sorted({*own, metric.pos_label}, key=_order)
+                at = {v: i for i, v in enumerate(own)}
+                joint = np.zeros(len(own) ** 3, dtype=np.int64)
+                for _, r in mine:
+                    cell = (at[r["_y"]] * len(own) + at[r["_cl"]]) * len(own) + at[r["_bl"]]
+                    joint[cell] += int(r["count"])
+                mine_pos = at[metric.pos_label] if metric.task == "binary" else 0
+                estimate = multiclass_cell_estimate(
+                    metric, joint, len(own), mine_pos, cand - base, n_boot=draws, seed=seed
+                )
             elif weighted is not None and base is not None:
                 with np.errstate(divide="ignore", invalid="ignore"):
                     reps = fn(matrices(weighted), *how[1:], pos=pos)
@@ -1233,6 +1314,210 @@ def _auc_stats(metric: Any, scored: Scored, grouped: DataFrame) -> dict[str, Any
     return out
 
 
+def _multiclass_auc_stats(
+    metric: Any, scored: Scored, grouped: DataFrame, inputs: Inputs, *, paired: bool
+) -> dict[str, Any]:
+    """Multiclass ROC AUC (ovr / ovo, macro / weighted) from ranks computed in Spark, and the
+    normal interval of its paired per-row influence — kernels._RankKernel on the pandas engine.
+
+    A unit is one binary AUC: a class against the rest (ovr), or one side of a pair of classes
+    on the rows of that pair (ovo). Per model, unit and group, the distinct scores with their
+    positives P and negatives Q, and running counts along them (Windows): x = 2 × the negatives
+    below (ties ½), z = 2 × the positives above (ties ½). The unit's AUC is Σ P·x / 2pq, exact
+    in integers; joined back to the rows, x and z are DeLong's placements, and a row's influence
+    is its placement minus the AUC over its class share, averaged over the units as scikit-learn
+    averages them (a weighted average adds its weights' own influence). The influences' paired
+    sums and squares as DECIMAL give the se, as np.std does on pandas.
+
+    A group the pandas engine bootstraps (fewer than NORMAL_ROWS rows, a class with fewer than
+    2 rows) or cannot score (a class the models do not know, no probabilities) goes to the
+    pandas code on its rows (`_sample_stats`), which says what is wrong.
+    """
+    from fractions import Fraction
+
+    from pyspark.sql import Window
+    from pyspark.sql import functions as F
+
+    from mlgate.measure.model.stats import INFLUENCE_METHODS, NORMAL_ROWS, unit_growth
+    from mlgate.records import Estimate
+
+    ovo, weighted = metric.family.split(":")[1] == "ovo", metric.family.endswith(":weighted")
+    tags = ["c", "b"] if scored.has_base else ["c"]
+    labels = scored.labels.get("c")
+    if labels is None or any(scored.labels.get(t) != labels for t in tags):
+        return _sample_stats(metric, scored, grouped, inputs, paired=paired)
+    k = len(labels)
+    code = F.lit(-1)
+    for j in reversed(range(k)):
+        code = F.when(F.col("_y") == F.lit(labels[j]), F.lit(j)).otherwise(code)
+    scores = [f"_{t}q{j}" for t in tags for j in range(k)]
+    frame = grouped.select("_g", "_y", *[f"_{t}p" for t in tags], *scores)
+    frame = frame.withColumn("_code", code)
+    bad = F.lit(False)
+    for column in [*[f"_{t}p" for t in tags], *scores]:
+        bad = bad | F.col(column).isNull() | F.isnan(column)
+    heads = frame.groupBy("_g").agg(
+        F.count(F.lit(1)).alias("n"),
+        F.max(bad).alias("bad"),
+        *[F.sum((F.col("_code") == j).cast("long")).alias(f"p{j}") for j in range(k)],
+    )
+    regular: dict[Any, dict[str, int]] = {}
+    collected = heads.collect()
+    for h in collected:
+        n, counts = int(h["n"]), [int(h[f"p{j}"]) for j in range(k)]
+        if h["bad"] or n < NORMAL_ROWS or min(counts) < 2 or n - max(counts) < 2:
+            continue
+        regular[h["_g"]] = {"n": n, **{str(j): c for j, c in enumerate(counts)}}
+    out: dict[str, Any] = {}
+    others = grouped.filter(~F.col("_g").isin(list(regular))) if regular else grouped
+    if len(regular) < len(collected):
+        out.update(_sample_stats(metric, scored, others, inputs, paired=paired))
+    if not regular:
+        return out
+    frame = frame.filter(F.col("_g").isin(list(regular)))
+    pairs = [(a, b) for a in range(k) for b in range(a + 1, k)]
+    # a unit: (the class scored as positive, the rows it is computed on: None = all)
+    units = (
+        [(side, (a, b)) for a, b in pairs for side in (a, b)]
+        if ovo
+        else [(j, None) for j in range(k)]
+    )
+
+    def members(unit: tuple[int, Any]) -> Column:
+        rows = unit[1]
+        return F.lit(True) if rows is None else F.col("_code").isin(*rows)
+
+    def shape(g: Any, unit: tuple[int, Any]) -> tuple[int, int]:  # (positives, negatives)
+        j, rows = unit
+        p = regular[g][str(j)]
+        rest = regular[g]["n"] if rows is None else sum(regular[g][str(r)] for r in rows)
+        return p, rest - p
+
+    auc: dict[tuple[str, int], dict[Any, float]] = {}
+    placed = frame
+    run = Window.partitionBy("_g").orderBy("_s").rowsBetween(Window.unboundedPreceding, 0)
+    whole = Window.partitionBy("_g")
+    for tag in tags:
+        for u, unit in enumerate(units):
+            score, positive = f"_{tag}q{unit[0]}", F.col("_code") == unit[0]
+            ranks = (
+                frame.filter(members(unit))
+                .groupBy("_g", F.col(score).alias("_s"))
+                .agg(
+                    F.sum(positive.cast("long")).alias("P"),
+                    F.sum((~positive).cast("long")).alias("Q"),
+                )
+                .select(
+                    "_g",
+                    "_s",
+                    "P",
+                    (2 * F.sum("Q").over(run) - F.col("Q")).alias("x"),
+                    (2 * (F.sum("P").over(whole) - F.sum("P").over(run)) + F.col("P")).alias("z"),
+                )
+            )
+            sums = ranks.groupBy("_g").agg(F.sum((F.col("P") * F.col("x")).cast("decimal(38,0)")))
+            auc[(tag, u)] = {}
+            for g, total in sums.collect():
+                p, q = shape(g, unit)
+                auc[(tag, u)][g] = float(Fraction(int(total), 2 * p * q))
+            if paired and scored.has_base:
+                placed = placed.join(
+                    ranks.select(
+                        "_g",
+                        F.col("_s").alias(score),
+                        F.col("x").alias(f"x{tag}{u}"),
+                        F.col("z").alias(f"z{tag}{u}"),
+                    ),
+                    on=["_g", score],
+                    how="left",
+                )
+
+    def weights(g: Any) -> dict[int, float]:
+        """The weights sklearn averages with: per class (ovr), per pair (ovo)."""
+        n = regular[g]["n"]
+        if not ovo:
+            return {j: regular[g][str(j)] / n if weighted else 1 / k for j in range(k)}
+        return {
+            i: (regular[g][str(a)] + regular[g][str(b)]) / n if weighted else 1.0
+            for i, (a, b) in enumerate(pairs)
+        }
+
+    def average(values: dict[int, float], g: Any) -> float:
+        """The metric from its units' AUCs, as sklearn averages them."""
+        w = weights(g)
+        if not ovo:
+            return sum(w[j] * values[j] for j in range(k))  # ovr weights sum to 1
+        pair = {i: (values[2 * i] + values[2 * i + 1]) / 2 for i in w}
+        return sum(w[i] * pair[i] for i in w) / sum(w.values())
+
+    value = {
+        (tag, g): average({u: auc[(tag, u)][g] for u in range(len(units))}, g)
+        for tag in tags
+        for g in regular
+    }
+    if not (paired and scored.has_base):
+        for g, info in regular.items():
+            base = value[("b", g)] if scored.has_base else None
+            out[g] = GroupResult(info["n"], value[("c", g)], base, None)
+        return out
+
+    def influence(tag: str) -> Column:
+        """The row's influence on this model's metric (kernels._RankKernel._influence)."""
+        n = _per_group({g: float(i["n"]) for g, i in regular.items()})
+        terms = []
+        for u, unit in enumerate(units):
+            p = _per_group({g: float(shape(g, unit)[0]) for g in regular})
+            q = _per_group({g: float(shape(g, unit)[1]) for g in regular})
+            area = _per_group(auc[(tag, u)])
+            mine = F.when(
+                F.col("_code") == unit[0], (F.col(f"x{tag}{u}") / (2 * q) - area) * n / p
+            ).otherwise((F.col(f"z{tag}{u}") / (2 * p) - area) * n / q)
+            terms.append(F.when(members(unit), mine).otherwise(F.lit(0.0)))
+        mean = _per_group({g: value[(tag, g)] for g in regular})
+        w = {
+            i: _per_group({g: weights(g)[i] for g in regular}) for i in weights(next(iter(regular)))
+        }
+        if not ovo:
+            total = sum((terms[j] * w[j] for j in range(k)), F.lit(0.0))
+            if not weighted:
+                return total
+            own = F.lit(0.0)  # the AUC of the row's class: its weight's influence
+            for j in range(k):
+                own = F.when(F.col("_code") == j, _per_group(auc[(tag, j)])).otherwise(own)
+            return total + own - mean
+        total, spread, weight_if, norm = F.lit(0.0), F.lit(0.0), F.lit(0.0), F.lit(0.0)
+        for i, (a, b) in enumerate(pairs):
+            pair_score = (_per_group(auc[(tag, 2 * i)]) + _per_group(auc[(tag, 2 * i + 1)])) / 2
+            total = total + w[i] * (terms[2 * i] + terms[2 * i + 1]) / 2
+            norm = norm + w[i]
+            if weighted:
+                member = F.col("_code").isin(a, b).cast("double") - w[i]
+                spread = spread + member * pair_score
+                weight_if = weight_if + member
+        return (total + spread - mean * weight_if) / norm
+
+    least = min(min(shape(g, unit)) for g in regular for unit in units)
+    largest = max(i["n"] for i in regular.values()) / least * 4 + 2
+    exact = _scale(largest, sum(i["n"] for i in regular.values()))
+    rows = placed.select("_g", influence("c").alias("fc"), influence("b").alias("fb"))
+    d = F.col("fc") - F.col("fb")
+    aggs = [
+        F.sum(F.col("fc").cast(exact)).alias("sc"),
+        F.sum((F.col("fc") ** 2).cast(exact)).alias("scc"),
+        F.sum(d.cast(exact)).alias("sd"),
+        F.sum((d * d).cast(exact)).alias("sdd"),
+    ]
+    method = INFLUENCE_METHODS["ovo" if ovo else "ovr"]
+    for r in rows.groupBy("_g").agg(*aggs).collect():
+        g = r["_g"]
+        n = regular[g]["n"]
+        cand, base = value[("c", g)], value[("b", g)]
+        se = math.sqrt(_sample_variance(r["sd"], r["sdd"], n) / n)
+        growth = unit_growth(cand, _sample_variance(r["sc"], r["scc"], n) / n)
+        out[g] = GroupResult(n, cand, base, Estimate(cand - base, method, n, se, growth=growth))
+    return out
+
+
 def _scores_by_group(
     metric: Any, scored: Scored, grouped: DataFrame, tags: list[str]
 ) -> tuple[DataFrame, dict[Any, Any]]:
@@ -1348,6 +1633,100 @@ def _ap_stats(metric: Any, scored: Scored, grouped: DataFrame) -> dict[str, Any]
         growth = unit_growth(cand, _sample_variance(r["sc"], r["scc"], n) / n)
         out[label] = GroupResult(n, cand, base, Estimate(cand - base, method, n, se, growth=growth))
     return out
+
+
+# --- the rest, on a seeded sample of rows ------------------------------------------------
+
+
+def sample_note(rows: int, of: int) -> str:
+    return (
+        f"engine: spark: computed in this process on a seeded sample of {rows:,} of the {of:,} "
+        "rows (policy.max_bootstrap_rows; the values and interval are the sample's: "
+        "docs/spark.md)"
+    )
+
+
+def _sample_stats(
+    metric: Any, scored: Scored, grouped: DataFrame, inputs: Inputs, *, paired: bool
+) -> dict[str, Any]:
+    """Metrics with no distributed form here (scikit-learn scorer names, `module:function`,
+    `params:`, multiclass ROC AUC): per group, the rows with the policy.max_bootstrap_rows
+    smallest hashes of (row key, policy.seed) reach this process — all of them when the group
+    is no larger — and the pandas engine's own code scores them (stats.paired_estimate).
+
+    The same rows for any partitioning (a distributed top-N per group, sorted here by the
+    hash); a group larger than the sample gets the sample's values and interval, said in the
+    gate's notes and details.sample.
+    """
+    import numpy as np
+    from pyspark.sql import functions as F
+
+    from mlgate.load.predictions import Predictions
+    from mlgate.measure.model.metrics import MetricError
+    from mlgate.measure.model.stats import paired_estimate
+
+    policy = inputs.config.policy
+    limit = policy.max_bootstrap_rows
+    tags = ["c", "b"] if scored.has_base else ["c"]
+    proba = {t: [f"_{t}q{j}" for j in range(len(scored.labels.get(t, [])))] for t in tags}
+    order = F.xxhash64(F.lit(policy.seed), F.col("_h")).alias("_k")
+    columns = ["_y", *[f"_{t}l" for t in tags], *[f"_{t}p" for t in tags]]
+    columns += [c for t in tags for c in proba[t]]
+    sizes = {r["_g"]: int(r["count"]) for r in grouped.groupBy("_g").count().collect()}
+    out: dict[str, Any] = {}
+    for label, n in sizes.items():
+        rows: Any = (
+            grouped.filter(F.col("_g") == F.lit(label))
+            .select(order, *columns)
+            .orderBy("_k", "_y")
+            .limit(limit)
+            .toPandas()
+        )
+
+        def predictions(tag: str, rows: Any = rows) -> Predictions:
+            label_values = rows[f"_{tag}l"].to_numpy()
+            if scored.task == "multiclass":
+                if not proba[tag] or rows[proba[tag]].isna().to_numpy().any():
+                    return Predictions(label_values)
+                matrix = rows[proba[tag]].to_numpy(dtype=np.float64)
+                return Predictions(label_values, matrix, np.asarray(scored.labels[tag]))
+            p = rows[f"_{tag}p"].to_numpy(dtype=np.float64)
+            if scored.task == "regression" or np.isnan(p).any():
+                return Predictions(label_values)
+            return Predictions(label_values, p)
+
+        y = rows["_y"].to_numpy()
+        try:
+            cand = predictions("c")
+            value = metric.score(y, cand)
+            if not scored.has_base:
+                out[label] = GroupResult(n, value, None, None, _sampled(len(y), n))
+                continue
+            base = predictions("b")
+            base_value = metric.score(y, base)
+            estimate: Any = None
+            if paired:
+                try:
+                    estimate = paired_estimate(
+                        metric,
+                        y,
+                        cand,
+                        base,
+                        n_boot=policy.bootstrap,
+                        seed=policy.seed,
+                        max_rows=limit,
+                        delta=value - base_value,
+                    )
+                except MetricError as exc:
+                    estimate = exc
+            out[label] = GroupResult(n, value, base_value, estimate, _sampled(len(y), n))
+        except MetricError as exc:
+            out[label] = exc
+    return out
+
+
+def _sampled(rows: int, of: int) -> int | None:
+    return rows if rows < of else None
 
 
 def _sample_variance(total: Any, squares: Any, n: int) -> float:

@@ -129,6 +129,9 @@ def test_log_loss_and_roc_auc_agree_with_pandas_to_1e9(reports: dict[str, Report
         assert want.ci is not None and got.ci is not None
         assert got.ci == pytest.approx(want.ci, abs=1e-9), gate_id
         assert got.details["method"] == want.details["method"], gate_id
+        # the stated smallest detectable worsening: the same spread and growth with it
+        assert want.details["detectable"] is not None, gate_id
+        assert got.details["detectable"] == pytest.approx(want.details["detectable"], rel=1e-6)
 
 
 def test_scorer_and_function_metrics_have_the_pandas_values_and_bootstrap_width(

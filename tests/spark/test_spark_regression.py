@@ -39,7 +39,12 @@ GATES: list[dict[str, Any]] = [
     {"metric": "median_absolute_error", "max_increase": "5%"},
     {"metric": "max_error", "max_increase": "25%"},
     {"metric": "median_absolute_error", "slice": "country", "max_increase": 100, "min_rows": 250},
+    # a scikit-learn scorer name with no distributed form: the pandas code on every row (3,000 ≤
+    # max_bootstrap_rows), its row bootstrap in hash order: the same values, the interval within
+    # Monte-Carlo error
+    {"metric": "d2_absolute_error_score", "max_drop": 0.05},
 ]
+BOOTSTRAPPED = {"d2_absolute_error_score"}
 METHODS = {  # the pandas engine's interval from 300 rows, which Spark computes at any n
     "median_absolute_error": "paired median influence (Hall–Sheather sparsity)",
     "max_error": "paired bootstrap of the largest errors (B=1000, the ",
@@ -98,10 +103,20 @@ def test_regression_gates_equal_the_pandas_engine(reports: dict[str, Report]) ->
         assert want.status != "error" and got.status != "error", (want.message, got.message)
         for key in ("candidate", "baseline", "delta"):
             assert getattr(got, key) == pytest.approx(getattr(want, key), abs=1e-9), (gate_id, key)
+        if want.name in BOOTSTRAPPED:
+            assert got.details["method"] == want.details["method"] == "paired bootstrap (B=1000)"
+            assert want.ci is not None and got.ci is not None
+            width = want.ci[1] - want.ci[0]
+            assert got.ci[1] - got.ci[0] == pytest.approx(width, rel=0.15), gate_id
+            assert abs(sum(got.ci) / 2 - sum(want.ci) / 2) < 0.1 * width, gate_id
+            continue
         method = METHODS.get(want.name, "paired per-row differences")
         assert want.details["method"] == got.details["method"], gate_id
         assert got.details["method"].startswith(method), gate_id
         assert got.ci == pytest.approx(want.ci, abs=1e-9), gate_id
+        # the stated smallest detectable worsening: the same spread and growth with it
+        assert want.details["detectable"] is not None, gate_id
+        assert got.details["detectable"] == pytest.approx(want.details["detectable"], rel=1e-6)
         compared += 1
     assert compared >= 6 + 4 + 2 + 4  # six whole-set gates, four countries, two age bins, four
     # countries of the median at least

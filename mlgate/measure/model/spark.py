@@ -8,14 +8,16 @@ aggregated distributively, the same Measurements as the pandas engine (docs/spar
   FINISH(mean per-row loss), the se from the per-row paired differences (exact decimal sums of
   the losses, their squares and products), as the pandas engine's large-n path;
 - confusion-matrix metrics: counts per (slice, truth, candidate, baseline label); the interval
-  from the same cells weighted by a hash-seeded Poisson bootstrap (`poisson_draws`: the weights
-  are a function of the row key hash, the draw and the seed; integer sums);
-- binary ROC AUC: DeLong from ranks computed in Spark (`_auc_stats`); average precision,
-  r2-like sums and the median/max error from ranks and sums as docs/spark.md tabulates;
+  from the pandas engine's draws of those cell counts (up to 16 labels), else from the cells
+  weighted by a hash-seeded Poisson bootstrap (`poisson_draws`: the weights are a function of
+  the row key hash, the draw and the seed; integer sums);
+- binary ROC AUC: DeLong from ranks computed in Spark (`_auc_stats`); multiclass ROC AUC
+  (ovr/ovo) from ranks per class or pair (`_multiclass_auc_stats`); average precision, r2-like
+  sums and the median/max error from ranks and sums as docs/spark.md tabulates;
 - slices by a `_g` group column (values, explicit or quantile bins), Holm in compare as today;
-- the rest (scikit-learn scorer names, `module:function`, `params:`, multiclass ROC AUC):
-  the pandas engine's code on a seeded sample of at most policy.max_bootstrap_rows rows per
-  group (`_sample_stats`: all of them when the group is no larger), said in the gate's notes.
+- the rest (scikit-learn scorer names, `module:function`, `params:`): the pandas engine's code
+  on a seeded sample of at most policy.max_bootstrap_rows rows per group (`_sample_stats`: all
+  of them when the group is no larger), said in the gate's notes.
 
 The older building blocks below are what the Spark-side sums were first built from:
 
@@ -893,6 +895,8 @@ def _rows_stats(metric: Any, scored: Scored, grouped: DataFrame) -> dict[str, An
         ]
     rows = {r["_g"]: r for r in losses.groupBy("_g").agg(*sums).collect()}
     out: dict[str, Any] = {}
+    shares: dict[Any, tuple[float, ...]] = {}  # per group: a, b, m_c, m_b, delta
+    squares: dict[Any, float] = {}  # per group: Σ share²
     for h in head:
         label = h["_g"]
         try:
@@ -926,10 +930,37 @@ def _rows_stats(metric: Any, scored: Scored, grouped: DataFrame) -> dict[str, An
                 estimate: Any = proportion_estimate(cand - base, int(sc) - both, int(sb) - both, n)
             else:
                 estimate = Estimate(cand - base, "paired per-row differences", n, se)
+                # a row's share of the delta: a·(l_c − m_c) − b·(l_b − m_b) + delta
+                shares[label] = (float(a), float(b), float(mc), float(mb), cand - base)
+                squares[label] = float(var) * (n - 1) + n * (cand - base) ** 2
             out[label] = GroupResult(n, cand, base, estimate)
         except MetricError as exc:
             out[label] = exc
+    if shares:
+
+        def share(i: int) -> Column:
+            return _per_group({g: v[i] for g, v in shares.items()})
+
+        row = share(0) * (F.col("lc") - share(2)) - share(1) * (F.col("lb") - share(3)) + share(4)
+        _add_growth(out, losses.filter(F.col("_g").isin(list(shares))), row, squares, exact)
     return out
+
+
+def _add_growth(
+    out: dict[Any, Any], rows: DataFrame, share: Column, squares: dict[Any, float], exact: str
+) -> None:
+    """Estimate.growth as the pandas engine computes it from per-row terms (stats._growth):
+    mean(share²) / mean(|share|) / n, `share` a row's share of the delta (its influence plus
+    the delta), `squares` Σ share² per group; Σ |share| is one more pass over the rows."""
+    from pyspark.sql import functions as F
+
+    sums = rows.groupBy("_g").agg(F.sum(F.abs(share).cast(exact)).alias("a")).collect()
+    for g, total in sums:
+        result = out[g]
+        size = float(total) if total is not None else 0.0
+        if isinstance(result, GroupResult) and result.estimate is not None and size > 0:
+            growth = squares[g] / size / result.n
+            out[g] = replace(result, estimate=replace(result.estimate, growth=growth))
 
 
 def _sums_stats(metric: Any, scored: Scored, grouped: DataFrame) -> dict[str, Any]:
@@ -996,6 +1027,8 @@ def _sums_stats(metric: Any, scored: Scored, grouped: DataFrame) -> dict[str, An
             F.sum((d * F.col("s")).cast(exact)).alias("sds"),
         ]
     out: dict[str, Any] = {}
+    shares: dict[Any, tuple[float, ...]] = {}  # per group: m_d, scale, delta
+    squares: dict[Any, float] = {}  # per group: Σ share²
     for r in parts.groupBy("_g").agg(*sums).collect():
         label, n = r["_g"], int(means[r["_g"]]["_n"])
         with localcontext() as ctx:
@@ -1021,8 +1054,19 @@ def _sums_stats(metric: Any, scored: Scored, grouped: DataFrame) -> dict[str, An
                 + delta * delta * (Decimal(r["sss"]) - n * scale * scale)
             ) / (scale * scale * max(n - 1, 1))
             se = float((max(var, Decimal(0)) / n).sqrt())
+            # a row's share of the delta: (d − m_d − delta·(s − scale)) / scale + delta
+            shares[label] = (float(mean_d), float(scale), float(delta))
+            squares[label] = float(var) * (n - 1) + n * float(delta) ** 2
         estimate = Estimate(cand - base, "paired per-row differences", n, se)
         out[label] = GroupResult(n, cand, base, estimate)
+    if shares:
+
+        def share(i: int) -> Column:
+            return _per_group({g: v[i] for g, v in shares.items()})
+
+        d = F.col("tb") - F.col("tc")
+        row = (d - share(0) - share(2) * (F.col("s") - share(1))) / share(1) + share(2)
+        _add_growth(out, parts.filter(F.col("_g").isin(list(shares))), row, squares, exact)
     return out
 
 
@@ -1251,6 +1295,7 @@ def _auc_stats(metric: Any, scored: Scored, grouped: DataFrame) -> dict[str, Any
     from pyspark.sql import functions as F
 
     from mlgate.measure.model.metrics import MetricError
+    from mlgate.measure.model.stats import unit_growth
     from mlgate.records import Estimate
 
     tags = ["c", "b"] if scored.has_base else ["c"]
@@ -1272,6 +1317,11 @@ def _auc_stats(metric: Any, scored: Scored, grouped: DataFrame) -> dict[str, Any
     exact = "decimal(38,0)"
     pos, neg = F.col("_yb") == 1, F.col("_yb") == 0
     aggs = [F.sum(F.when(pos, F.col(f"x{t}")).cast(exact)).alias(f"sx{t}") for t in tags]
+    own = {"xc": pos, "zc": neg}  # the candidate's own placements: Estimate.growth
+    for column, where in own.items():
+        value = F.col(column).cast(exact)
+        aggs += [F.sum(F.when(where, value * value)).alias(f"{column}2")]
+    aggs += [F.sum(F.when(neg, F.col("zc")).cast(exact)).alias("szc")]
     if scored.has_base:
         dx = (F.col("xc") - F.col("xb")).cast(exact)
         dz = (F.col("zc") - F.col("zb")).cast(exact)
@@ -1307,7 +1357,16 @@ def _auc_stats(metric: Any, scored: Scored, grouped: DataFrame) -> dict[str, Any
                 var10 = (Fraction(sxx) - Fraction(sx * sx, m)) / (m - 1) / (4 * k * k)
                 var01 = (Fraction(szz) - Fraction(sz * sz, k)) / (k - 1) / (4 * m * m)
                 var = max(float(var10 / m + var01 / k), 0.0)
-                estimate = Estimate(cand - base, "DeLong", n, var**0.5)
+                # the candidate's own DeLong variance over auc(1 − auc), as stats._auc_growth
+                sx, sz = int(r["sxc"] or 0), int(r["szc"] or 0)
+                own10 = (
+                    (Fraction(int(r["xc2"] or 0)) - Fraction(sx * sx, m)) / (m - 1) / (4 * k * k)
+                )
+                own01 = (
+                    (Fraction(int(r["zc2"] or 0)) - Fraction(sz * sz, k)) / (k - 1) / (4 * m * m)
+                )
+                growth = unit_growth(cand, float(own10 / m + own01 / k))
+                estimate = Estimate(cand - base, "DeLong", n, var**0.5, growth=growth)
             out[label] = GroupResult(n, cand, base, estimate)
         except MetricError as exc:
             out[label] = exc
@@ -1649,8 +1708,8 @@ def sample_note(rows: int, of: int) -> str:
 def _sample_stats(
     metric: Any, scored: Scored, grouped: DataFrame, inputs: Inputs, *, paired: bool
 ) -> dict[str, Any]:
-    """Metrics with no distributed form here (scikit-learn scorer names, `module:function`,
-    `params:`, multiclass ROC AUC): per group, the rows with the policy.max_bootstrap_rows
+    """Metrics with no distributed form (scikit-learn scorer names, `module:function`,
+    `params:`; the multiclass AUC groups the pandas engine bootstraps): per group, the rows with the policy.max_bootstrap_rows
     smallest hashes of (row key, policy.seed) reach this process — all of them when the group
     is no larger — and the pandas engine's own code scores them (stats.paired_estimate).
 

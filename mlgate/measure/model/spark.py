@@ -1709,9 +1709,10 @@ def _sample_stats(
     metric: Any, scored: Scored, grouped: DataFrame, inputs: Inputs, *, paired: bool
 ) -> dict[str, Any]:
     """Metrics with no distributed form (scikit-learn scorer names, `module:function`,
-    `params:`; the multiclass AUC groups the pandas engine bootstraps): per group, the rows with the policy.max_bootstrap_rows
-    smallest hashes of (row key, policy.seed) reach this process — all of them when the group
-    is no larger — and the pandas engine's own code scores them (stats.paired_estimate).
+    `params:`; the multiclass AUC groups the pandas engine bootstraps): per group, the rows
+    with the policy.max_bootstrap_rows smallest hashes of (row key, policy.seed) reach this
+    process — all of them when the group is no larger — and the pandas engine's own code
+    scores them (stats.paired_estimate).
 
     The same rows for any partitioning (a distributed top-N per group, sorted here by the
     hash); a group larger than the sample gets the sample's values and interval, said in the

@@ -6,7 +6,8 @@ models. Eval sets of 300, 500 and 1,000 rows (about 30, 50, 100 positives) are d
 the coverage of the 95% interval of the delta is counted against the population's true delta,
 with the share of intervals wholly above the truth (the side a strict-mode wrong pass comes
 from), for mlgate's interval (the 8 (truth, candidate, production) cell counts drawn from a
-Dirichlet with ½ added to each cell, stats.cell_estimate) and for the row bootstrap it replaced.
+Dirichlet with stats.PRIOR added to each cell, stats.cell_estimate) and for the row bootstrap
+it replaced.
 
     python benchmarks/rare_positives.py [--trials 600] [--metrics f1,recall,precision]
 """

@@ -26,7 +26,7 @@ from mlgate.records import Estimate
 CHUNK_BYTES = 48_000_000  # working memory of one block of bootstrap resamples
 MAX_DRAWS = 3  # draw at most MAX_DRAWS * B resamples when some are degenerate, then give up
 NOTE_DROPPED = 0.01  # say in `method` when at least this fraction of resamples was redrawn
-PRIOR = 0.5  # added to each (truth, candidate, production) cell of a binary confusion metric
+PRIOR = 1.0  # added to each (truth, candidate, production) cell of a binary confusion metric
 # From this many rows a metric with per-row terms (a mean of per-row losses, r2, explained
 # variance; the influence of the median error, average precision, multiclass ROC AUC) is decided
 # by the normal interval of its per-row paired differences: it covered as the B=1000 row
@@ -190,9 +190,11 @@ def cell_estimate(
 
     A row bootstrap resamples only the rows it has seen: when the models disagree on 3 of 300
     rows it collapses onto those rows, and f1 covered 74% (recall 82%, precision 80%; 30
-    positives). The ½ on each cell (a Jeffreys prior) lets a draw hold disagreements the eval
-    set happened to miss: f1 then covers 97%, recall 97% (benchmarks/rare_positives.py), and at
-    large counts the draw is the row bootstrap's normal limit. The cost is B × 8 numbers at any n.
+    positives). The 1 on each cell (the uniform prior) lets a draw hold disagreements the eval
+    set happened to miss, and at large counts the draw is the row bootstrap's normal limit. ½
+    (Jeffreys) let strict mode pass a boundary candidate up to 4.5% of the time at 30–100
+    positives (nominal 2.5%); 1 keeps it at most 3.1%, conservative where only a few rows
+    differ (benchmarks/ratio_tails.py, docs/design.md §5). The cost is B × 8 numbers at any n.
     """
     n = int(cells.sum())
     rng = np.random.default_rng(seed)
@@ -206,7 +208,7 @@ def cell_estimate(
             "scored; the eval rows are too few or too unbalanced for it"
         )
     growth = _growth(metric, None, delta, n, values[ok, 0])
-    method = f"Dirichlet cell counts (B={n_boot}, ½ added per cell)"
+    method = f"Dirichlet cell counts (B={n_boot}, 1 added per cell)"
     return _from_samples(delta, method, n, diff[ok], metric.name, growth)
 
 

@@ -248,8 +248,8 @@ def test_loop_path_is_deterministic_too(small):
     [
         ("accuracy", "binary", "paired score interval (899 of 5000 rows differ)"),
         ("log_loss", "binary", "paired per-row differences"),
-        ("f1", "binary", "Dirichlet cell counts (B=1000, ½ added per cell)"),
-        ("matthews_corrcoef", "binary", "Dirichlet cell counts (B=1000, ½ added per cell)"),
+        ("f1", "binary", "Dirichlet cell counts (B=1000, 1 added per cell)"),
+        ("matthews_corrcoef", "binary", "Dirichlet cell counts (B=1000, 1 added per cell)"),
         ("average_precision", "binary", "paired influence of average precision"),
         ("roc_auc", "binary", "DeLong"),
     ],
@@ -288,7 +288,7 @@ def test_binary_confusion_draws_agree_with_the_row_bootstrap_at_large_counts(nam
     metric = resolve(name, task="binary")
     y, cand, base = binary["y"], binary["worse"], binary["base"]
     drawn = paired_estimate(metric, y, cand, base, seed=3)
-    assert drawn.method == "Dirichlet cell counts (B=1000, ½ added per cell)"
+    assert drawn.method == "Dirichlet cell counts (B=1000, 1 added per cell)"
     _agrees_with_the_row_bootstrap(drawn, metric, y, cand, base)
 
 

@@ -1394,6 +1394,7 @@ def _multiclass_auc_stats(
     """
     from fractions import Fraction
 
+    from pyspark import StorageLevel
     from pyspark.sql import Window
     from pyspark.sql import functions as F
 
@@ -1453,6 +1454,7 @@ def _multiclass_auc_stats(
         return p, rest - p
 
     auc: dict[tuple[str, int], dict[Any, float]] = {}
+    kept: list[DataFrame] = []  # persisted rank tables, freed at the end
     placed = frame
     run = Window.partitionBy("_g").orderBy("_s").rowsBetween(Window.unboundedPreceding, 0)
     whole = Window.partitionBy("_g")
@@ -1474,6 +1476,9 @@ def _multiclass_auc_stats(
                     (2 * (F.sum("P").over(whole) - F.sum("P").over(run)) + F.col("P")).alias("z"),
                 )
             )
+            if paired and scored.has_base:  # read twice: for the AUC, then joined to the rows
+                ranks = ranks.persist(StorageLevel.DISK_ONLY)
+                kept.append(ranks)
             sums = ranks.groupBy("_g").agg(F.sum((F.col("P") * F.col("x")).cast("decimal(38,0)")))
             auc[(tag, u)] = {}
             for g, total in sums.collect():
@@ -1567,7 +1572,10 @@ def _multiclass_auc_stats(
         F.sum((d * d).cast(exact)).alias("sdd"),
     ]
     method = INFLUENCE_METHODS["ovo" if ovo else "ovr"]
-    for r in rows.groupBy("_g").agg(*aggs).collect():
+    totals = rows.groupBy("_g").agg(*aggs).collect()
+    for table in kept:
+        table.unpersist()
+    for r in totals:
         g = r["_g"]
         n = regular[g]["n"]
         cand, base = value[("c", g)], value[("b", g)]

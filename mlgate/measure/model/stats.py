@@ -193,7 +193,7 @@ def cell_estimate(
     positives). The 1 on each cell (the uniform prior) lets a draw hold disagreements the eval
     set happened to miss, and at large counts the draw is the row bootstrap's normal limit. ½
     (Jeffreys) let strict mode pass a boundary candidate up to 4.5% of the time at 30–100
-    positives (nominal 2.5%); 1 keeps it at most 3.1%, conservative where only a few rows
+    positives (nominal 2.5%); 1 keeps it at most 3.2%, conservative where only a few rows
     differ (benchmarks/ratio_tails.py, docs/design.md §5). The cost is B × 8 numbers at any n.
     """
     n = int(cells.sum())

@@ -295,7 +295,7 @@ def test_f1_and_recall_hold_their_level_when_the_models_disagree_on_a_few_rows()
 def test_binary_ratio_metrics_do_not_pass_strict_mode_wrongly_at_30_to_100_positives() -> None:
     """Issue 18 (c), the strict side: at 30–100 positives the ½-per-cell Dirichlet passed a
     boundary candidate 4.1–4.5% of the time on recall (nominal 2.5%); 1 per cell keeps every
-    measured cell at most 3.1% (benchmarks/ratio_tails.py, 2,000 sets per cell). Here the
+    measured cell at most 3.2% (benchmarks/ratio_tails.py, 2,000 sets per cell). Here the
     three worst cells of the old draw, 1,000 sets each (Monte-Carlo se 0.5%)."""
     import sys
     from pathlib import Path

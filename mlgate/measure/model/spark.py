@@ -41,6 +41,8 @@ from mlgate.measure.model import prepare
 from mlgate.records import Measurement
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     import numpy as np
     from pyspark.sql import Column, DataFrame
 
@@ -192,12 +194,9 @@ def _supported(metric: Any, task: str) -> bool:
         return False
     if family[0] == "rows":
         return family[1] in ROWS_LOSSES
-    binary = task == "binary"
-    return (
-        family[0] in ("confusion", "sums", "order")
-        or (family[0] == "auc" and binary)
-        or family == ["rank", "ap"]
-        or (family[0] == "rank" and task == "multiclass")
+    # rank: average precision (binary) and multiclass ROC AUC; binary ROC AUC is "auc"
+    return family[0] in ("confusion", "sums", "order", "rank") or (
+        family[0] == "auc" and task == "binary"
     )
 
 
@@ -749,9 +748,9 @@ def _stats(
         if not _supported(metric, scored.task):
             return _sample_stats(metric, scored, grouped, inputs, paired=paired)
         if kind == "rows":
-            return _rows_stats(metric, scored, grouped)
+            return _rows_stats(metric, scored, grouped, paired=paired)
         if kind == "sums":
-            return _sums_stats(metric, scored, grouped)
+            return _sums_stats(metric, scored, grouped, paired=paired)
         if kind == "confusion":
             return _confusion_stats(
                 metric,
@@ -852,7 +851,7 @@ def _common(frame: DataFrame, metric: Any, tags: list[str]) -> list[Column]:
     return out
 
 
-def _rows_stats(metric: Any, scored: Scored, grouped: DataFrame) -> dict[str, Any]:
+def _rows_stats(metric: Any, scored: Scored, grouped: DataFrame, *, paired: bool) -> dict[str, Any]:
     """Decomposable metrics: FINISH(mean loss), se from the per-row paired differences."""
     from decimal import Decimal, localcontext
 
@@ -936,25 +935,36 @@ def _rows_stats(metric: Any, scored: Scored, grouped: DataFrame) -> dict[str, An
             out[label] = GroupResult(n, cand, base, estimate)
         except MetricError as exc:
             out[label] = exc
-    if shares:
+    if paired and shares:
 
-        def share(i: int) -> Column:
-            return _per_group({g: v[i] for g, v in shares.items()})
+        def row(share: Callable[[int], Column]) -> Column:
+            return (
+                share(0) * (F.col("lc") - share(2)) - share(1) * (F.col("lb") - share(3)) + share(4)
+            )
 
-        row = share(0) * (F.col("lc") - share(2)) - share(1) * (F.col("lb") - share(3)) + share(4)
-        _add_growth(out, losses.filter(F.col("_g").isin(list(shares))), row, squares, exact)
+        _add_growth(out, losses, row, shares, squares, exact)
     return out
 
 
 def _add_growth(
-    out: dict[Any, Any], rows: DataFrame, share: Column, squares: dict[Any, float], exact: str
+    out: dict[Any, Any],
+    rows: DataFrame,
+    row: Callable[[Callable[[int], Column]], Column],
+    shares: dict[Any, tuple[float, ...]],
+    squares: dict[Any, float],
+    exact: str,
 ) -> None:
     """Estimate.growth as the pandas engine computes it from per-row terms (stats._growth):
-    mean(share²) / mean(|share|) / n, `share` a row's share of the delta (its influence plus
-    the delta), `squares` Σ share² per group; Σ |share| is one more pass over the rows."""
+    mean(share²) / mean(|share|) / n, a row's share of the delta (its influence plus the delta)
+    the column `row` builds from the per-group constants `shares` (share(i): the i-th of them),
+    `squares` Σ share² per group; Σ |share| is one more pass over the groups' rows."""
     from pyspark.sql import functions as F
 
-    sums = rows.groupBy("_g").agg(F.sum(F.abs(share).cast(exact)).alias("a")).collect()
+    def share(i: int) -> Column:
+        return _per_group({g: v[i] for g, v in shares.items()})
+
+    mine = rows.filter(F.col("_g").isin(list(shares)))
+    sums = mine.groupBy("_g").agg(F.sum(F.abs(row(share)).cast(exact)).alias("a")).collect()
     for g, total in sums:
         result = out[g]
         size = float(total) if total is not None else 0.0
@@ -963,7 +973,7 @@ def _add_growth(
             out[g] = replace(result, estimate=replace(result.estimate, growth=growth))
 
 
-def _sums_stats(metric: Any, scored: Scored, grouped: DataFrame) -> dict[str, Any]:
+def _sums_stats(metric: Any, scored: Scored, grouped: DataFrame, *, paired: bool) -> dict[str, Any]:
     """r2 and explained variance: 1 − mean(t) / mean(s) per model, s = (y − ȳ)² and t = e² (r2)
     or (e − ē)² (explained variance), e = y − prediction — from exact sums over three passes
     (ranges, then the group means, then the centred terms), so that no value is a difference of
@@ -1059,14 +1069,13 @@ def _sums_stats(metric: Any, scored: Scored, grouped: DataFrame) -> dict[str, An
             squares[label] = float(var) * (n - 1) + n * float(delta) ** 2
         estimate = Estimate(cand - base, "paired per-row differences", n, se)
         out[label] = GroupResult(n, cand, base, estimate)
-    if shares:
+    if paired and shares:
 
-        def share(i: int) -> Column:
-            return _per_group({g: v[i] for g, v in shares.items()})
+        def row(share: Callable[[int], Column]) -> Column:
+            d = F.col("tb") - F.col("tc")
+            return (d - share(0) - share(2) * (F.col("s") - share(1))) / share(1) + share(2)
 
-        d = F.col("tb") - F.col("tc")
-        row = (d - share(0) - share(2) * (F.col("s") - share(1))) / share(1) + share(2)
-        _add_growth(out, parts.filter(F.col("_g").isin(list(shares))), row, squares, exact)
+        _add_growth(out, parts, row, shares, squares, exact)
     return out
 
 
@@ -1144,25 +1153,26 @@ def _confusion_stats(
             cand = float(point[0])
             base = float(point[1]) if scored.has_base else None
             estimate: Any = None
-            if paired and by_cells and base is not None:
-                joint = np.zeros(8)
-                for _, r in mine:
-                    cell = (code[r["_y"]] * 2 + code[r["_cl"]]) * 2 + code[r["_bl"]]
-                    joint[cell] += int(r["count"])
-                estimate = cell_estimate(metric, joint, pos, cand - base, n_boot=draws, seed=seed)
-            elif paired and weighted is None and base is not None:
-                own = sorted({r[c] for _, r in mine for c in keys[1:]}, key=_order)
+            if paired and weighted is None and base is not None:
+                # binary: the 8 cells over both labels; else the group's own labels
+                seen = {r[c] for _, r in mine for c in keys[1:]}
                 if metric.task == "binary":
-                    own = sorted({*own, metric.pos_label}, key=_order)
+                    seen.add(metric.pos_label)
+                own = universe if by_cells else sorted(seen, key=_order)
                 at = {v: i for i, v in enumerate(own)}
                 joint = np.zeros(len(own) ** 3, dtype=np.int64)
                 for _, r in mine:
                     cell = (at[r["_y"]] * len(own) + at[r["_cl"]]) * len(own) + at[r["_bl"]]
                     joint[cell] += int(r["count"])
                 mine_pos = at[metric.pos_label] if metric.task == "binary" else 0
-                estimate = multiclass_cell_estimate(
-                    metric, joint, len(own), mine_pos, cand - base, n_boot=draws, seed=seed
-                )
+                if by_cells:
+                    estimate = cell_estimate(
+                        metric, joint, mine_pos, cand - base, n_boot=draws, seed=seed
+                    )
+                else:
+                    estimate = multiclass_cell_estimate(
+                        metric, joint, len(own), mine_pos, cand - base, n_boot=draws, seed=seed
+                    )
             elif weighted is not None and base is not None:
                 with np.errstate(divide="ignore", invalid="ignore"):
                     reps = fn(matrices(weighted), *how[1:], pos=pos)
@@ -1476,7 +1486,7 @@ def _multiclass_auc_stats(
                     (2 * (F.sum("P").over(whole) - F.sum("P").over(run)) + F.col("P")).alias("z"),
                 )
             )
-            if paired and scored.has_base:  # read twice: for the AUC, then joined to the rows
+            if paired:  # read twice: for the AUC, then joined to the rows
                 ranks = ranks.persist(StorageLevel.DISK_ONLY)
                 kept.append(ranks)
             sums = ranks.groupBy("_g").agg(F.sum((F.col("P") * F.col("x")).cast("decimal(38,0)")))
@@ -1484,7 +1494,7 @@ def _multiclass_auc_stats(
             for g, total in sums.collect():
                 p, q = shape(g, unit)
                 auc[(tag, u)][g] = float(Fraction(int(total), 2 * p * q))
-            if paired and scored.has_base:
+            if paired:
                 placed = placed.join(
                     ranks.select(
                         "_g",
@@ -1519,7 +1529,7 @@ def _multiclass_auc_stats(
         for tag in tags
         for g in regular
     }
-    if not (paired and scored.has_base):
+    if not paired:  # (paired: there is a baseline)
         for g, info in regular.items():
             base = value[("b", g)] if scored.has_base else None
             out[g] = GroupResult(info["n"], value[("c", g)], base, None)

@@ -196,7 +196,9 @@ def _relative(m: Measurement, key: str, bound: Any, policy: Policy, alpha: float
         est, key, (worse_lo, worse_hi), allowed, worsening, policy.strict, findings
     )
     # at the level this gate's interval used: a slice's Holm-adjusted alpha, not policy.alpha
-    detectable = detectable_worsening(est.se, allowed, alpha, POWER, est.growth, worsening)
+    detectable = detectable_worsening(
+        est.se, allowed, alpha, POWER, est.growth, worsening, _signed(est, sign)
+    )
     details = {
         "allowed": allowed,
         "detectable": detectable,
@@ -285,7 +287,13 @@ def _from_best(m: Measurement, key: str, bound: Any, policy: Policy, alpha: floa
     details["from_best_interval"] = [worse_lo, worse_hi]
     if (inconclusive or spans) and not _too_few(est):
         detectable = detectable_worsening(
-            est.se, allowed - offset, alpha, POWER, est.growth, worsening - offset
+            est.se,
+            allowed - offset,
+            alpha,
+            POWER,
+            est.growth,
+            worsening - offset,
+            _signed(est, sign),
         )
         findings.append(
             Finding(
@@ -334,6 +342,11 @@ def _decided(
 def _too_few(est: Estimate) -> bool:
     """A metric of the positive class on fewer than MIN_POSITIVES positives (records)."""
     return est.positives is not None and est.positives < MIN_POSITIVES
+
+
+def _signed(est: Estimate, sign: float) -> tuple[float, float]:
+    """Estimate.scaling as a worsening (sign * delta): its cross term turns with the sign."""
+    return (sign * est.scaling[0], est.scaling[1])
 
 
 def rows_to_decide(est: Estimate, worsening: float, allowed: float, alpha: float) -> int | None:

@@ -155,29 +155,40 @@ def detectable_worsening(
     power: float = 0.8,
     growth: float = 0.0,
     worsening: float = 0.0,
+    scaling: tuple[float, float] = (0.0, 0.0),
 ) -> float:
-    """The smallest true worsening the default rule detects with `power`, in metric units.
+    """The smallest true worsening the default rule detects with `power`, in metric units
+    (math.inf when no worsening is caught that often on this eval set).
 
     The rule fails a gate when the two-sided (1 - alpha) interval lies wholly beyond the
     tolerance, so a true worsening d is caught with `power` when
-    d = tolerance + (z_{1-alpha/2} + z_power) * se(d). The spread grows with the worsening (more
-    rows differ between the models): se(d)^2 = se^2 + growth * max(0, d - worsening), where `se`
-    was measured at the observed `worsening` and `growth` is the variance one unit more of it
-    adds (Estimate.growth; 0 keeps the spread fixed: tolerance + (z_a + z_p) * se).
+    d = tolerance + (z_{1-alpha/2} + z_power) * se(d), where `se` was measured at the observed
+    `worsening` and se(d) is the spread t = d - worsening further. A worse candidate differs on
+    more rows and, where it is already worse, by more:
+    se(d)^2 = se^2 + (growth + 2 k) * t + h * t^2, `growth` the variance one more differing unit
+    adds (Estimate.growth) and (k, h) = `scaling` (Estimate.scaling, k signed as a worsening)
+    that of the worse rows erring by more. 0s keep the spread fixed: tolerance + (z_a + z_p) * se.
+    When h * (z_a + z_p)^2 >= 1 the spread outgrows the worsening (it sits on a handful of
+    rows): no worsening is caught with `power`, math.inf.
     """
     from statistics import NormalDist
 
-    if not (0 < alpha < 1 and 0 < power < 1) or se < 0 or growth < 0:
-        raise ValueError("need 0 < alpha < 1, 0 < power < 1, se ≥ 0 and growth ≥ 0")
+    k, h = scaling
+    if not (0 < alpha < 1 and 0 < power < 1) or se < 0 or growth < 0 or h < 0:
+        raise ValueError("need 0 < alpha < 1, 0 < power < 1, se ≥ 0, growth ≥ 0 and h ≥ 0")
     z = NormalDist().inv_cdf(1 - alpha / 2) + NormalDist().inv_cdf(power)
     d = tolerance + z * se
-    if growth == 0 or d <= worsening:
+    if d <= worsening:  # a smaller worsening than the observed one: the measured spread
         return d
-    # d - tolerance = z * sqrt(se^2 + growth * (d - worsening)), d > worsening: a quadratic in
-    # x = d - tolerance, x^2 - z^2 g x - z^2 (se^2 + g (tolerance - worsening)) = 0
-    b = z * z * growth
-    c = z * z * (se * se + growth * (tolerance - worsening))
-    x = (b + math.sqrt(max(b * b + 4 * c, 0.0))) / 2
+    lead = 1 - z * z * h
+    if lead <= 0:
+        return math.inf
+    # x^2 = z^2 (se^2 + g t + h t^2), t = x + tolerance - worsening: a quadratic in
+    # x = d - tolerance, lead x^2 - b x - c = 0
+    g, t0 = growth + 2 * k, tolerance - worsening
+    b = z * z * (g + 2 * h * t0)
+    c = z * z * (se * se + g * t0 + h * t0 * t0)
+    x = (b + math.sqrt(max(b * b + 4 * lead * c, 0.0))) / (2 * lead)
     return max(tolerance + x, d)
 
 
@@ -252,6 +263,10 @@ class Estimate:
     # how much the variance of the delta grows per unit of further worsening (rows that differ
     # between the models add spread): what makes the stated detectable worsening hold
     growth: float = 0.0
+    # (k, h): the variance grows by 2·k·t + h·t² when the rows on which the candidate is already
+    # worse get worse by t more, each in proportion (a loss worsening on a few rows; k in the
+    # delta's direction); (0, 0) where the delta has no per-row terms
+    scaling: tuple[float, float] = (0.0, 0.0)
     positives: int | None = None  # rows of the positive class, for a metric of that class
     # accuracy: (rows only the candidate gets right, rows only production gets right); the
     # interval is then the paired score interval of those counts, not the normal or bootstrap one

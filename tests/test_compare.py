@@ -237,3 +237,20 @@ def test_an_unbounded_spread_states_no_rows_to_decide() -> None:
     done = compare(m, Policy())
     assert (done.result.status, done.result.inconclusive) == ("pass", True)
     assert [x.needed for x in done.findings if x.what == "inconclusive"] == [None]
+
+
+def test_a_worsening_carried_by_a_handful_of_rows_states_no_detectable_size() -> None:
+    """An increase whose spread grows as fast as it does (Estimate.scaling's h·z² ≥ 1: it sits
+    on a handful of rows) has no size caught with 80% power: the note says so, details carry
+    no figure (null in report.json), and it is still inconclusive, never a plain pass."""
+    m = gate(30.6, 30.0, higher=False, max_increase=Tolerance(0.3))
+    few = Estimate(0.6, "test", 300, 0.2, scaling=(0.001, 0.2))
+    result = judged(Measurement(**{**m.__dict__, "estimate": few}), Policy())
+    assert (result.status, result.inconclusive) == ("pass", True)
+    assert result.details["detectable"] == float("inf")
+    assert "on these 300 rows no increase is detected with 80% power" in result.notes[0]
+    # the same eval set with the spread measured once: a finite figure
+    plain = judged(
+        Measurement(**{**m.__dict__, "estimate": Estimate(0.6, "test", 300, 0.2)}), Policy()
+    )
+    assert plain.details["detectable"] == pytest.approx(0.3 + 2.801585 * 0.2, abs=1e-4)

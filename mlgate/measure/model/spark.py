@@ -942,7 +942,7 @@ def _rows_stats(metric: Any, scored: Scored, grouped: DataFrame, *, paired: bool
                 share(0) * (F.col("lc") - share(2)) - share(1) * (F.col("lb") - share(3)) + share(4)
             )
 
-        _add_growth(out, losses, row, shares, squares, exact)
+        _add_growth(out, losses, row, shares, squares, exact, metric.higher_is_better)
     return out
 
 
@@ -953,24 +953,46 @@ def _add_growth(
     shares: dict[Any, tuple[float, ...]],
     squares: dict[Any, float],
     exact: str,
+    higher: bool,
 ) -> None:
-    """Estimate.growth as the pandas engine computes it from per-row terms (stats._growth):
-    mean(share²) / mean(|share|) / n, a row's share of the delta (its influence plus the delta)
-    the column `row` builds from the per-group constants `shares` (share(i): the i-th of them),
-    `squares` Σ share² per group; Σ |share| is one more pass over the groups' rows."""
+    """Estimate.growth and Estimate.scaling as the pandas engine computes them from per-row terms
+    (stats._growth, stats._scaling): a row's share of the delta (its influence plus the delta)
+    is the column `row` builds from the per-group constants `shares` (share(i): the i-th of
+    them), `squares` Σ share² per group; Σ |share| and the sums of the worse-side part (share
+    where the metric worsens, else 0) are one more pass over the groups' rows."""
     from pyspark.sql import functions as F
 
     def share(i: int) -> Column:
         return _per_group({g: v[i] for g, v in shares.items()})
 
-    mine = rows.filter(F.col("_g").isin(list(shares)))
-    sums = mine.groupBy("_g").agg(F.sum(F.abs(row(share)).cast(exact)).alias("a")).collect()
-    for g, total in sums:
-        result = out[g]
-        size = float(total) if total is not None else 0.0
-        if isinstance(result, GroupResult) and result.estimate is not None and size > 0:
-            growth = squares[g] / size / result.n
-            out[g] = replace(result, estimate=replace(result.estimate, growth=growth))
+    mine = rows.filter(F.col("_g").isin(list(shares))).withColumn("_d", row(share))
+    worse = F.greatest(-F.col("_d") if higher else F.col("_d"), F.lit(0.0))
+    mine = mine.withColumn("_w", worse)
+    sums = (
+        mine.groupBy("_g")
+        .agg(
+            F.sum(F.abs(F.col("_d")).cast(exact)).alias("a"),
+            F.sum(F.col("_w").cast(exact)).alias("w"),
+            F.sum((F.col("_d") * F.col("_w")).cast(exact)).alias("dw"),
+            F.sum((F.col("_w") * F.col("_w")).cast(exact)).alias("ww"),
+            F.sum(F.col("_d").cast(exact)).alias("d"),
+        )
+        .collect()
+    )
+    for r in sums:
+        result = out[r["_g"]]
+        if not (isinstance(result, GroupResult) and result.estimate is not None):
+            continue
+        n, estimate = result.n, result.estimate
+        size = float(r["a"]) if r["a"] is not None else 0.0
+        if size > 0:
+            estimate = replace(estimate, growth=squares[r["_g"]] / size / n)
+        part = float(r["w"]) / n if r["w"] is not None else 0.0
+        if part > 0:
+            cov = float(r["dw"]) / n / part - float(r["d"]) / n
+            spread = max(float(r["ww"]) / n / (part * part) - 1.0, 0.0)
+            estimate = replace(estimate, scaling=(cov / n, spread / n))
+        out[r["_g"]] = replace(result, estimate=estimate)
 
 
 def _sums_stats(metric: Any, scored: Scored, grouped: DataFrame, *, paired: bool) -> dict[str, Any]:
@@ -1075,7 +1097,7 @@ def _sums_stats(metric: Any, scored: Scored, grouped: DataFrame, *, paired: bool
             d = F.col("tb") - F.col("tc")
             return (d - share(0) - share(2) * (F.col("s") - share(1))) / share(1) + share(2)
 
-        _add_growth(out, parts, row, shares, squares, exact)
+        _add_growth(out, parts, row, shares, squares, exact, metric.higher_is_better)
     return out
 
 

@@ -130,7 +130,9 @@ def _estimate(
             growth = _growth(metric, influence, delta, n, None)
         part = [*(metric.family or "").split(":"), ""][1]
         method = INFLUENCE_METHODS.get(part, INFLUENCE_METHODS[""])
-        return _checked(Estimate(delta, method, n, se, growth=growth), metric.name)
+        scaling = _scaling(metric, influence, delta, n)
+        estimate = Estimate(delta, method, n, se, growth=growth, scaling=scaling)
+        return _checked(estimate, metric.name)
     if n <= max_rows:
         reps, drawn, own = _row_bootstrap(kernel, n, n_boot, rng, metric.name)
         growth = _growth(metric, influence, delta, n, own)
@@ -141,6 +143,7 @@ def _estimate(
             reps,
             metric.name,
             growth,
+            _scaling(metric, influence, delta, n),
         )
     # The rest: bootstrap a seeded subsample of m rows, recentred on the full-data delta and
     # shrunk by sqrt(m/n) — the spread of a smooth statistic scales as 1/sqrt(rows).
@@ -345,6 +348,33 @@ def _growth(
     return float(np.var(own, ddof=1)) / (p * (1 - p))
 
 
+def _scaling(
+    metric: Metric, influence: np.ndarray | None, delta: float, n: int
+) -> tuple[float, float]:
+    """Estimate.scaling: how the variance of the delta grows when the rows on which the
+    candidate is already worse get worse still, each in proportion to how much worse it is.
+
+    With d_i a row's share of the delta (its influence plus the delta) and w_i its part on the
+    worse side (d_i where the metric worsens, else 0), worse by t more the shares are d_i ± t·a_i,
+    a_i = w_i / mean(w), and the variance of their mean grows by ±2t·cov(d, a)/n + t²·var(a)/n:
+    (cov(d, a)/n, var(a)/n), the sign being the worsening's (compare turns it). var(a) is about
+    1/q − 1 when a share q of the rows carries the worsening, so for a loss worsening on a few
+    rows the spread grows as fast as the worsening. (0, 0) for a median (its spread is its
+    density's) and where there are no per-row terms.
+    """
+    kind = (metric.family or "").split(":")[0]
+    if influence is None or kind == "order":
+        return (0.0, 0.0)
+    rows = np.asarray(influence, dtype=np.float64) + delta
+    worse = np.maximum(rows if not metric.higher_is_better else -rows, 0.0)
+    size = float(np.mean(worse))
+    if not size > 0:
+        return (0.0, 0.0)
+    cov = float(np.mean(rows * worse)) / size - float(np.mean(rows))
+    spread = max(float(np.mean(worse**2)) / (size * size) - 1.0, 0.0)
+    return (cov / n, spread / n)
+
+
 def replicate_scores(
     metric: Metric, y: np.ndarray, candidate: Predictions, baseline: Predictions, index: np.ndarray
 ) -> np.ndarray:
@@ -444,11 +474,18 @@ def _note(head: str, drawn: int, n_boot: int) -> str:
 
 
 def _from_samples(
-    delta: float, method: str, n: int, reps: np.ndarray, name: str, growth: float = 0.0
+    delta: float,
+    method: str,
+    n: int,
+    reps: np.ndarray,
+    name: str,
+    growth: float = 0.0,
+    scaling: tuple[float, float] = (0.0, 0.0),
 ) -> Estimate:
     se = float(np.std(reps, ddof=1))
     samples = tuple(float(r) for r in reps)
-    return _checked(Estimate(delta, method, n, se, samples, growth=growth), name)
+    estimate = Estimate(delta, method, n, se, samples, growth=growth, scaling=scaling)
+    return _checked(estimate, name)
 
 
 def _checked(estimate: Estimate, name: str) -> Estimate:

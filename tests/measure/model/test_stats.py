@@ -490,3 +490,50 @@ def test_unscorable_full_rows_raise(binary):
 )
 def test_detectable_worsening(se, tolerance, alpha, power, expected):
     assert detectable_worsening(se, tolerance, alpha, power) == pytest.approx(expected, abs=1e-7)
+
+
+@pytest.mark.parametrize(
+    ("growth", "scaling", "worsening"),
+    [(0.002, (0.0, 0.0), 0.0), (0.0, (0.0005, 0.01), 0.004), (0.001, (-0.0002, 0.05), -0.01)],
+)
+def test_the_detectable_worsening_solves_its_equation(growth, scaling, worsening):
+    """At the stated d the rule's margin is exactly (z_a + z_p) times the spread there:
+    d − tolerance = z·√(se² + (growth + 2k)·t + h·t²), t = d − worsening."""
+    se, tol, z = 0.01, 0.02, 1.959964 + 0.841621
+    d = detectable_worsening(se, tol, 0.05, 0.8, growth, worsening, scaling)
+    (k, h), t = scaling, d - worsening
+    assert d - tol == pytest.approx(z * math.sqrt(se**2 + (growth + 2 * k) * t + h * t * t))
+    assert d > detectable_worsening(se, tol, 0.05, 0.8)  # the spread grows with the worsening
+
+
+def test_no_worsening_is_detectable_when_its_spread_outgrows_it():
+    """h·z² ≥ 1 (a worsening carried by about z² ≈ 8 rows or fewer): the spread grows as fast as
+    the worsening, so none is caught with 80% power — math.inf, never a small figure."""
+    z2 = (1.959964 + 0.841621) ** 2
+    assert detectable_worsening(0.01, 0.02, 0.05, 0.8, 0.0, 0.0, (0.0, 1.0 / z2)) == math.inf
+    assert detectable_worsening(0.01, 0.02, 0.05, 0.8, 0.0, 0.0, (0.0, 0.9 / z2)) < math.inf
+
+
+def test_a_loss_worsening_on_a_few_rows_states_how_its_spread_grows():
+    """mae where 20 of 1,000 rows carry the worsening: Estimate.scaling's h is at most
+    (1/q − 1)/n (q = 2%: 0.049, if those rows alone were worse; the other rows' noise takes a
+    little); spread evenly over the rows it is small; a metric with no per-row terms (the
+    median) has none."""
+    rng = np.random.default_rng(3)
+    n = 1000
+    y = rng.normal(0, 3, n)
+    e = rng.normal(0, 2, n)
+    bad = np.zeros(n, bool)
+    bad[:20] = True
+    few = np.where(bad, np.sign(e) * 15, rng.normal(0, 0.2, n))
+    mae = resolve("mae", task="regression")
+    concentrated = paired_estimate(mae, y, Predictions(y + e + few), Predictions(y + e))
+    assert 0.02 < concentrated.scaling[1] < 0.049
+    assert concentrated.scaling[0] > 0
+    spread = paired_estimate(mae, y, Predictions(y + 1.1 * e), Predictions(y + e))
+    assert 0 < spread.scaling[1] < concentrated.scaling[1] / 20
+    median = resolve("median_absolute_error", task="regression")
+    assert paired_estimate(median, y, Predictions(y + e + few), Predictions(y + e)).scaling == (
+        0.0,
+        0.0,
+    )

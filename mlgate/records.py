@@ -148,6 +148,13 @@ class Tolerance:
         return f"{self.value * 100:g}%" if self.relative else f"{self.value:g}"
 
 
+# 1/h is about the number of rows that carry the worsening; below 2(z_a + z_p)^2 of them (about
+# 16 at 80% power and alpha 0.05) how many an eval set holds varies so much that the normal
+# spread misstates the power: at about 6 rows the stated figure was caught 72% of the time
+# (benchmarks/loss_power.py). Then no figure is stated.
+FEW_ROWS_LEAD = 0.5
+
+
 def detectable_worsening(
     se: float,
     tolerance: float,
@@ -169,7 +176,8 @@ def detectable_worsening(
     adds (Estimate.growth) and (k, h) = `scaling` (Estimate.scaling, k signed as a worsening)
     that of the worse rows erring by more. 0s keep the spread fixed: tolerance + (z_a + z_p) * se.
     When h * (z_a + z_p)^2 >= 1 the spread outgrows the worsening (it sits on a handful of
-    rows): no worsening is caught with `power`, math.inf.
+    rows): no worsening is caught with `power`; from 1 - FEW_ROWS_LEAD on, the figure would
+    not hold: math.inf.
     """
     from statistics import NormalDist
 
@@ -181,7 +189,7 @@ def detectable_worsening(
     if d <= worsening:  # a smaller worsening than the observed one: the measured spread
         return d
     lead = 1 - z * z * h
-    if lead <= 0:
+    if lead <= FEW_ROWS_LEAD:
         return math.inf
     # x^2 = z^2 (se^2 + g t + h t^2), t = x + tolerance - worsening: a quadratic in
     # x = d - tolerance, lead x^2 - b x - c = 0

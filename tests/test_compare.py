@@ -248,7 +248,7 @@ def test_a_worsening_carried_by_a_handful_of_rows_states_no_detectable_size() ->
     result = judged(Measurement(**{**m.__dict__, "estimate": few}), Policy())
     assert (result.status, result.inconclusive) == ("pass", True)
     assert result.details["detectable"] == float("inf")
-    assert "on these 300 rows no increase is detected with 80% power" in result.notes[0]
+    assert "these 300 rows detect no increase with 80% power" in result.notes[0]
     # the same eval set with the spread measured once: a finite figure
     plain = judged(
         Measurement(**{**m.__dict__, "estimate": Estimate(0.6, "test", 300, 0.2)}), Policy()

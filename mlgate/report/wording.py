@@ -228,8 +228,8 @@ def _note(comparison: Comparison, x: Finding) -> str:
             f"this eval set detects {article} {word} of about {f.num(x.detectable, m.unit)} or "
             f"more ({f.count(x.n)} {samples})"
             if f.is_number(x.detectable)
-            else f"on these {f.count(x.n)} {samples} no {word} is detected with 80% power: the "
-            "difference rests on so few of them that its spread grows as fast as it does"
+            else f"these {f.count(x.n)} {samples} detect no {word} with 80% power: it rests on "
+            "too few of them"
         )
         if x.what == "spans":
             return (

@@ -210,3 +210,42 @@ def test_a_class_the_models_do_not_know_is_an_error_gate_on_both_engines(
     loss = by_id(reports["spark"])["model.log_loss"].message
     assert "the eval rows hold a class the model does not know" in loss
     assert reports["spark"].verdict == "error"
+
+
+def test_a_model_with_more_classes_than_spark_keeps_probabilities_for_says_the_limit(
+    spark: Any, tmp_path: Path
+) -> None:
+    """101 classes: the Spark engine keeps no probability columns above MAX_CLASSES, so a
+    probability gate is an error gate naming that limit and the way out; a label metric on
+    the same models is computed."""
+    import skops.io as sio
+    from sklearn.tree import DecisionTreeClassifier
+    from support.spark_projects import run
+
+    from mlgate.measure.model.spark import MAX_CLASSES
+
+    rng = np.random.default_rng(5)
+    rows = pd.DataFrame({"x1": rng.normal(size=3000), "item_id": np.arange(3000)})
+    rows["label"] = np.clip(((rows["x1"] + 3) / 6 * 101).astype(int), 0, 100)
+    rows.loc[rows.index[:101], "label"] = np.arange(101)  # every class seen
+    for name, depth in (("candidate", 9), ("baseline", 8)):
+        tree = DecisionTreeClassifier(max_depth=depth, random_state=0).fit(
+            rows[["x1"]], rows["label"]
+        )
+        sio.dump(tree, tmp_path / f"{name}.skops")
+    path = write_eval(tmp_path, rows, "spark", 2)
+    gates = [{"metric": "log_loss", "max_increase": 0.5}, {"metric": "accuracy", "max_drop": 0.5}]
+    write_config(
+        tmp_path,
+        "spark",
+        {"eval": path, "target": "label", "id": "item_id", "features": ["x1"]},
+        {"candidate": "candidate.skops", "baseline": "baseline.skops"},
+        gates,
+        None,
+    )
+    report = by_id(run(tmp_path))
+    loss = report["model.log_loss"]
+    assert loss.status == "error"
+    assert f"has 101 classes, more than the {MAX_CLASSES} the Spark engine keeps" in loss.message
+    assert "engine: pandas" in loss.message
+    assert report["model.accuracy"].status == "pass"

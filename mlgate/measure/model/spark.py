@@ -161,6 +161,8 @@ class Scored:
     y_type: Any  # the target's Spark type
     # multiclass: per model tag, the classes (sorted) of its probability columns _{tag}q{j}
     labels: dict[str, list[Any]] = field(default_factory=dict)
+    # multiclass: the tags of models with more than MAX_CLASSES classes (no probability columns)
+    many: dict[str, int] = field(default_factory=dict)
 
 
 def measure_model(inputs: Inputs) -> list[Measurement]:
@@ -307,7 +309,8 @@ def _scored(inputs: Inputs) -> Scored:
         if classes is None or len(classes) != 2:  # the pandas rule: labels and predictions seen
             both = {r["_y"] for r in counts} | {r["_cl"] for r in counts}
             pos = 1 if both <= {0, 1} else sorted(both, key=_order)[-1]
-    result = Scored(scored, task, pos, baseline is not None, y_type, labels)
+    many = {t: len(m.classes) for t, m in in_udf.items() if t not in labels and _has_many(m)}
+    result = Scored(scored, task, pos, baseline is not None, y_type, labels, many)
     inputs.memo["model.spark.scored"] = result
     return result
 
@@ -339,6 +342,10 @@ def _classes(model: Any) -> list[Any] | None:
     if classes is None or len(classes) > MAX_CLASSES:
         return None
     return [c.item() if hasattr(c, "item") else c for c in np.sort(np.asarray(classes))]
+
+
+def _has_many(model: Any) -> bool:
+    return model.classes is not None and len(model.classes) > MAX_CLASSES
 
 
 def _is_file(model: Any) -> bool:
@@ -780,10 +787,18 @@ def _check_proba(metric: Any, scored: Scored, row: Any, tags: list[str]) -> None
     if metric.response != "proba":
         return
     for tag in tags:
+        who = "the candidate" if tag == "c" else "production"
+        if row[f"_null{tag}"] and tag in scored.many:
+            raise MetricError(
+                f"{metric.name}: needs the predicted probability of each row's class, but "
+                f"{who} has {scored.many[tag]:,} classes, more than the {MAX_CLASSES} the Spark "
+                "engine keeps probabilities of; gate a label metric (accuracy, f1_macro) here, "
+                "or run this gate with engine: pandas"
+            )
         if row[f"_null{tag}"] and scored.task == "multiclass":
             raise MetricError(
                 f"{metric.name}: needs the predicted probability of each row's class, but "
-                f"{'the candidate' if tag == 'c' else 'production'} gives none for some rows "
+                f"{who} gives none for some rows "
                 "(no predict_proba or no classes_, or the eval rows hold a class the model "
                 "does not know)"
             )

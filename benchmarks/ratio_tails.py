@@ -7,10 +7,11 @@ rate; the candidate
 - B: as A, and also drops 20% of production's false positives and adds 1% new ones;
 - C: loses 15%, finds 20%, drops 30% and adds 2%.
 Each set's 95% interval of the delta is mlgate's (stats.cell_estimate: the counts drawn from a
-Dirichlet with stats.PRIOR added to each cell), or the same draw with another prior
-(`--prior`). Printed per size, population and metric: how often the interval lies wholly above
-the population's true delta (a strict-mode pass at a tolerance equal to the true worsening: a
-wrong pass) and wholly below it (a default-mode block there: a wrong block); nominal 2.5% each.
+Dirichlet with stats.PRIOR added to each cell; for recall the paired score interval of the
+positives), or that draw with another prior (`--prior`, recall included). Printed per size,
+population and metric: how often the interval lies wholly above the population's true delta (a
+strict-mode pass at a tolerance equal to the true worsening: a wrong pass) and wholly below it
+(a default-mode block there: a wrong block); nominal 2.5% each.
 
     python benchmarks/ratio_tails.py [--sets 2000] [--prior 0.5]
 """
@@ -79,6 +80,8 @@ def main() -> None:
     parser.add_argument("--prior", type=float, default=None, help=f"default: mlgate's {PRIOR}")
     args = parser.parse_args()
     label = f"prior {args.prior}" if args.prior is not None else f"mlgate (prior {PRIOR})"
+    if args.prior is None:
+        label += "; recall: the paired score interval of the positives"
     print(f"{label}, {args.sets} sets per cell: wrong pass / wrong block (nominal 2.5% each)")
     worst = 0.0
     for n in (300, 500, 1000):

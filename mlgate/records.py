@@ -279,6 +279,8 @@ class Estimate:
     # accuracy: (rows only the candidate gets right, rows only production gets right); the
     # interval is then the paired score interval of those counts, not the normal or bootstrap one
     discordant: tuple[int, int] | None = None
+    # the rows those discordant counts are among when not all n (binary recall: the positives)
+    among: int | None = None
 
     def interval(self, alpha: float) -> tuple[float, float]:
         """The two-sided (1 − alpha) confidence interval of the delta.
@@ -286,11 +288,12 @@ class Estimate:
         Percentiles of the bootstrap replicates while each tail holds at least TAIL of them;
         at smaller levels (a slice's Holm-adjusted alpha: 0.01 leaves 5 of 1,000 per tail) a
         bound read off the last few replicates is noise that over-blocks, so the interval is
-        the normal one from the replicates' spread. Accuracy (`discordant`): the paired score
-        interval of the differing rows, at every level.
+        the normal one from the replicates' spread. Accuracy and binary recall (`discordant`):
+        the paired score interval of the differing rows (recall: the differing positives), at
+        every level.
         """
         if self.discordant is not None:
-            return paired_proportion_interval(*self.discordant, self.n, alpha)
+            return paired_proportion_interval(*self.discordant, self._base(), alpha)
         if self.samples and alpha / 2 * len(self.samples) >= TAIL:
             import numpy as np
 
@@ -301,6 +304,10 @@ class Estimate:
         z = NormalDist().inv_cdf(1 - alpha / 2)
         return self.delta - z * self.se, self.delta + z * self.se
 
+    def _base(self) -> int:
+        """The rows a paired proportion is over: `among`, else all n."""
+        return self.n if self.among is None else self.among
+
     def prob_at_most(self, bound: float) -> float:
         """P(delta ≤ bound) under the estimate's sampling distribution (for p-values): the
         share of replicates while both sides hold TAIL of them, else the normal form, as
@@ -308,7 +315,7 @@ class Estimate:
         if self.discordant is not None:
             from statistics import NormalDist
 
-            score = paired_proportion_score(*self.discordant, self.n, bound)
+            score = paired_proportion_score(*self.discordant, self._base(), bound)
             return NormalDist().cdf(-score)
         if self.samples:
             import numpy as np

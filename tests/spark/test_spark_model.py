@@ -22,6 +22,7 @@ EXACT = [
     "model.brier_score",
     "model.roc_auc",
     "model.average_precision",
+    "model.recall",  # the paired score interval of the differing positives, from counts
 ]
 GATES: list[dict[str, Any]] = [
     {"metric": "accuracy", "max_drop": 0.02, "min": 0.5},
@@ -29,6 +30,7 @@ GATES: list[dict[str, Any]] = [
     {"metric": "brier_score", "max_increase": 0.01},
     {"metric": "roc_auc", "max_drop": 0.01},
     {"metric": "f1", "max_drop": 0.02},
+    {"metric": "recall", "max_drop": 0.02},
     {"metric": "balanced_accuracy", "max_drop": 0.05},
     {"metric": "accuracy", "slice": "country", "max_drop": 0.05, "id": "by_country"},
     {

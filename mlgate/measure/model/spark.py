@@ -309,7 +309,9 @@ def _scored(inputs: Inputs) -> Scored:
         if classes is None or len(classes) != 2:  # the pandas rule: labels and predictions seen
             both = {r["_y"] for r in counts} | {r["_cl"] for r in counts}
             pos = 1 if both <= {0, 1} else sorted(both, key=_order)[-1]
-    many = {t: len(m.classes) for t, m in in_udf.items() if t not in labels and _has_many(m)}
+    many = {
+        t: k for t, m in in_udf.items() if t not in labels and (k := _class_count(m)) > MAX_CLASSES
+    }
     result = Scored(scored, task, pos, baseline is not None, y_type, labels, many)
     inputs.memo["model.spark.scored"] = result
     return result
@@ -344,8 +346,9 @@ def _classes(model: Any) -> list[Any] | None:
     return [c.item() if hasattr(c, "item") else c for c in np.sort(np.asarray(classes))]
 
 
-def _has_many(model: Any) -> bool:
-    return model.classes is not None and len(model.classes) > MAX_CLASSES
+def _class_count(model: Any) -> int:
+    """How many classes a model says it has (0 when it does not say)."""
+    return 0 if model.classes is None else len(model.classes)
 
 
 def _is_file(model: Any) -> bool:

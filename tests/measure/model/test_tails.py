@@ -84,34 +84,17 @@ def test_a_true_worsening_of_the_stated_detectable_size_is_blocked_80_percent_of
     assert power(old) <= 0.70, old  # what the old figure promised and did not keep
 
 
-def worse_rows(
-    rng: np.random.Generator, n: int, share: float, extra: float
-) -> tuple[np.ndarray, Predictions, Predictions]:
-    """A regression pair: production errs N(0, 2); the candidate differs by N(0, 0.2) noise,
-    except on a `share` of the rows, where it errs by `extra` more."""
-    y = rng.normal(0, 3, n)
-    e = rng.normal(0, 2.0, n)
-    worse = rng.random(n) < share
-    shift = np.where(worse, np.sign(e) * extra, rng.normal(0, 0.2, n))
-    return y, Predictions(y + e + shift), Predictions(y + e)
+def loss_power():  # the simulation of benchmarks/loss_power.py
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).parents[3] / "benchmarks"))
+    import loss_power
+
+    return loss_power
 
 
-def mae_gate(y: np.ndarray, cand: Predictions, base: Predictions, tol: float, seed: int):
-    metric = resolve("mae", task="regression")
-    m = Measurement(
-        id="model.mae",
-        kind="model",
-        name="mae",
-        thresholds={"max_increase": Tolerance(tol)},
-        higher_is_better=False,
-        candidate=metric.score(y, cand),
-        baseline=metric.score(y, base),
-        estimate=paired_estimate(metric, y, cand, base, n_boot=1000, seed=seed),
-    )
-    return compare(m, Policy())
-
-
-@pytest.mark.slow  # about 3 s of CPU: 860 paired estimates on 300-1,000 rows
+@pytest.mark.slow  # about 6 s of CPU: 860 paired estimates on 300-1,000 rows
 @pytest.mark.parametrize(("n", "share"), [(1000, 0.02), (300, 0.10)])
 def test_a_loss_worsening_on_a_few_rows_is_caught_at_the_stated_size(n: int, share: float) -> None:
     """mae, tolerance 0.3, the candidate worse by about the tolerance on a few rows that err by
@@ -120,46 +103,23 @@ def test_a_loss_worsening_on_a_few_rows_is_caught_at_the_stated_size(n: int, sha
     only the more-rows growth, which assumes the worsening spreads over more rows, is caught far
     less often. Measured (seeded, 200 eval sets): 1,000 rows, 2%: stated 0.77, blocked 86%
     (more rows only: 0.52, 46%); 300 rows, 10%: 0.58, 86.5% (0.48, 66.5%)."""
-    tol = 0.3
-    rng = np.random.default_rng(18)
-    metric = resolve("mae", task="regression")
-
-    def extra_for(worsening: float) -> float:  # the per-row extra that makes the mean delta so
-        y, cand, base = worse_rows(rng, 400_000, share, 0.0)
-        return max(worsening - (metric.score(y, cand) - metric.score(y, base)), 0.0) / share
-
-    at_tolerance = extra_for(tol)
-    stated, rows_only = [], []
-    for trial in range(15):
-        done = mae_gate(*worse_rows(rng, n, share, at_tolerance), tol, seed=trial)
-        est = done.measurement.estimate
-        stated.append(done.result.details["detectable"])
-        worsening = est.delta
-        rows_only.append(detectable_worsening(est.se, tol, 0.05, 0.8, est.growth, worsening))
-    figure, old = float(np.median(stated)), float(np.median(rows_only))
-    assert figure > old
-
-    def power(worsening: float, trials: int = 200) -> float:
-        extra = extra_for(worsening)
-        blocked = 0
-        for trial in range(trials):
-            y, cand, base = worse_rows(rng, n, share, extra)
-            blocked += mae_gate(y, cand, base, tol, seed=trial).result.status == "fail"
-        return blocked / trials
-
-    assert power(figure) >= 0.77, figure
-    if share <= 0.02:
-        assert power(old) <= 0.60, old  # what the more-rows figure promised and did not keep
+    figure, none, caught = loss_power().power(n, share, 0.3, 200, rows_only=False)
+    old, _, caught_old = loss_power().power(n, share, 0.3, 200, rows_only=True)
+    assert none == 0 and figure > old
+    assert caught >= 0.77, (figure, caught)
+    if share <= 0.02:  # what the more-rows figure promised and did not keep
+        assert caught_old <= 0.60, (old, caught_old)
 
 
 def test_a_loss_worsening_on_about_six_rows_states_no_figure() -> None:
     """2% of 300 rows carry the worsening: how many of them an eval set holds varies so much
     that no stated figure would hold (one was caught 72% of the time), so none is stated and
     the note says why."""
+    lp = loss_power()
     rng = np.random.default_rng(18)
     noted = 0
     for trial in range(5):
-        done = mae_gate(*worse_rows(rng, 300, 0.02, 15.0), 0.3, seed=trial)
+        done = lp.gate(*lp.draw(rng, 300, 0.02, 15.0), trial, rows_only=False)
         assert done.result.details["detectable"] == float("inf")
         assert done.result.status == "pass"  # inconclusive, or not proven within the tolerance
         for note in worded(done).notes:

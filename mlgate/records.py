@@ -176,8 +176,8 @@ def detectable_worsening(
     adds (Estimate.growth) and (k, h) = `scaling` (Estimate.scaling, k signed as a worsening)
     that of the worse rows erring by more. 0s keep the spread fixed: tolerance + (z_a + z_p) * se.
     When h * (z_a + z_p)^2 >= 1 the spread outgrows the worsening (it sits on a handful of
-    rows): no worsening is caught with `power`; from 1 - FEW_ROWS_LEAD on, the figure would
-    not hold: math.inf.
+    rows) and no worsening is caught with `power`; from h * (z_a + z_p)^2 >= 1 - FEW_ROWS_LEAD
+    (½) a figure would not hold: math.inf.
     """
     from statistics import NormalDist
 

@@ -374,11 +374,13 @@ def _scaling(
     a_i = w_i / mean(w), and the variance of their mean grows by ±2t·cov(d, a)/n + t²·var(a)/n:
     (cov(d, a)/n, var(a)/n), the sign being the worsening's (compare turns it). var(a) is about
     1/q − 1 when a share q of the rows carries the worsening, so for a loss worsening on a few
-    rows the spread grows as fast as the worsening. (0, 0) for a median (its spread is its
-    density's) and where there are no per-row terms.
+    rows the spread grows as fast as the worsening. Only for means of per-row losses and for
+    r2 and explained variance (the metrics whose rows can err by more); (0, 0) for a median
+    (its spread is its density's), rank metrics (bounded, their growth is their own spread's)
+    and where there are no per-row terms.
     """
     kind = (metric.family or "").split(":")[0]
-    if influence is None or kind == "order":
+    if influence is None or kind not in ("rows", "sums"):
         return (0.0, 0.0)
     rows = np.asarray(influence, dtype=np.float64) + delta
     worse = np.maximum(rows if not metric.higher_is_better else -rows, 0.0)

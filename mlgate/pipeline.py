@@ -207,6 +207,19 @@ def _execute(
     if not options.validated:
         validate(loaded, kinds, baseline=options.baseline)
     inputs = Inputs(loaded, cache_dir=cache, baseline_spec=options.baseline)
+    try:
+        return _evaluate(loaded, kinds, options, inputs, started)
+    finally:
+        inputs.release()
+
+
+def _evaluate(
+    loaded: LoadedConfig,
+    kinds: dict[str, GateKind],
+    options: RunOptions,
+    inputs: Inputs,
+    started: float,
+) -> Report:
     say = options.progress or (lambda _step: None)
     say("reading the eval data")
     # an unreadable eval file stops the run: nothing can be evaluated without it

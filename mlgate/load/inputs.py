@@ -35,6 +35,17 @@ class Inputs:
         self._baseline_override = baseline_spec
         self._failures: dict[str, MlgateError] = {}
         self.memo: dict[str, Any] = {}  # values gate kinds share within a run (e.g. predictions)
+        self.held: list[Any] = []  # Spark frames the run persisted, freed by release()
+
+    def release(self) -> None:
+        """Free what the run persisted in Spark: an ambient session (spark-submit, Databricks)
+        outlives the run and would keep it on the executors' disk. A session that no longer
+        answers has nothing left to free."""
+        while self.held:
+            try:
+                self.held.pop().unpersist()
+            except Exception:  # the JVM is gone, and so is what it held
+                continue
 
     @property
     def config(self) -> Config:

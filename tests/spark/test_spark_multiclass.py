@@ -249,3 +249,18 @@ def test_a_model_with_more_classes_than_spark_keeps_probabilities_for_says_the_l
     assert f"has 101 classes, more than the {MAX_CLASSES} the Spark engine keeps" in loss.message
     assert "engine: pandas" in loss.message
     assert report["model.accuracy"].status == "pass"
+
+
+def test_a_run_in_an_ambient_session_leaves_nothing_persisted(spark: Any, tmp_path: Path) -> None:
+    """spark-submit or Databricks: the session outlives the run, so what the run persisted (the
+    scored rows, the rank tables) is freed when it ends, the same number of persisted frames
+    before and after."""
+    from support.spark_projects import run
+
+    def persisted() -> int:
+        return int(spark.sparkContext._jsc.getPersistentRDDs().size())
+
+    before = persisted()
+    report = run(project(tmp_path, "spark", 2, gates=[GATES[1], GATES[4]]))  # ovr and ovo AUC
+    assert len(report.gates) == 2 and all(g.status != "error" for g in report.gates)
+    assert persisted() == before

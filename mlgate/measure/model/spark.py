@@ -285,6 +285,7 @@ def _scored(inputs: Inputs) -> Scored:
     # memory is the driver's heap (a 1 GB driver ran out of heap caching 24M scored rows while
     # reading 128 MB Parquet row groups); every gate then reads it back from local disk
     scored = out.persist(StorageLevel.DISK_ONLY)
+    inputs.held.append(scored)
     try:
         counts = scored.groupBy("_y", *[f"_{t}l" for t in models if models[t]]).count().collect()
     except Exception as exc:
@@ -1504,7 +1505,7 @@ def _multiclass_auc_stats(
         return p, rest - p
 
     auc: dict[tuple[str, int], dict[Any, float]] = {}
-    kept: list[DataFrame] = []  # persisted rank tables, freed at the end
+    kept: list[DataFrame] = []  # persisted rank tables, freed once the sums are read
     placed = frame
     run = Window.partitionBy("_g").orderBy("_s").rowsBetween(Window.unboundedPreceding, 0)
     whole = Window.partitionBy("_g")
@@ -1529,6 +1530,7 @@ def _multiclass_auc_stats(
             if paired:  # read twice: for the AUC, then joined to the rows
                 ranks = ranks.persist(StorageLevel.DISK_ONLY)
                 kept.append(ranks)
+                inputs.held.append(ranks)  # freed at the run's end if an error comes first
             sums = ranks.groupBy("_g").agg(F.sum((F.col("P") * F.col("x")).cast("decimal(38,0)")))
             auc[(tag, u)] = {}
             for g, total in sums.collect():

@@ -198,7 +198,7 @@ def cell_estimate(
     each draw (the posterior of the delta; its percentiles are the interval). Recall is a paired
     proportion of the positives instead: accuracy's paired score interval of the positives only
     one model finds (proportion_estimate), both tails within 2.5% at 30–100 positives where
-    this draw passed strict mode wrongly up to 3.0% (benchmarks/ratio_tails.py).
+    this draw passed strict mode wrongly up to 3.1% (benchmarks/ratio_tails.py).
 
     A row bootstrap resamples only the rows it has seen: when the models disagree on 3 of 300
     rows it collapses onto those rows, and f1 covered 74% (recall 82%, precision 80%; 30

@@ -975,11 +975,13 @@ def _add_growth(
     higher: bool,
 ) -> None:
     """Estimate.growth and Estimate.scaling as the pandas engine computes them from per-row terms
-    (stats._growth, stats._scaling): a row's share of the delta (its influence plus the delta)
+    (stats._growth, stats.scaling_of): a row's share of the delta (its influence plus the delta)
     is the column `row` builds from the per-group constants `shares` (share(i): the i-th of
     them), `squares` Σ share² per group; Σ |share| and the sums of the worse-side part (share
     where the metric worsens, else 0) are one more pass over the groups' rows."""
     from pyspark.sql import functions as F
+
+    from mlgate.measure.model.stats import scaling_of
 
     def share(i: int) -> Column:
         return _per_group({g: v[i] for g, v in shares.items()})
@@ -1006,11 +1008,9 @@ def _add_growth(
         size = float(r["a"]) if r["a"] is not None else 0.0
         if size > 0:
             estimate = replace(estimate, growth=squares[r["_g"]] / size / n)
-        part = float(r["w"]) / n if r["w"] is not None else 0.0
-        if part > 0:
-            cov = float(r["dw"]) / n / part - float(r["d"]) / n
-            spread = max(float(r["ww"]) / n / (part * part) - 1.0, 0.0)
-            estimate = replace(estimate, scaling=(cov / n, spread / n))
+        if r["w"] is not None and r["w"] > 0:
+            means = (float(r[key]) / n for key in ("d", "w", "dw", "ww"))
+            estimate = replace(estimate, scaling=scaling_of(n, *means))
         out[r["_g"]] = replace(result, estimate=estimate)
 
 

@@ -384,12 +384,16 @@ def _scaling(
         return (0.0, 0.0)
     rows = np.asarray(influence, dtype=np.float64) + delta
     worse = np.maximum(rows if not metric.higher_is_better else -rows, 0.0)
-    size = float(np.mean(worse))
-    if not size > 0:
+    means = (np.mean(rows), np.mean(worse), np.mean(rows * worse), np.mean(worse**2))
+    return scaling_of(n, *(float(v) for v in means))
+
+
+def scaling_of(n: int, d: float, w: float, dw: float, ww: float) -> tuple[float, float]:
+    """Estimate.scaling from the means of the shares d, their worse-side parts w, d·w and w²
+    over n rows (both engines: the Spark engine sums them)."""
+    if not w > 0:
         return (0.0, 0.0)
-    cov = float(np.mean(rows * worse)) / size - float(np.mean(rows))
-    spread = max(float(np.mean(worse**2)) / (size * size) - 1.0, 0.0)
-    return (cov / n, spread / n)
+    return ((dw / w - d) / n, max(ww / (w * w) - 1.0, 0.0) / n)
 
 
 def replicate_scores(
